@@ -1,0 +1,1 @@
+"""Implementations of the domain ports: memory, Redis, failover and the outside world."""

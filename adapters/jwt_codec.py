@@ -1,0 +1,77 @@
+"""JWT (HS256, pinned) encoding of token claims with pyjwt."""
+
+import jwt
+
+from domain.errors import InvalidTokenError
+from domain.ports import Clock
+from domain.tokens import TokenClaims, TokenType
+from domain.users import Role
+
+MAX_TOKEN_LENGTH = 4096
+REQUIRED = ["sub", "jti", "iat", "exp", "iss", "type", "roles", "fam"]
+
+
+class JwtTokenCodec:
+    """Time checks use the injected clock, so tests can move time instead of sleeping."""
+
+    algorithm = "HS256"
+
+    def __init__(self, secret: str, issuer: str, clock: Clock) -> None:
+        self._secret = secret
+        self._issuer = issuer
+        self._clock = clock
+
+    def encode(self, claims: TokenClaims) -> str:
+        payload = {
+            "sub": claims.sub,
+            "jti": claims.jti,
+            "iat": claims.iat,
+            "exp": claims.exp,
+            "iss": claims.iss,
+            "type": claims.type.value,
+            "roles": sorted(r.value for r in claims.roles),
+            "fam": claims.fam,
+        }
+        return jwt.encode(payload, self._secret, algorithm=self.algorithm)
+
+    def decode(self, token: str) -> TokenClaims:
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidTokenError("token is too long")
+        try:
+            payload = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[self.algorithm],
+                issuer=self._issuer,
+                options={"require": REQUIRED, "verify_exp": False, "verify_iat": False},
+            )
+        except jwt.PyJWTError as e:
+            raise InvalidTokenError(f"invalid token: {type(e).__name__}") from e
+        return self._claims(payload)
+
+    def _claims(self, payload: dict[str, object]) -> TokenClaims:
+        try:
+            iat, exp = payload["iat"], payload["exp"]
+            if not isinstance(iat, int) or not isinstance(exp, int):
+                raise InvalidTokenError("iat and exp must be integers")
+            roles = payload["roles"]
+            if not isinstance(roles, list):
+                raise InvalidTokenError("roles must be a list")
+            claims = TokenClaims(
+                sub=str(payload["sub"]),
+                jti=str(payload["jti"]),
+                iat=iat,
+                exp=exp,
+                iss=str(payload["iss"]),
+                type=TokenType(payload["type"]),
+                roles=frozenset(Role(r) for r in roles),
+                fam=str(payload["fam"]),
+            )
+        except (ValueError, TypeError) as e:
+            raise InvalidTokenError("malformed claims") from e
+        now = self._clock.now()
+        if claims.exp <= now:
+            raise InvalidTokenError("token has expired")
+        if claims.iat > now + 5:  # a few seconds of clock skew between instances
+            raise InvalidTokenError("token is not valid yet")
+        return claims

@@ -1,0 +1,110 @@
+"""Memory adapters of the auth ports."""
+
+from collections import deque
+
+from adapters.memory.ttl_map import TtlMap
+from domain.errors import ConflictError
+from domain.events import AuthEvent
+from domain.ports import Clock
+from domain.tokens import Revocation, RevocationKind, Rotation
+from domain.users import User
+
+
+class MemoryUserDirectory:
+    """Users by name; bounded so that a long outage cannot exhaust memory."""
+
+    def __init__(self, clock: Clock, max_users: int = 100_000) -> None:
+        self._users: TtlMap[User] = TtlMap(clock, max_users)
+
+    async def get(self, username: str) -> User | None:
+        return self._users.get(username)
+
+    async def add(self, user: User) -> None:
+        if self._users.get(user.username) is not None:
+            raise ConflictError("user", user.username)
+        self._users.set(user.username, user)
+
+    async def put(self, user: User) -> None:
+        self._users.set(user.username, user)
+
+    @property
+    def dropped(self) -> int:
+        return self._users.dropped
+
+
+class MemoryRefreshTokenStore:
+    """Each family's current refresh token id; a family expires `ttl` after its last use."""
+
+    def __init__(self, clock: Clock, max_families: int = 1_000_000) -> None:
+        self._current: TtlMap[str] = TtlMap(clock, max_families)
+
+    async def start(self, family: str, jti: str, ttl: int) -> None:
+        self._current.set(family, jti, ttl)
+
+    async def rotate(self, family: str, jti: str, successor: str, ttl: int) -> Rotation:
+        current = self._current.get(family)
+        if current is None:
+            return Rotation.UNKNOWN
+        if current != jti:
+            return Rotation.REUSED
+        self._current.set(family, successor, ttl)
+        return Rotation.ROTATED
+
+    @property
+    def dropped(self) -> int:
+        return self._current.dropped
+
+
+def revocation_key(kind: RevocationKind, id_: str) -> str:
+    return f"{kind.value}:{id_}"
+
+
+class MemoryRevocationList:
+    """Revoked token and family ids, each kept until the token it revokes would expire."""
+
+    def __init__(self, clock: Clock, max_entries: int = 1_000_000) -> None:
+        self._entries: TtlMap[Revocation] = TtlMap(clock, max_entries)
+
+    async def revoke(self, revocation: Revocation) -> None:
+        key = revocation_key(revocation.kind, revocation.id)
+        current = self._entries.expires_at(key)
+        if current is None or current < revocation.expires_at:
+            self._entries.set_until(key, revocation, revocation.expires_at)
+
+    async def is_revoked(self, jti: str, family: str) -> bool:
+        return (
+            self._entries.get(revocation_key(RevocationKind.TOKEN, jti)) is not None
+            or self._entries.get(revocation_key(RevocationKind.FAMILY, family)) is not None
+        )
+
+    def live(self) -> list[Revocation]:
+        """Every unexpired revocation, e.g. to write back to a Redis that lost them."""
+        return [value for _, value, _ in self._entries.live_items()]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def dropped(self) -> int:
+        return self._entries.dropped
+
+
+class MemoryAuthEventLog:
+    """The newest `max_events` events; older ones fall off the end (counted)."""
+
+    def __init__(self, max_events: int = 10_000) -> None:
+        self._events: deque[AuthEvent] = deque(maxlen=max_events)
+        self._ids: set[str] = set()
+        self.dropped = 0
+
+    async def record(self, event: AuthEvent) -> None:
+        if event.id in self._ids:
+            return
+        if len(self._events) == self._events.maxlen:
+            self._ids.discard(self._events[0].id)
+            self.dropped += 1
+        self._events.append(event)
+        self._ids.add(event.id)
+
+    async def recent(self, limit: int) -> list[AuthEvent]:
+        return list(reversed(self._events))[:limit]

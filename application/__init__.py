@@ -1,0 +1,1 @@
+"""Use cases. Each depends on domain ports only and never knows whether Redis exists."""

@@ -1,0 +1,1 @@
+"""Authentication use cases: login, refresh, logout, revoke, verify, users, events."""

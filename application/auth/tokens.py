@@ -1,0 +1,58 @@
+"""Issuing and verifying token pairs; shared by login, refresh and every protected route."""
+
+import attrs
+
+from domain.errors import InvalidTokenError
+from domain.ports import Clock, IdSource, RevocationList, TokenCodec
+from domain.tokens import TokenClaims, TokenPair, TokenPolicy, TokenType
+from domain.users import Role
+
+
+@attrs.define
+class TokenIssuer:
+    """Signs an access and a refresh token that share claims and family."""
+
+    codec: TokenCodec
+    policy: TokenPolicy
+    clock: Clock
+    ids: IdSource
+
+    def pair(self, sub: str, roles: frozenset[Role], family: str, refresh_jti: str) -> TokenPair:
+        now = int(self.clock.now())
+
+        def claims(kind: TokenType, jti: str, ttl: int) -> TokenClaims:
+            return TokenClaims(
+                sub=sub,
+                jti=jti,
+                iat=now,
+                exp=now + ttl,
+                iss=self.policy.issuer,
+                type=kind,
+                roles=roles,
+                fam=family,
+            )
+
+        access = claims(TokenType.ACCESS, self.ids.new_id(), self.policy.access_ttl)
+        refresh = claims(TokenType.REFRESH, refresh_jti, self.policy.refresh_ttl)
+        return TokenPair(
+            access_token=self.codec.encode(access),
+            refresh_token=self.codec.encode(refresh),
+            expires_in=self.policy.access_ttl,
+            refresh_expires_in=self.policy.refresh_ttl,
+        )
+
+
+@attrs.define
+class VerifyToken:
+    """Signature, algorithm, issuer, expiry, type and revocation: all or nothing."""
+
+    codec: TokenCodec
+    revocations: RevocationList
+
+    async def __call__(self, token: str, expected: TokenType = TokenType.ACCESS) -> TokenClaims:
+        claims = self.codec.decode(token)
+        if claims.type is not expected:
+            raise InvalidTokenError(f"a {expected.value} token is required")
+        if await self.revocations.is_revoked(claims.jti, claims.fam):
+            raise InvalidTokenError("token has been revoked")
+        return claims

@@ -1,0 +1,1 @@
+"""Entities, value objects, domain errors and ports. Pure Python: no I/O, no framework."""

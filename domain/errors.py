@@ -1,0 +1,92 @@
+"""Domain errors. Each maps to exactly one HTTP problem type, in entrypoints/problems.py."""
+
+import attrs
+
+
+class BallastError(Exception):
+    """Base of every error the domain or a use case raises on purpose."""
+
+
+@attrs.frozen
+class FieldError:
+    """One invalid field, named as the request names it (e.g. ``amount``)."""
+
+    field: str
+    message: str
+
+
+class ValidationError(BallastError):
+    """Well-formed input with a missing or invalid field."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+
+    @classmethod
+    def single(cls, field: str, message: str) -> "ValidationError":
+        return cls([FieldError(field, message)])
+
+
+class InvalidCredentialsError(BallastError):
+    """Unknown user or wrong password: deliberately indistinguishable."""
+
+    def __init__(self) -> None:
+        super().__init__("invalid username or password")
+
+
+class InvalidTokenError(BallastError):
+    """A token that is malformed, expired, revoked, of the wrong type or wrongly signed."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class MissingTokenError(BallastError):
+    """No bearer token was sent where one is required."""
+
+    def __init__(self) -> None:
+        super().__init__("a bearer token is required")
+
+
+class ForbiddenError(BallastError):
+    """Authenticated, but the role does not allow the operation."""
+
+    def __init__(self, needed: str) -> None:
+        self.needed = needed
+        super().__init__(f"this operation needs the role {needed}")
+
+
+class NotFoundError(BallastError):
+    """No such resource, or one the caller may not see."""
+
+    def __init__(self, what: str, key: str) -> None:
+        self.what = what
+        self.key = key
+        super().__init__(f"{what} {key!r} not found")
+
+
+class ConflictError(BallastError):
+    """The resource already exists."""
+
+    def __init__(self, what: str, key: str) -> None:
+        self.what = what
+        self.key = key
+        super().__init__(f"{what} {key!r} already exists")
+
+
+class RateLimitedError(BallastError):
+    """Too many requests for one limit key."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"rate limit exceeded, retry after {retry_after} s")
+
+
+class DependencyUnavailableError(BallastError):
+    """A dependency needed under the ``fail_closed`` policy is down."""
+
+    def __init__(self, dependency: str, retry_after: int = 5) -> None:
+        self.dependency = dependency
+        self.retry_after = retry_after
+        super().__init__(f"{dependency} is unavailable")

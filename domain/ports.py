@@ -1,0 +1,89 @@
+"""Ports: what the use cases need from the outside world, named for the role they play.
+
+Adapters in `adapters/` implement them (memory, Redis, failover, ...). Every async method
+may be backed by the network; the use cases never know whether it is.
+"""
+
+from typing import Protocol
+
+from domain.events import AuthEvent
+from domain.health import ComponentHealth
+from domain.tokens import Revocation, Rotation, TokenClaims
+from domain.users import User
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Seconds since the epoch (UTC)."""
+        ...
+
+
+class IdSource(Protocol):
+    def new_id(self) -> str:
+        """A new unique, URL-safe, unguessable id."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password: str, password_hash: str | None) -> bool:
+        """False for a wrong password. `None` (no such user) costs the same time as a check."""
+        ...
+
+
+class TokenCodec(Protocol):
+    def encode(self, claims: TokenClaims) -> str: ...
+
+    def decode(self, token: str) -> TokenClaims:
+        """Verified claims; raises InvalidTokenError for bad signature, alg, iss, exp or shape."""
+        ...
+
+
+class UserDirectory(Protocol):
+    async def get(self, username: str) -> User | None: ...
+
+    async def add(self, user: User) -> None:
+        """Raises ConflictError when the username is taken."""
+        ...
+
+    async def put(self, user: User) -> None:
+        """Creates or replaces: for users defined by configuration, which is authoritative."""
+        ...
+
+
+class RefreshTokenStore(Protocol):
+    """The current (unused) refresh token of every live family."""
+
+    async def start(self, family: str, jti: str, ttl: int) -> None:
+        """A new family whose current token is `jti`; forgotten `ttl` seconds after its last use."""
+        ...
+
+    async def rotate(self, family: str, jti: str, successor: str, ttl: int) -> Rotation:
+        """Atomically: if `jti` is the family's current token, make `successor` current."""
+        ...
+
+
+class RevocationList(Protocol):
+    async def revoke(self, revocation: Revocation) -> None: ...
+
+    async def is_revoked(self, jti: str, family: str) -> bool:
+        """True if the token or its family is revoked. Must not wait on the network."""
+        ...
+
+
+class AuthEventLog(Protocol):
+    async def record(self, event: AuthEvent) -> None: ...
+
+    async def recent(self, limit: int) -> list[AuthEvent]:
+        """Newest first."""
+        ...
+
+
+class HealthProbe(Protocol):
+    """A dependency's health, registered beside the adapter it probes."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def check(self) -> ComponentHealth: ...

@@ -1,0 +1,51 @@
+"""Users and roles."""
+
+import enum
+import re
+
+import attrs
+
+from domain.errors import FieldError, ValidationError
+
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+PASSWORD_MIN, PASSWORD_MAX = 8, 256
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    SERVICE = "service"
+
+
+@attrs.frozen
+class User:
+    """A user as stored: the password only ever as a salted hash."""
+
+    username: str
+    password_hash: str = attrs.field(repr=False)
+    roles: frozenset[Role] = frozenset()
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+
+def username_problem(username: object) -> str | None:
+    if not isinstance(username, str) or not USERNAME_PATTERN.fullmatch(username):
+        return "must be 1-64 characters of A-Z a-z 0-9 . _ -"
+    return None
+
+
+def password_problem(password: object) -> str | None:
+    if not isinstance(password, str) or not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        return f"must be {PASSWORD_MIN}-{PASSWORD_MAX} characters"
+    return None
+
+
+def parse_roles(raw: object, field: str = "roles") -> frozenset[Role]:
+    """Roles from untrusted input: a list of known role names."""
+    allowed = ", ".join(r.value for r in Role)
+    if not isinstance(raw, list | tuple) or not all(isinstance(r, str) for r in raw):
+        raise ValidationError([FieldError(field, f"must be a list of: {allowed}")])
+    try:
+        return frozenset(Role(r) for r in raw)
+    except ValueError:
+        raise ValidationError([FieldError(field, f"each role must be one of: {allowed}")]) from None

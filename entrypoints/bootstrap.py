@@ -1,0 +1,94 @@
+"""The composition root: every production choice of adapter, in one place.
+
+`bootstrap(settings, overrides)` returns a punq container; tests pass other settings or
+override single ports (a fake clock, a cheap password hasher).
+"""
+
+from typing import Any
+
+import punq
+
+from adapters.jwt_codec import JwtTokenCodec
+from adapters.memory.auth import (
+    MemoryAuthEventLog,
+    MemoryRefreshTokenStore,
+    MemoryRevocationList,
+    MemoryUserDirectory,
+)
+from adapters.memory.health import RedisNotConfiguredProbe
+from adapters.passwords import ScryptPasswordHasher
+from adapters.system import RandomIds, SystemClock
+from application.auth.events import EventRecorder, ListAuthEvents
+from application.auth.login import Login
+from application.auth.refresh import Refresh
+from application.auth.revoke import Logout, RevokeToken
+from application.auth.tokens import TokenIssuer, VerifyToken
+from application.auth.users import CreateUser, SeedUsers
+from application.health import CheckHealth
+from domain.ports import (
+    AuthEventLog,
+    Clock,
+    HealthProbe,
+    IdSource,
+    PasswordHasher,
+    RefreshTokenStore,
+    RevocationList,
+    TokenCodec,
+    UserDirectory,
+)
+from domain.tokens import TokenPolicy
+from entrypoints.lifecycle import Lifecycle
+from entrypoints.settings import Settings
+
+USE_CASES = (
+    TokenIssuer,
+    VerifyToken,
+    EventRecorder,
+    Login,
+    Refresh,
+    Logout,
+    RevokeToken,
+    CreateUser,
+    SeedUsers,
+    ListAuthEvents,
+)
+
+
+def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> punq.Container:
+    overrides = overrides or {}
+    container = punq.Container()
+
+    def bind(port: type, default: Any) -> Any:
+        instance = overrides.get(port, default)
+        container.register(port, instance=instance)
+        return instance
+
+    lifecycle = bind(Lifecycle, Lifecycle())
+    bind(Settings, settings)
+    clock = bind(Clock, SystemClock())
+    bind(IdSource, RandomIds())
+    bind(PasswordHasher, ScryptPasswordHasher(n=settings.password_hash_n))
+    bind(TokenCodec, JwtTokenCodec(settings.jwt_secret, settings.jwt_issuer, clock))
+    bind(
+        TokenPolicy,
+        TokenPolicy(settings.jwt_issuer, settings.access_ttl, settings.refresh_ttl),
+    )
+
+    probes: list[HealthProbe] = []
+    bind(UserDirectory, MemoryUserDirectory(clock))
+    bind(RefreshTokenStore, MemoryRefreshTokenStore(clock))
+    bind(RevocationList, MemoryRevocationList(clock))
+    bind(AuthEventLog, MemoryAuthEventLog())
+    probes.append(RedisNotConfiguredProbe())
+
+    for use_case in USE_CASES:
+        container.register(use_case, scope=punq.Scope.singleton)
+    bind(CheckHealth, CheckHealth(overrides.get(list[HealthProbe], probes)))
+
+    seed = container.resolve(SeedUsers)
+
+    async def seed_users() -> None:
+        await seed(settings.admin_password, list(settings.users))
+
+    lifecycle.on_start(seed_users)
+    return container

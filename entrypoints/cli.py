@@ -1,0 +1,113 @@
+"""The `ballast` command: serve, health, hash-password."""
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import secrets
+import sys
+
+from entrypoints.settings import ConfigError, Settings
+
+
+def configure_logging() -> None:
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=os.environ.get("BALLAST_LOG_LEVEL", "INFO").upper(),
+        format="ts=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
+    )
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as e:
+        print(f"ballast: configuration error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings()
+    # Workers are separate processes: they must share one secret and one admin password,
+    # so generate them here, once, and hand them down through the environment.
+    if settings.env != "production":
+        os.environ.setdefault("BALLAST_JWT_SECRET", secrets.token_urlsafe(48))
+        if settings.admin_password_generated and settings.admin_password:
+            os.environ["BALLAST_ADMIN_PASSWORD"] = settings.admin_password
+            print(
+                f"ballast: development admin password: {settings.admin_password}", file=sys.stderr
+            )
+    uvicorn.run(
+        "entrypoints.http.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
+    return 0
+
+
+def health(args: argparse.Namespace) -> int:
+    from application.health import CheckHealth
+    from domain.health import HealthStatus
+    from entrypoints.bootstrap import bootstrap
+    from entrypoints.http.health_routes import report_json
+    from entrypoints.lifecycle import Lifecycle
+
+    settings = _settings()
+
+    async def run() -> int:
+        container = bootstrap(settings)
+        lifecycle: Lifecycle = container.resolve(Lifecycle)
+        await lifecycle.start()
+        try:
+            report = await container.resolve(CheckHealth)()
+        finally:
+            await lifecycle.stop()
+        print(json.dumps(report_json(report), indent=2))
+        return 1 if report.status is HealthStatus.FAIL else 0
+
+    return asyncio.run(run())
+
+
+def hash_password(args: argparse.Namespace) -> int:
+    from adapters.passwords import ScryptPasswordHasher
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not 8 <= len(password) <= 256:
+        print("ballast: the password must be 8-256 characters", file=sys.stderr)
+        return 2
+    print(ScryptPasswordHasher().hash_sync(password))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ballast", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="run the HTTP service")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=int, default=1)
+    s.set_defaults(run=serve)
+    h = sub.add_parser("health", help="check the configured dependencies once, print the JSON")
+    h.set_defaults(run=health)
+    hp = sub.add_parser("hash-password", help="read a password on stdin, print its hash")
+    hp.set_defaults(run=hash_password)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    configure_logging()
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

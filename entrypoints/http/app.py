@@ -1,0 +1,68 @@
+"""The app factory: `create_app()` builds the Starlette app from a container, with no I/O
+at import. Serve it with `ballast serve` (or `uvicorn entrypoints.http.app:create_app --factory`).
+"""
+
+import contextlib
+import logging
+import sys
+from collections.abc import AsyncIterator
+
+import punq
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from domain.errors import BallastError
+from entrypoints.bootstrap import bootstrap
+from entrypoints.http import auth_openapi, auth_routes, health_routes
+from entrypoints.http.body_limit import BodyLimitMiddleware
+from entrypoints.http.openapi import document
+from entrypoints.http.problems import handle_domain_error, handle_http_exception, handle_unexpected
+from entrypoints.lifecycle import Lifecycle
+from entrypoints.settings import Settings
+
+log = logging.getLogger("ballast")
+
+
+def create_app(container: punq.Container | None = None) -> Starlette:
+    if container is None:
+        container = bootstrap(Settings.from_env())
+    settings: Settings = container.resolve(Settings)
+    lifecycle: Lifecycle = container.resolve(Lifecycle)
+    spec = document({**auth_openapi.PATHS})
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(spec)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await lifecycle.start()
+        if settings.admin_password_generated:
+            # Printed once, to the terminal, never logged: the operator needs it to log in.
+            print(
+                f"ballast: development admin password: {settings.admin_password}", file=sys.stderr
+            )
+        log.info("event=started storage=%s env=%s", settings.storage.value, settings.env)
+        try:
+            yield
+        finally:
+            await lifecycle.stop()
+            log.info("event=stopped")
+
+    return Starlette(
+        routes=[
+            *auth_routes.routes(container),
+            *health_routes.routes(container),
+            Route("/openapi.json", openapi, methods=["GET"]),
+        ],
+        middleware=[Middleware(BodyLimitMiddleware)],
+        exception_handlers={
+            BallastError: handle_domain_error,
+            HTTPException: handle_http_exception,
+            Exception: handle_unexpected,
+        },
+        lifespan=lifespan,
+    )

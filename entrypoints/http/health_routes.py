@@ -1,0 +1,63 @@
+"""Health, liveness and readiness (IETF health-check format)."""
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import punq
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from application.health import CheckHealth, HealthReport
+from domain.health import HealthStatus
+from entrypoints.lifecycle import Lifecycle
+
+
+class HealthResponse(JSONResponse):
+    media_type = "application/health+json"
+
+
+def ballast_version() -> str:
+    try:
+        return version("ballast")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def report_json(report: HealthReport) -> dict[str, Any]:
+    checks: dict[str, list[dict[str, Any]]] = {}
+    for c in report.checks:
+        entry: dict[str, Any] = {"status": c.status.value, "componentType": c.component_type}
+        if c.observed_value is not None:
+            entry["observedValue"] = c.observed_value
+            entry["observedUnit"] = c.observed_unit
+        entry.update(c.details)
+        checks.setdefault(c.name, []).append(entry)
+    return {"status": report.status.value, "version": ballast_version(), "checks": checks}
+
+
+def routes(container: punq.Container) -> list[Route]:
+    check: CheckHealth = container.resolve(CheckHealth)
+    lifecycle: Lifecycle = container.resolve(Lifecycle)
+    no_store = {"Cache-Control": "no-store"}
+
+    async def health(request: Request) -> Response:
+        report = await check()
+        status = 503 if report.status is HealthStatus.FAIL else 200
+        return HealthResponse(report_json(report), status_code=status, headers=no_store)
+
+    async def live(request: Request) -> Response:
+        return HealthResponse({"status": "pass"}, headers=no_store)
+
+    async def ready(request: Request) -> Response:
+        if lifecycle.shutting_down:
+            return HealthResponse({"status": "fail", "output": "shutting down"}, 503, no_store)
+        report = await check()
+        status = 503 if report.status is HealthStatus.FAIL else 200
+        return HealthResponse({"status": report.status.value}, status, no_store)
+
+    return [
+        Route("/health", health, methods=["GET"]),
+        Route("/health/live", live, methods=["GET"]),
+        Route("/health/ready", ready, methods=["GET"]),
+    ]

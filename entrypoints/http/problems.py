@@ -1,0 +1,119 @@
+"""RFC 9457 problem details: every error response, and the one table mapping errors to them."""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from domain.errors import (
+    BallastError,
+    ConflictError,
+    DependencyUnavailableError,
+    ForbiddenError,
+    InvalidCredentialsError,
+    InvalidTokenError,
+    MissingTokenError,
+    NotFoundError,
+    RateLimitedError,
+    ValidationError,
+)
+
+log = logging.getLogger("ballast.http")
+PROBLEM_TYPE = "https://ballast.dev/problems/"
+
+
+class ProblemResponse(JSONResponse):
+    media_type = "application/problem+json"
+
+
+class MalformedBodyError(BallastError):
+    """The body is not JSON, or not a JSON object (400)."""
+
+
+class BodyTooLargeError(BallastError):
+    """The body is over the size limit (413)."""
+
+
+def problem(
+    status: int,
+    slug: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> ProblemResponse:
+    body = {
+        "type": PROBLEM_TYPE + slug,
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+# error class -> (status, problem slug); the first matching class wins.
+STATUS: list[tuple[type[BallastError], int, str]] = [
+    (MalformedBodyError, 400, "malformed-body"),
+    (MissingTokenError, 401, "missing-token"),
+    (InvalidTokenError, 401, "invalid-token"),
+    (InvalidCredentialsError, 401, "invalid-credentials"),
+    (ForbiddenError, 403, "forbidden"),
+    (NotFoundError, 404, "not-found"),
+    (ConflictError, 409, "conflict"),
+    (BodyTooLargeError, 413, "body-too-large"),
+    (ValidationError, 422, "validation"),
+    (RateLimitedError, 429, "rate-limited"),
+    (DependencyUnavailableError, 503, "dependency-unavailable"),
+]
+
+
+def _headers(error: BallastError) -> dict[str, str]:
+    if isinstance(error, InvalidTokenError):
+        return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    if isinstance(error, MissingTokenError | InvalidCredentialsError):
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(error, RateLimitedError | DependencyUnavailableError):
+        return {"Retry-After": str(error.retry_after)}
+    return {}
+
+
+def from_error(error: BallastError) -> ProblemResponse:
+    for cls, status, slug in STATUS:
+        if isinstance(error, cls):
+            extra: dict[str, Any] = {}
+            if isinstance(error, ValidationError):
+                extra["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
+            return problem(status, slug, str(error), _headers(error), **extra)
+    log.error("event=unmapped_error error=%s", type(error).__name__)
+    return problem(500, "internal", "internal error")
+
+
+async def handle_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BallastError)
+    return from_error(exc)
+
+
+async def handle_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http")
+    detail = exc.detail if exc.status_code not in (404, 405) else HTTPStatus(exc.status_code).phrase
+    if exc.status_code == 404:
+        detail = f"no route for {request.url.path}"
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    return problem(exc.status_code, slug, str(detail), dict(exc.headers or {}))
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    """Last resort: a 500 problem without internals; the traceback goes to the log only."""
+    log.error(
+        "event=unhandled_error method=%s path=%s error=%s",
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        exc_info=exc,
+    )
+    return problem(500, "internal", "internal error")

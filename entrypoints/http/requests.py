@@ -1,0 +1,66 @@
+"""Reading requests: JSON bodies, fields, bearer tokens, the client's address."""
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+
+from application.auth.tokens import VerifyToken
+from domain.errors import FieldError, MissingTokenError, ValidationError
+from domain.tokens import TokenClaims
+from entrypoints.http.problems import MalformedBodyError
+
+
+async def json_object(request: Request, *, optional: bool = False) -> dict[str, Any]:
+    raw = await request.body()
+    if optional and not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise MalformedBodyError("request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise MalformedBodyError("request body must be a JSON object")
+    return body
+
+
+def strings(body: dict[str, Any], *names: str) -> list[str]:
+    """The named fields, each a required string; all problems reported at once."""
+    errors = [
+        FieldError(name, "is required" if name not in body else "must be a string")
+        for name in names
+        if not isinstance(body.get(name), str)
+    ]
+    if errors:
+        raise ValidationError(errors)
+    return [body[name] for name in names]
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise MissingTokenError()
+    return token.strip()
+
+
+async def authenticate(request: Request, verify: VerifyToken) -> TokenClaims:
+    return await verify(bearer_token(request))
+
+
+def client_address(request: Request) -> str:
+    """Set by the proxy-aware middleware when present; else the socket peer."""
+    forwarded: str | None = request.scope.get("ballast.client")
+    if forwarded:
+        return forwarded
+    return request.client.host if request.client else "unknown"
+
+
+def int_param(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError.single(name, "must be a whole number") from None

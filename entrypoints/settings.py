@@ -1,0 +1,267 @@
+"""Configuration: read once from the environment into frozen, validated values.
+
+Every cast and default lives here; a bad value raises ConfigError naming the variable, and
+the process stops before it serves.
+"""
+
+import enum
+import json
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import attrs
+
+from domain.errors import ValidationError
+from domain.users import User, parse_roles, username_problem
+
+
+class ConfigError(Exception):
+    """One bad environment variable: its name and what is allowed."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        self.variable = variable
+        super().__init__(f"{variable}: {problem}")
+
+
+class Storage(enum.StrEnum):
+    AUTO = "auto"
+    MEMORY = "memory"
+    REDIS = "redis"
+
+
+class OnRedisDown(enum.StrEnum):
+    FALLBACK = "fallback"
+    FAIL_CLOSED = "fail_closed"
+
+
+RATE_LIMIT = re.compile(r"(\d+)\s*/\s*(second|minute|hour|day)")
+MIN_PRODUCTION_SECRET = 32
+
+
+@attrs.frozen
+class RateLimit:
+    """`count` requests per `period` seconds."""
+
+    count: int
+    period: int
+
+
+@attrs.frozen
+class Policies:
+    """What each capability does while Redis is down."""
+
+    tokens: OnRedisDown = OnRedisDown.FALLBACK
+    users: OnRedisDown = OnRedisDown.FALLBACK
+    events: OnRedisDown = OnRedisDown.FALLBACK
+    notifications: OnRedisDown = OnRedisDown.FALLBACK
+
+
+@attrs.frozen
+class RedisSettings:
+    url: str
+    connect_timeout: float = 0.25
+    command_timeout: float = 0.25
+    failures_to_open: int = 3
+    journal_max: int = 100_000
+    fallback_max: int = 100_000
+
+
+@attrs.frozen
+class Settings:
+    env: str = "development"
+    redis: RedisSettings | None = None
+    storage: Storage = Storage.MEMORY
+    policies: Policies = Policies()
+    jwt_secret: str = attrs.field(repr=False, factory=lambda: secrets.token_urlsafe(48))
+    jwt_issuer: str = "ballast"
+    access_ttl: int = 900
+    refresh_ttl: int = 2_592_000
+    admin_password: str | None = attrs.field(repr=False, default=None)
+    admin_password_generated: bool = False
+    users: tuple[User, ...] = ()
+    rate_limit: RateLimit | None = RateLimit(1000, 60)
+    login_rate_limit: RateLimit | None = RateLimit(10, 60)
+    trusted_proxies: tuple[str, ...] = ()
+    rates_url: str | None = None
+    rates_ttl: int = 3600
+    webhook_allowed_hosts: tuple[str, ...] = ()
+    smtp_url: str | None = None
+    password_hash_n: int = 2**15
+
+    @property
+    def uses_redis(self) -> bool:
+        return self.storage is Storage.REDIS
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        return _read(os.environ if environ is None else environ)
+
+
+def _read(env: Mapping[str, str]) -> "Settings":
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    def choice(name: str, kind: type[enum.StrEnum], default: str) -> enum.StrEnum:
+        raw = (get(name) or default).lower()
+        try:
+            return kind(raw)
+        except ValueError:
+            allowed = ", ".join(k.value for k in kind)
+            raise ConfigError(name, f"{raw!r} is not one of: {allowed}") from None
+
+    def integer(name: str, default: int, minimum: int = 1) -> int:
+        raw = get(name)
+        if raw is None:
+            return default
+        if not raw.isdigit() or int(raw) < minimum:
+            raise ConfigError(name, f"{raw!r} is not a whole number >= {minimum}")
+        return int(raw)
+
+    def seconds(name: str, default: float) -> float:
+        raw = get(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1.0
+        if not 0 < value <= 60:
+            raise ConfigError(name, f"{raw!r} is not a number of seconds in (0, 60]")
+        return value
+
+    def url(name: str, schemes: tuple[str, ...]) -> str | None:
+        raw = get(name)
+        if raw is None:
+            return None
+        try:
+            parts = urlsplit(raw)
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError:
+            raise ConfigError(name, f"{raw!r} is not a valid URL") from None
+        if parts.scheme not in schemes or not (parts.hostname or parts.path):
+            raise ConfigError(name, f"{raw!r} must be a URL with scheme {' or '.join(schemes)}")
+        return raw
+
+    def limit(name: str, default: str) -> RateLimit | None:
+        raw = (get(name) or default).lower()
+        if raw == "off":
+            return None
+        m = RATE_LIMIT.fullmatch(raw)
+        if not m or int(m[1]) < 1:
+            raise ConfigError(
+                name, f"{raw!r} is not like '100/minute' (second|minute|hour|day) or 'off'"
+            )
+        period = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}[m[2]]
+        return RateLimit(int(m[1]), period)
+
+    def words(name: str) -> tuple[str, ...]:
+        return tuple(w for w in re.split(r"[,\s]+", get(name) or "") if w)
+
+    env_name = (get("BALLAST_ENV") or "development").lower()
+    if env_name not in ("development", "production", "test"):
+        raise ConfigError(
+            "BALLAST_ENV", f"{env_name!r} is not one of: development, production, test"
+        )
+    production = env_name == "production"
+
+    redis_url = url(
+        "REDIS_URL",
+        ("redis", "rediss", "unix", "redis+sentinel", "redis+cluster", "rediss+cluster"),
+    )
+    storage = choice("BALLAST_STORAGE", Storage, "auto")
+    if storage is Storage.REDIS and redis_url is None:
+        raise ConfigError("BALLAST_STORAGE", "'redis' needs REDIS_URL to be set")
+    if storage is Storage.AUTO:
+        storage = Storage.REDIS if redis_url else Storage.MEMORY
+
+    default_policy = choice("BALLAST_ON_REDIS_DOWN", OnRedisDown, "fallback").value
+    policies = Policies(
+        **{
+            cap: choice(f"BALLAST_{cap.upper()}_ON_REDIS_DOWN", OnRedisDown, default_policy)
+            for cap in ("tokens", "users", "events", "notifications")
+        }
+    )
+
+    secret = get("BALLAST_JWT_SECRET")
+    if production and (secret is None or len(secret.encode()) < MIN_PRODUCTION_SECRET):
+        raise ConfigError(
+            "BALLAST_JWT_SECRET",
+            f"production needs a secret of at least {MIN_PRODUCTION_SECRET} bytes",
+        )
+    admin_password = get("BALLAST_ADMIN_PASSWORD")
+    users_file = get("BALLAST_USERS_FILE")
+    if production and admin_password is None and users_file is None:
+        raise ConfigError(
+            "BALLAST_ADMIN_PASSWORD", "production needs an admin password or BALLAST_USERS_FILE"
+        )
+    if admin_password is not None and not 8 <= len(admin_password) <= 256:
+        raise ConfigError("BALLAST_ADMIN_PASSWORD", "must be 8-256 characters")
+    generated = not production and admin_password is None and users_file is None
+    if generated:
+        admin_password = secrets.token_urlsafe(12)
+
+    redis = None
+    if redis_url is not None:
+        redis = RedisSettings(
+            url=redis_url,
+            connect_timeout=seconds("BALLAST_REDIS_CONNECT_TIMEOUT", 0.25),
+            command_timeout=seconds("BALLAST_REDIS_COMMAND_TIMEOUT", 0.25),
+            failures_to_open=integer("BALLAST_REDIS_FAILURES_TO_OPEN", 3),
+            journal_max=integer("BALLAST_REPLAY_JOURNAL_MAX", 100_000),
+            fallback_max=integer("BALLAST_FALLBACK_MAX_ENTRIES", 100_000),
+        )
+
+    return Settings(
+        env=env_name,
+        redis=redis,
+        storage=Storage(storage),
+        policies=policies,
+        jwt_secret=secret or secrets.token_urlsafe(48),
+        jwt_issuer=get("BALLAST_JWT_ISSUER") or "ballast",
+        access_ttl=integer("BALLAST_ACCESS_TTL", 900),
+        refresh_ttl=integer("BALLAST_REFRESH_TTL", 2_592_000),
+        admin_password=admin_password,
+        admin_password_generated=generated,
+        users=_users_file(users_file) if users_file else (),
+        rate_limit=limit("BALLAST_RATE_LIMIT", "1000/minute"),
+        login_rate_limit=limit("BALLAST_LOGIN_RATE_LIMIT", "10/minute"),
+        trusted_proxies=words("BALLAST_TRUSTED_PROXIES"),
+        rates_url=url("BALLAST_RATES_URL", ("http", "https", "file")),
+        rates_ttl=integer("BALLAST_RATES_TTL", 3600),
+        webhook_allowed_hosts=tuple(h.lower() for h in words("BALLAST_WEBHOOK_ALLOWED_HOSTS")),
+        smtp_url=url("BALLAST_SMTP_URL", ("smtp", "smtps")),
+        password_hash_n=2 ** integer("BALLAST_PASSWORD_HASH_LOG2_N", 15, minimum=10),
+    )
+
+
+def _users_file(path: str) -> tuple[User, ...]:
+    name = "BALLAST_USERS_FILE"
+    try:
+        data = json.loads(Path(path).read_text())
+    except OSError as e:
+        raise ConfigError(name, f"cannot read {path!r}: {e.strerror}") from None
+    except ValueError:
+        raise ConfigError(name, f"{path!r} is not valid JSON") from None
+    entries = data.get("users") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise ConfigError(name, 'must hold {"users": [{"username", "password_hash", "roles"}]}')
+    users = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ConfigError(name, f"users[{i}] is not an object")
+        username, hashed = entry.get("username"), entry.get("password_hash")
+        if username_problem(username) or not isinstance(username, str):
+            raise ConfigError(name, f"users[{i}].username is not a valid username")
+        if not isinstance(hashed, str) or not hashed.startswith("scrypt$"):
+            raise ConfigError(name, f"users[{i}].password_hash is not from 'ballast hash-password'")
+        try:
+            roles = parse_roles(entry.get("roles", []))
+        except ValidationError:
+            raise ConfigError(name, f"users[{i}].roles must be a list of admin, service") from None
+        users.append(User(username, hashed, roles))
+    return tuple(users)
