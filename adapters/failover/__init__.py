@@ -1,0 +1,1 @@
+"""The failover layer: one mechanism that puts a memory adapter behind a Redis adapter."""

@@ -1,0 +1,68 @@
+"""The failover mechanism every failover adapter uses: try Redis through the link, fall
+back to memory (or fail closed), and journal writes for replay."""
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from adapters.failover.journal import Replay, ReplayJournal
+from adapters.redis.link import RedisLink, RedisUnavailableError
+from domain.errors import DependencyUnavailableError
+
+T = TypeVar("T")
+Op = Callable[[Any], Awaitable[T]]
+
+
+class Failover:
+    """One per capability, sharing its link's breaker and journal with the others.
+
+    `fail_closed` turns every fallback into a 503 (with Retry-After); `journal=None` is for
+    disposable state (caches, rate limits), whose fallback writes are not replayed.
+    """
+
+    def __init__(
+        self,
+        link: RedisLink,
+        capability: str,
+        fail_closed: bool = False,
+        journal: ReplayJournal | None = None,
+        retry_after: int = 5,
+    ) -> None:
+        self.link = link
+        self.capability = capability
+        self.fail_closed = fail_closed
+        self.journal = journal
+        self.retry_after = retry_after
+
+    @property
+    def is_down(self) -> bool:
+        """True when this capability cannot serve: Redis not in use under fail_closed."""
+        return self.fail_closed and not self.link.is_up
+
+    async def read(self, primary: Op[T], fallback: Callable[[], Awaitable[T]]) -> T:
+        """`primary` receives the Redis client; `fallback` runs when Redis cannot answer."""
+        try:
+            return await self.link.call(primary)
+        except RedisUnavailableError:
+            return await self._fallback(fallback)
+
+    async def write(
+        self,
+        primary: Op[T],
+        fallback: Callable[[], Awaitable[T]],
+        replay: tuple[str, Replay] | None = None,
+    ) -> T:
+        """Like `read`; a fallback write also queues `replay` (name, idempotent coroutine
+        function) to run against Redis when it returns."""
+        try:
+            return await self.link.call(primary)
+        except RedisUnavailableError:
+            result = await self._fallback(fallback)
+            if replay is not None and self.journal is not None:
+                self.journal.append(self.capability, *replay)
+            return result
+
+    async def _fallback(self, fallback: Callable[[], Awaitable[T]]) -> T:
+        if self.fail_closed:
+            raise DependencyUnavailableError(f"redis ({self.capability})", self.retry_after)
+        self.link.count_fallback(self.capability)
+        return await fallback()

@@ -1,0 +1,73 @@
+"""The replay journal: writes made during an outage, replayed to Redis oldest first."""
+
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import attrs
+
+log = logging.getLogger("ballast.failover")
+
+Replay = Callable[[], Awaitable[Any]]
+
+
+@attrs.frozen
+class JournalEntry:
+    capability: str
+    operation: str
+    replay: Replay = attrs.field(repr=False)
+
+
+class ReplayJournal:
+    """Bounded: when full, the oldest entry is dropped, counted and logged (once an outage).
+
+    Every replay must be idempotent: an entry whose replay timed out may have been applied,
+    and is tried again.
+    """
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self._entries: deque[JournalEntry] = deque()
+        self.max_entries = max_entries
+        self.replayed = 0
+        self.dropped = 0
+        self._warned_full = False
+
+    def append(self, capability: str, operation: str, replay: Replay) -> None:
+        if len(self._entries) >= self.max_entries:
+            lost = self._entries.popleft()
+            self.dropped += 1
+            if not self._warned_full:
+                self._warned_full = True
+                log.error(
+                    "event=journal_full max=%d dropping=oldest capability=%s operation=%s",
+                    self.max_entries,
+                    lost.capability,
+                    lost.operation,
+                )
+        self._entries.append(JournalEntry(capability, operation, replay))
+
+    async def replay(self) -> int:
+        """Replays until empty (entries added meanwhile included); raises on the first failure,
+        leaving that entry first in line."""
+        if not self._entries:
+            return 0
+        log.info("event=replay_started pending=%d", len(self._entries))
+        done = 0
+        while self._entries:
+            await self._entries[0].replay()
+            self._entries.popleft()
+            done += 1
+            self.replayed += 1
+        log.info("event=replay_finished replayed=%d dropped_total=%d", done, self.dropped)
+        self._warned_full = False
+        return done
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def pending_by_capability(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for entry in self._entries:
+            counts[entry.capability] = counts.get(entry.capability, 0) + 1
+        return counts

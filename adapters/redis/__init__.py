@@ -1,0 +1,1 @@
+"""Redis adapters (redis.asyncio). They raise redis errors; the failover layer handles them."""

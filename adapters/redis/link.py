@@ -1,0 +1,173 @@
+"""One link per Redis server: a connection pool with short timeouts and one circuit breaker
+that every Redis adapter on the link shares, plus the background probe that closes it."""
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from adapters.failover.breaker import BreakerState, CircuitBreaker
+
+log = logging.getLogger("ballast.failover")
+T = TypeVar("T")
+Hook = Callable[[], Awaitable[None]]
+
+# What a dead, hung or restarted server raises through redis-py.
+LINK_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
+
+
+class RedisUnavailableError(Exception):
+    """The call did not reach Redis (breaker open, refused, timed out, reset)."""
+
+
+def make_client(url: str, connect_timeout: float, command_timeout: float) -> Any:
+    """A client that never retries on its own: redis-py's default retries turn one call
+    against a hung server into a minute of waiting. The breaker decides, not the client."""
+    options: dict[str, Any] = {
+        "socket_timeout": command_timeout,
+        "socket_connect_timeout": connect_timeout,
+        "retry": Retry(NoBackoff(), 0),
+        "health_check_interval": 0,
+        "decode_responses": True,
+        "max_connections": 64,
+    }
+    scheme = urlsplit(url).scheme
+    if scheme == "redis+sentinel":
+        parts = urlsplit(url)
+        nodes = [(h.rsplit(":", 1)[0], int(h.rsplit(":", 1)[1])) for h in parts.netloc.split(",")]
+        service = parts.path.strip("/").split("/")[0] or "mymaster"
+        sentinel = aioredis.Sentinel(
+            nodes, socket_timeout=command_timeout, socket_connect_timeout=connect_timeout
+        )
+        options.pop("max_connections")
+        return sentinel.master_for(service, **options)
+    if scheme.endswith("+cluster"):
+        from redis.asyncio.cluster import RedisCluster
+
+        plain = url.replace("+cluster", "", 1)
+        options.pop("health_check_interval")
+        return RedisCluster.from_url(plain, **options)
+    return aioredis.Redis.from_url(url, **options)
+
+
+class RedisLink:
+    """Calls go through `call`: refused at once while the breaker is open, bounded by the
+    command timeout otherwise. Recovery hooks (journal replay, revocation resync) run when
+    the probe sees Redis answer again, before the breaker closes."""
+
+    def __init__(
+        self,
+        client: Any,
+        command_timeout: float = 0.25,
+        failures_to_open: int = 3,
+        max_probe_interval: float = 0.5,
+    ) -> None:
+        self.client = client
+        self.command_timeout = command_timeout
+        self.breaker = CircuitBreaker(failures_to_open, self._on_breaker_change)
+        self.max_probe_interval = max_probe_interval
+        self.latency_ms: float | None = None
+        self.fallback_ops: dict[str, int] = {}
+        self._recovery_hooks: list[tuple[str, Hook]] = []
+        self._probe: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    @property
+    def is_up(self) -> bool:
+        return self.breaker.allows_requests
+
+    def on_recovery(self, name: str, hook: Hook) -> None:
+        """Run `hook` at start and every time Redis answers again, before requests use it."""
+        self._recovery_hooks.append((name, hook))
+
+    async def call(self, op: Callable[[Any], Awaitable[T]]) -> T:
+        if not self.breaker.allows_requests:
+            raise RedisUnavailableError("breaker open")
+        try:
+            async with asyncio.timeout(self.command_timeout):
+                result = await op(self.client)
+        except LINK_ERRORS as e:
+            self.breaker.record_failure()
+            log.debug("event=redis_call_failed error=%s", type(e).__name__)
+            raise RedisUnavailableError(type(e).__name__) from e
+        self.breaker.record_success()
+        return result
+
+    async def raw(self, op: Callable[[Any], Awaitable[T]]) -> T:
+        """A call that ignores the breaker (recovery work), still bounded in time."""
+        async with asyncio.timeout(self.command_timeout * 4):
+            return await op(self.client)
+
+    def count_fallback(self, capability: str) -> None:
+        self.fallback_ops[capability] = self.fallback_ops.get(capability, 0) + 1
+
+    async def start(self) -> None:
+        """Never blocks start-up on a dead Redis: one bounded attempt, then the probe."""
+        self.breaker.state = BreakerState.HALF_OPEN
+        if not await self._recover():
+            self.breaker.trip()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._probe is not None:
+            self._probe.cancel()
+            await asyncio.gather(self._probe, return_exceptions=True)
+        try:
+            await self.client.aclose()
+        except LINK_ERRORS:
+            pass
+
+    def _on_breaker_change(self, before: BreakerState, after: BreakerState) -> None:
+        if after is BreakerState.OPEN and not self._stopping:
+            if self._probe is None or self._probe.done():
+                self._probe = asyncio.get_running_loop().create_task(self._probe_loop())
+
+    async def _ping(self) -> bool:
+        started = time.perf_counter()
+        try:
+            await self.raw(lambda c: c.ping())
+        except LINK_ERRORS:
+            return False
+        self.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        return True
+
+    async def _recover(self) -> bool:
+        if not await self._ping():
+            return False
+        self.breaker.half_open()
+        for name, hook in self._recovery_hooks:
+            try:
+                await hook()
+            except LINK_ERRORS as e:
+                log.warning("event=recovery_failed step=%s error=%s", name, type(e).__name__)
+                return False
+        self.breaker.close()
+        return True
+
+    async def _probe_loop(self) -> None:
+        delay = 0.05
+        while not self._stopping and self.breaker.state is not BreakerState.CLOSED:
+            await asyncio.sleep(delay)
+            if await self._recover():
+                return
+            self.breaker.trip()
+            delay = min(delay * 2, self.max_probe_interval)
+
+    async def ping_ms(self) -> float | None:
+        """Latency of one PING for health checks; None when Redis is not in use."""
+        if not self.breaker.allows_requests:
+            return None
+        started = time.perf_counter()
+        try:
+            await self.call(lambda c: c.ping())
+        except RedisUnavailableError:
+            return None
+        self.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        return self.latency_ms
