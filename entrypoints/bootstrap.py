@@ -38,6 +38,7 @@ from domain.ports import (
 )
 from domain.tokens import TokenPolicy
 from entrypoints.lifecycle import Lifecycle
+from entrypoints.redis_wiring import bind_redis_auth, bind_redis_link
 from entrypoints.settings import Settings
 
 USE_CASES = (
@@ -75,11 +76,15 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
     )
 
     probes: list[HealthProbe] = []
-    bind(UserDirectory, MemoryUserDirectory(clock))
-    bind(RefreshTokenStore, MemoryRefreshTokenStore(clock))
-    bind(RevocationList, MemoryRevocationList(clock))
-    bind(AuthEventLog, MemoryAuthEventLog())
-    probes.append(RedisNotConfiguredProbe())
+    if settings.uses_redis:
+        link, journal = bind_redis_link(bind, settings, lifecycle)
+        probes += bind_redis_auth(bind, settings, link, journal, clock, lifecycle)
+    else:
+        bind(UserDirectory, MemoryUserDirectory(clock))
+        bind(RefreshTokenStore, MemoryRefreshTokenStore(clock))
+        bind(RevocationList, MemoryRevocationList(clock))
+        bind(AuthEventLog, MemoryAuthEventLog())
+        probes.append(RedisNotConfiguredProbe())
 
     for use_case in USE_CASES:
         container.register(use_case, scope=punq.Scope.singleton)
@@ -91,4 +96,6 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
         await seed(settings.admin_password, list(settings.users))
 
     lifecycle.on_start(seed_users)
+    if settings.uses_redis:
+        link.on_recovery("seed_users", seed_users)
     return container

@@ -2,6 +2,7 @@
 that every Redis adapter on the link shares, plus the background probe that closes it."""
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from adapters.failover.breaker import BreakerState, CircuitBreaker
+from adapters.failover.journal import ReplayJournal
 
 log = logging.getLogger("ballast.failover")
 T = TypeVar("T")
@@ -59,17 +61,24 @@ def make_client(url: str, connect_timeout: float, command_timeout: float) -> Any
 
 class RedisLink:
     """Calls go through `call`: refused at once while the breaker is open, bounded by the
-    command timeout otherwise. Recovery hooks (journal replay, revocation resync) run when
-    the probe sees Redis answer again, before the breaker closes."""
+    command timeout otherwise.
+
+    Recovery runs when the probe sees Redis answer again, while the breaker is half open
+    (requests still on fallbacks): first the hooks (revocation resync, ...), then the
+    journal replay, last, so that what the hooks and concurrent requests journaled is
+    replayed too; the breaker closes right after the journal is empty.
+    """
 
     def __init__(
         self,
         client: Any,
+        journal: ReplayJournal,
         command_timeout: float = 0.25,
         failures_to_open: int = 3,
         max_probe_interval: float = 0.5,
     ) -> None:
         self.client = client
+        self.journal = journal
         self.command_timeout = command_timeout
         self.breaker = CircuitBreaker(failures_to_open, self._on_breaker_change)
         self.max_probe_interval = max_probe_interval
@@ -84,7 +93,8 @@ class RedisLink:
         return self.breaker.allows_requests
 
     def on_recovery(self, name: str, hook: Hook) -> None:
-        """Run `hook` at start and every time Redis answers again, before requests use it."""
+        """Run `hook` at start and every time Redis answers again, before requests use it.
+        A hook talks to Redis with `raw`, or journals through its Failover."""
         self._recovery_hooks.append((name, hook))
 
     async def call(self, op: Callable[[Any], Awaitable[T]]) -> T:
@@ -119,15 +129,13 @@ class RedisLink:
         if self._probe is not None:
             self._probe.cancel()
             await asyncio.gather(self._probe, return_exceptions=True)
-        try:
+        with contextlib.suppress(*LINK_ERRORS):
             await self.client.aclose()
-        except LINK_ERRORS:
-            pass
 
     def _on_breaker_change(self, before: BreakerState, after: BreakerState) -> None:
-        if after is BreakerState.OPEN and not self._stopping:
-            if self._probe is None or self._probe.done():
-                self._probe = asyncio.get_running_loop().create_task(self._probe_loop())
+        probing = self._probe is not None and not self._probe.done()
+        if after is BreakerState.OPEN and not self._stopping and not probing:
+            self._probe = asyncio.get_running_loop().create_task(self._probe_loop())
 
     async def _ping(self) -> bool:
         started = time.perf_counter()
@@ -139,16 +147,23 @@ class RedisLink:
         return True
 
     async def _recover(self) -> bool:
+        # Connections in the pool may be dead (server restarted): start them afresh, or
+        # each would fail one request after the breaker closes.
+        pool = getattr(self.client, "connection_pool", None)
+        if pool is not None:
+            with contextlib.suppress(*LINK_ERRORS):
+                await pool.disconnect()
         if not await self._ping():
             return False
         self.breaker.half_open()
-        for name, hook in self._recovery_hooks:
+        steps = [*self._recovery_hooks, ("replay", self.journal.replay)]
+        for name, hook in steps:
             try:
                 await hook()
             except LINK_ERRORS as e:
                 log.warning("event=recovery_failed step=%s error=%s", name, type(e).__name__)
                 return False
-        self.breaker.close()
+        self.breaker.close()  # no await since the journal was seen empty
         return True
 
     async def _probe_loop(self) -> None:

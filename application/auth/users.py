@@ -42,14 +42,22 @@ class CreateUser:
 
 @attrs.define
 class SeedUsers:
-    """Users from configuration (the bootstrap admin, the users file) replace stored ones."""
+    """Users from configuration (the bootstrap admin, the users file) replace stored ones.
+
+    Run at start and again whenever a store may have lost them (a Redis restarted empty);
+    the admin password is hashed once.
+    """
 
     users: UserDirectory
     hasher: PasswordHasher
+    _prepared: list[User] | None = attrs.field(init=False, default=None)
 
     async def __call__(self, admin_password: str | None, configured: list[User]) -> None:
-        if admin_password is not None:
-            admin_hash = await self.hasher.hash(admin_password)
-            await self.users.put(User("admin", admin_hash, frozenset({Role.ADMIN})))
-        for user in configured:
+        if self._prepared is None:
+            prepared = list(configured)
+            if admin_password is not None:
+                admin_hash = await self.hasher.hash(admin_password)
+                prepared.insert(0, User("admin", admin_hash, frozenset({Role.ADMIN})))
+            self._prepared = prepared
+        for user in self._prepared:
             await self.users.put(user)

@@ -28,7 +28,7 @@ def report_json(report: HealthReport) -> dict[str, Any]:
     checks: dict[str, list[dict[str, Any]]] = {}
     for c in report.checks:
         entry: dict[str, Any] = {"status": c.status.value, "componentType": c.component_type}
-        if c.observed_value is not None:
+        if c.observed_unit is not None:
             entry["observedValue"] = c.observed_value
             entry["observedUnit"] = c.observed_unit
         entry.update(c.details)

@@ -1,0 +1,119 @@
+"""Failover adapters of the auth ports: Redis first, memory when Redis cannot answer."""
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from adapters.failover.core import Failover
+from adapters.memory.auth import MemoryAuthEventLog, MemoryRefreshTokenStore, MemoryUserDirectory
+from adapters.redis.auth import RedisAuthEventLog, RedisRefreshTokenStore, RedisUserDirectory
+from domain.errors import ConflictError
+from domain.events import AuthEvent
+from domain.tokens import Rotation
+from domain.users import User
+
+log = logging.getLogger("ballast.failover")
+
+
+class FailoverUserDirectory:
+    """Users read from Redis are mirrored in memory, so known users can log in during an
+    outage; users created during one are replayed (a name taken meanwhile is logged)."""
+
+    def __init__(
+        self, redis: RedisUserDirectory, memory: MemoryUserDirectory, failover: Failover
+    ) -> None:
+        self._redis, self._memory, self._failover = redis, memory, failover
+
+    async def get(self, username: str) -> User | None:
+        async def primary(_: object) -> User | None:
+            user = await self._redis.get(username)
+            if user is not None:
+                await self._memory.put(user)
+            return user
+
+        return await self._failover.read(primary, lambda: self._memory.get(username))
+
+    async def add(self, user: User) -> None:
+        async def primary(_: object) -> None:
+            await self._redis.add(user)
+            await self._memory.put(user)
+
+        async def replay() -> None:
+            try:
+                await self._redis.add(user)
+            except ConflictError:
+                log.error("event=replay_conflict capability=users username=%s", user.username)
+
+        await self._failover.write(primary, lambda: self._memory.add(user), ("add_user", replay))
+
+    async def put(self, user: User) -> None:
+        async def primary(_: object) -> None:
+            await self._redis.put(user)
+            await self._memory.put(user)
+
+        await self._failover.write(
+            primary, lambda: self._memory.put(user), ("put_user", lambda: self._redis.put(user))
+        )
+
+
+class FailoverRefreshTokenStore:
+    """During an outage a validly signed refresh token unknown to memory is adopted once
+    (policy `fallback`); its use is journaled, and if Redis shows the token was already
+    used, `on_reuse` revokes the family when the journal is replayed."""
+
+    def __init__(
+        self,
+        redis: RedisRefreshTokenStore,
+        memory: MemoryRefreshTokenStore,
+        failover: Failover,
+        on_reuse: Callable[[str, int], Awaitable[None]],
+    ) -> None:
+        self._redis, self._memory, self._failover = redis, memory, failover
+        self._on_reuse = on_reuse
+
+    async def start(self, family: str, jti: str, ttl: int) -> None:
+        await self._failover.write(
+            lambda _: self._redis.start(family, jti, ttl),
+            lambda: self._memory.start(family, jti, ttl),
+            ("start_family", lambda: self._redis.start(family, jti, ttl)),
+        )
+
+    async def rotate(self, family: str, jti: str, successor: str, ttl: int) -> Rotation:
+        async def fallback() -> Rotation:
+            outcome = await self._memory.rotate(family, jti, successor, ttl)
+            if outcome is Rotation.UNKNOWN:
+                await self._memory.start(family, successor, ttl)
+                return Rotation.ROTATED
+            return outcome
+
+        async def replay() -> None:
+            outcome = await self._redis.rotate(family, jti, successor, ttl)
+            if outcome is Rotation.UNKNOWN:
+                await self._redis.start(family, successor, ttl)
+            elif outcome is Rotation.REUSED:
+                log.warning("event=refresh_reuse_detected_on_replay family_prefix=%s", family[:6])
+                await self._on_reuse(family, ttl)
+
+        return await self._failover.write(
+            lambda _: self._redis.rotate(family, jti, successor, ttl),
+            fallback,
+            ("rotate_refresh", replay),
+        )
+
+
+class FailoverAuthEventLog:
+    def __init__(
+        self, redis: RedisAuthEventLog, memory: MemoryAuthEventLog, failover: Failover
+    ) -> None:
+        self._redis, self._memory, self._failover = redis, memory, failover
+
+    async def record(self, event: AuthEvent) -> None:
+        await self._failover.write(
+            lambda _: self._redis.record(event),
+            lambda: self._memory.record(event),
+            ("record_event", lambda: self._redis.record(event)),
+        )
+
+    async def recent(self, limit: int) -> list[AuthEvent]:
+        return await self._failover.read(
+            lambda _: self._redis.recent(limit), lambda: self._memory.recent(limit)
+        )

@@ -1,0 +1,99 @@
+"""The local revocation replica: verification never waits on Redis, and an outage never
+re-accepts a token revoked before it."""
+
+import asyncio
+import contextlib
+import logging
+
+from adapters.failover.core import Failover
+from adapters.memory.auth import MemoryRevocationList
+from adapters.redis import keys
+from adapters.redis.auth import RedisRevocationList, decode_revocation
+from adapters.redis.link import LINK_ERRORS, RedisLink
+from domain.tokens import Revocation
+
+log = logging.getLogger("ballast.failover")
+
+
+class ReplicatedRevocationList:
+    """Every instance holds all unexpired revocations in memory.
+
+    Filled from Redis at start and on every recovery (which also writes back what Redis
+    lacks, e.g. after it restarted empty), and kept current by pub/sub in between. A
+    revocation is recorded locally first, so it holds at once on this instance whatever
+    Redis does; with Redis down it is journaled like any write.
+    """
+
+    def __init__(
+        self,
+        redis: RedisRevocationList,
+        replica: MemoryRevocationList,
+        failover: Failover,
+        link: RedisLink,
+    ) -> None:
+        self._redis, self._replica, self._failover, self._link = redis, replica, failover, link
+        self._listener: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+
+    async def revoke(self, revocation: Revocation) -> None:
+        await self._replica.revoke(revocation)
+
+        async def noop() -> None:
+            return None
+
+        await self._failover.write(
+            lambda _: self._redis.revoke(revocation),
+            noop,
+            ("revoke", lambda: self._redis.revoke(revocation)),
+        )
+
+    async def revoke_now(self, revocation: Revocation) -> None:
+        """For recovery work (breaker half open): straight to Redis, failing loudly."""
+        await self._replica.revoke(revocation)
+        await self._link.raw(lambda _: self._redis.revoke(revocation))
+
+    async def is_revoked(self, jti: str, family: str) -> bool:
+        return await self._replica.is_revoked(jti, family)
+
+    async def resync(self) -> None:
+        """Recovery hook: subscribe, then load, then write back (no revocation falls
+        between loading and subscribing)."""
+        await self._start_listener()
+        loaded = await self._link.raw(lambda _: self._redis.load())
+        for revocation in loaded:
+            await self._replica.revoke(revocation)
+        local = self._replica.live()
+        await self._link.raw(lambda _: self._redis.write_back(local))
+        log.info("event=revocations_synced loaded=%d local=%d", len(loaded), len(local))
+
+    async def _start_listener(self) -> None:
+        if self._listener is not None and not self._listener.done():
+            return
+        self._subscribed = asyncio.Event()
+        self._listener = asyncio.get_running_loop().create_task(self._listen())
+        async with asyncio.timeout(self._link.command_timeout * 4):
+            await self._subscribed.wait()
+
+    async def _listen(self) -> None:
+        pubsub = self._link.client.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(keys.REVOCATION_CHANNEL)
+            self._subscribed.set()
+            while True:
+                message = await pubsub.get_message(timeout=1.0)
+                if message is not None:
+                    with contextlib.suppress(ValueError):
+                        await self._replica.revoke(decode_revocation(message["data"]))
+        except LINK_ERRORS as e:
+            # The subscription is lost (Redis restarted or gone): what was published
+            # meanwhile is unknown, so go through recovery, which resyncs everything.
+            log.warning("event=revocation_feed_lost error=%s", type(e).__name__)
+            self._link.breaker.trip()
+        finally:
+            with contextlib.suppress(*LINK_ERRORS):
+                await pubsub.aclose()
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)

@@ -1,0 +1,178 @@
+"""Redis adapters of the auth ports. Plain: they raise redis errors, the failover layer
+decides what an error means."""
+
+import json
+from typing import Any
+
+from adapters.redis import keys
+from domain.errors import ConflictError
+from domain.events import AuthEvent, AuthEventType
+from domain.tokens import Revocation, RevocationKind, Rotation
+from domain.users import Role, User
+
+EVENTS_MAX = 10_000
+EVENT_REPLAY_GUARD_TTL = 7 * 86_400
+
+
+def _user_json(user: User) -> str:
+    return json.dumps(
+        {"password_hash": user.password_hash, "roles": sorted(r.value for r in user.roles)}
+    )
+
+
+class RedisUserDirectory:
+    def __init__(self, client: Any) -> None:
+        self._redis = client
+
+    async def get(self, username: str) -> User | None:
+        raw = await self._redis.get(keys.user(username))
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return User(username, data["password_hash"], frozenset(Role(r) for r in data["roles"]))
+
+    async def add(self, user: User) -> None:
+        if not await self._redis.set(keys.user(user.username), _user_json(user), nx=True):
+            raise ConflictError("user", user.username)
+
+    async def put(self, user: User) -> None:
+        await self._redis.set(keys.user(user.username), _user_json(user))
+
+
+# Idempotent: presenting (jti -> successor) again after it was applied answers "rotated".
+ROTATE = """
+local current = redis.call('GET', KEYS[1])
+if not current then return 'unknown' end
+if current == ARGV[2] then return 'rotated' end
+if current ~= ARGV[1] then return 'reused' end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 'rotated'
+"""
+
+
+class RedisRefreshTokenStore:
+    """Rotation is one Lua script: two concurrent refreshes give one winner, one reuse."""
+
+    def __init__(self, client: Any) -> None:
+        self._redis = client
+        self._rotate = client.register_script(ROTATE)
+
+    async def start(self, family: str, jti: str, ttl: int) -> None:
+        # NX: replaying a start after the family moved on must not rewind it.
+        await self._redis.set(keys.family(family), jti, ex=ttl, nx=True)
+
+    async def rotate(self, family: str, jti: str, successor: str, ttl: int) -> Rotation:
+        outcome = await self._rotate(keys=[keys.family(family)], args=[jti, successor, ttl])
+        return Rotation(outcome)
+
+
+def encode_revocation(r: Revocation) -> str:
+    return f"{r.kind.value}:{r.id}:{r.expires_at}"
+
+
+def decode_revocation(raw: str) -> Revocation:
+    kind, rest = raw.split(":", 1)
+    id_, expires_at = rest.rsplit(":", 1)
+    return Revocation(RevocationKind(kind), id_, int(expires_at))
+
+
+class RedisRevocationList:
+    """Revocations as keys expiring with their tokens, announced on a pub/sub channel."""
+
+    def __init__(self, client: Any) -> None:
+        self._redis = client
+
+    async def revoke(self, revocation: Revocation) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.set(
+                keys.revocation(revocation.kind.value, revocation.id),
+                revocation.expires_at,
+                exat=revocation.expires_at,
+            )
+            pipe.publish(keys.REVOCATION_CHANNEL, encode_revocation(revocation))
+            await pipe.execute()
+
+    async def load(self) -> list[Revocation]:
+        """Every unexpired revocation in Redis."""
+        found: list[Revocation] = []
+        batch: list[str] = []
+        async for key in self._redis.scan_iter(match=keys.REVOCATIONS + "*", count=1000):
+            batch.append(key)
+            if len(batch) >= 1000:
+                found += await self._read(batch)
+                batch = []
+        if batch:
+            found += await self._read(batch)
+        return found
+
+    async def _read(self, batch: list[str]) -> list[Revocation]:
+        values = await self._redis.mget(batch)
+        out = []
+        for key, value in zip(batch, values, strict=True):
+            if value is not None:
+                kind, id_ = key.removeprefix(keys.REVOCATIONS).split(":", 1)
+                out.append(Revocation(RevocationKind(kind), id_, int(value)))
+        return out
+
+    async def write_back(self, revocations: list[Revocation], batch: int = 1000) -> None:
+        """Adds what Redis lacks (NX), e.g. after it restarted empty, and announces it."""
+        for start in range(0, len(revocations), batch):
+            chunk = revocations[start : start + batch]
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for r in chunk:
+                    key = keys.revocation(r.kind.value, r.id)
+                    pipe.set(key, r.expires_at, exat=r.expires_at, nx=True)
+                added = await pipe.execute()
+            new = [r for r, was_added in zip(chunk, added, strict=True) if was_added]
+            if new:
+                # Announce them: instances that resynced before this write-back learn now.
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for r in new:
+                        pipe.publish(keys.REVOCATION_CHANNEL, encode_revocation(r))
+                    await pipe.execute()
+
+    async def is_revoked(self, jti: str, family: str) -> bool:
+        found = await self._redis.exists(
+            keys.revocation(RevocationKind.TOKEN.value, jti),
+            keys.revocation(RevocationKind.FAMILY.value, family),
+        )
+        return bool(found)
+
+
+RECORD_EVENT = """
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[6]) then
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[7], '*',
+             'id', ARGV[1], 'type', ARGV[2], 'username', ARGV[3], 'at', ARGV[4], 'client', ARGV[5])
+end
+return 1
+"""
+
+
+class RedisAuthEventLog:
+    """A capped stream; a replayed event is written once (guard key per event id)."""
+
+    def __init__(self, client: Any, max_events: int = EVENTS_MAX) -> None:
+        self._redis = client
+        self._record = client.register_script(RECORD_EVENT)
+        self._max = max_events
+
+    async def record(self, event: AuthEvent) -> None:
+        await self._record(
+            keys=[keys.EVENTS, keys.event_seen(event.id)],
+            args=[
+                event.id,
+                event.type.value,
+                event.username,
+                repr(event.at),
+                event.client,
+                EVENT_REPLAY_GUARD_TTL,
+                self._max,
+            ],
+        )
+
+    async def recent(self, limit: int) -> list[AuthEvent]:
+        entries = await self._redis.xrevrange(keys.EVENTS, count=limit)
+        return [
+            AuthEvent(f["id"], AuthEventType(f["type"]), f["username"], float(f["at"]), f["client"])
+            for _, f in entries
+        ]
