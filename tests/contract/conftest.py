@@ -1,0 +1,53 @@
+"""Every adapter of a port passes the same suite: memory, redis and failover alike.
+
+A suite asks for `backend` (parametrised over the three kinds) and builds its port's
+adapter from it with `backend.pick(memory=..., redis=..., failover=...)`.
+"""
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import attrs
+import pytest
+
+from adapters.redis.link import RedisLink
+from tests.redis_fixtures import client_for, started_link
+from tests.redis_server import RedisServer
+
+KINDS = ["memory", "redis", "failover"]
+
+
+@attrs.define
+class Backend:
+    kind: str
+    client: Any = None
+    link: RedisLink | None = None
+
+    def pick(
+        self,
+        memory: Callable[[], Any],
+        redis: Callable[[Any], Any],
+        failover: Callable[[RedisLink], Any],
+    ) -> Any:
+        if self.kind == "memory":
+            return memory()
+        if self.kind == "redis":
+            return redis(self.client)
+        assert self.link is not None
+        return failover(self.link)
+
+
+@pytest.fixture(params=KINDS)
+async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    if request.param == "memory":
+        yield Backend("memory")
+        return
+    server: RedisServer = request.getfixturevalue("redis_server")
+    client: Any = client_for(server.url, timeout=2.0)
+    await client.flushall()
+    if request.param == "redis":
+        yield Backend("redis", client=client)
+    else:
+        async with started_link(server.url) as link:
+            yield Backend("failover", client=client, link=link)
+    await client.aclose()

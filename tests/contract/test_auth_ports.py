@@ -1,0 +1,184 @@
+"""The auth ports' contract, run against the memory, Redis and failover adapters."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from adapters.failover.auth import (
+    FailoverAuthEventLog,
+    FailoverRefreshTokenStore,
+    FailoverUserDirectory,
+)
+from adapters.failover.core import Failover
+from adapters.failover.revocations import ReplicatedRevocationList
+from adapters.memory.auth import (
+    MemoryAuthEventLog,
+    MemoryRefreshTokenStore,
+    MemoryRevocationList,
+    MemoryUserDirectory,
+)
+from adapters.redis.auth import (
+    RedisAuthEventLog,
+    RedisRefreshTokenStore,
+    RedisRevocationList,
+    RedisUserDirectory,
+)
+from adapters.system import SystemClock
+from domain.errors import ConflictError
+from domain.events import AuthEvent, AuthEventType
+from domain.tokens import Revocation, RevocationKind, Rotation
+from domain.users import Role, User
+from tests.contract.conftest import Backend
+
+pytestmark = pytest.mark.anyio
+
+
+async def _noop_reuse(family: str, ttl: int) -> None:
+    return None
+
+
+@pytest.fixture
+def users(backend: Backend) -> Any:
+    clock = SystemClock()
+    return backend.pick(
+        memory=lambda: MemoryUserDirectory(clock),
+        redis=RedisUserDirectory,
+        failover=lambda link: FailoverUserDirectory(
+            RedisUserDirectory(link.client), MemoryUserDirectory(clock), Failover(link, "users")
+        ),
+    )
+
+
+@pytest.fixture
+def refresh_tokens(backend: Backend) -> Any:
+    # Redis expires keys on its own clock, so TTL behaviour is shown with real time.
+    clock = SystemClock()
+    return backend.pick(
+        memory=lambda: MemoryRefreshTokenStore(clock),
+        redis=RedisRefreshTokenStore,
+        failover=lambda link: FailoverRefreshTokenStore(
+            RedisRefreshTokenStore(link.client),
+            MemoryRefreshTokenStore(clock),
+            Failover(link, "tokens", journal=link.journal),
+            _noop_reuse,
+        ),
+    )
+
+
+@pytest.fixture
+async def revocations(backend: Backend) -> AsyncIterator[Any]:
+    clock = SystemClock()
+    adapter = backend.pick(
+        memory=lambda: MemoryRevocationList(clock),
+        redis=RedisRevocationList,
+        failover=lambda link: ReplicatedRevocationList(
+            RedisRevocationList(link.client),
+            MemoryRevocationList(clock),
+            Failover(link, "tokens", journal=link.journal),
+            link,
+        ),
+    )
+    if isinstance(adapter, ReplicatedRevocationList):
+        await adapter.resync()
+    yield adapter
+    if isinstance(adapter, ReplicatedRevocationList):
+        await adapter.stop()
+
+
+@pytest.fixture
+def event_log(backend: Backend) -> Any:
+    return backend.pick(
+        memory=MemoryAuthEventLog,
+        redis=RedisAuthEventLog,
+        failover=lambda link: FailoverAuthEventLog(
+            RedisAuthEventLog(link.client),
+            MemoryAuthEventLog(),
+            Failover(link, "events", journal=link.journal),
+        ),
+    )
+
+
+ALICE = User("alice", "scrypt$1$1$1$c2FsdA==$aGFzaA==", frozenset({Role.SERVICE}))
+
+
+async def test_a_user_added_can_be_read_back(users: Any) -> None:
+    await users.add(ALICE)
+    assert await users.get("alice") == ALICE
+    assert await users.get("bob") is None
+
+
+async def test_adding_a_taken_username_is_a_conflict(users: Any) -> None:
+    await users.add(ALICE)
+    with pytest.raises(ConflictError):
+        await users.add(User("alice", "other", frozenset()))
+    assert (await users.get("alice")).password_hash == ALICE.password_hash
+
+
+async def test_put_replaces_a_user(users: Any) -> None:
+    await users.add(ALICE)
+    await users.put(User("alice", "new-hash", frozenset({Role.ADMIN})))
+    stored = await users.get("alice")
+    assert stored.password_hash == "new-hash" and stored.roles == {Role.ADMIN}
+
+
+async def test_rotation_accepts_the_current_token_once(refresh_tokens: Any) -> None:
+    await refresh_tokens.start("fam1", "r1", 60)
+    assert await refresh_tokens.rotate("fam1", "r1", "r2", 60) is Rotation.ROTATED
+    assert await refresh_tokens.rotate("fam1", "r1", "r3", 60) is Rotation.REUSED
+    assert await refresh_tokens.rotate("fam1", "r2", "r3", 60) is Rotation.ROTATED
+
+
+async def test_rotation_of_an_unknown_family_is_unknown(refresh_tokens: Any) -> None:
+    assert await refresh_tokens.rotate("nope", "r1", "r2", 60) is Rotation.UNKNOWN
+
+
+async def test_concurrent_rotations_of_one_token_have_one_winner(refresh_tokens: Any) -> None:
+    await refresh_tokens.start("fam", "r1", 60)
+    outcomes = await asyncio.gather(
+        *(refresh_tokens.rotate("fam", "r1", f"next{i}", 60) for i in range(20))
+    )
+    assert outcomes.count(Rotation.ROTATED) == 1
+    assert outcomes.count(Rotation.REUSED) == 19
+
+
+async def test_a_family_is_forgotten_after_its_ttl(refresh_tokens: Any) -> None:
+    await refresh_tokens.start("short", "r1", 1)
+    await asyncio.sleep(1.2)
+    assert await refresh_tokens.rotate("short", "r1", "r2", 1) is Rotation.UNKNOWN
+
+
+async def test_revoked_token_and_family_are_revoked(revocations: Any) -> None:
+    now = int(SystemClock().now())
+    await revocations.revoke(Revocation(RevocationKind.TOKEN, "jti1", now + 60))
+    await revocations.revoke(Revocation(RevocationKind.FAMILY, "famA", now + 60))
+    assert await revocations.is_revoked("jti1", "other-family")
+    assert await revocations.is_revoked("other-jti", "famA")
+    assert not await revocations.is_revoked("jti2", "famB")
+
+
+async def test_a_revocation_ends_when_its_token_would_expire(revocations: Any) -> None:
+    now = int(SystemClock().now())
+    await revocations.revoke(Revocation(RevocationKind.TOKEN, "brief", now + 1))
+    assert await revocations.is_revoked("brief", "f")
+    await asyncio.sleep(2.1)
+    assert not await revocations.is_revoked("brief", "f")
+
+
+def _event(i: int) -> AuthEvent:
+    return AuthEvent(f"ev{i}", AuthEventType.LOGIN_SUCCEEDED, f"user{i}", 1_800_000_000.0 + i, "c")
+
+
+async def test_events_come_back_newest_first_within_the_limit(event_log: Any) -> None:
+    for i in range(5):
+        await event_log.record(_event(i))
+    recent = await event_log.recent(3)
+    assert [e.username for e in recent] == ["user4", "user3", "user2"]
+    assert recent[0] == _event(4)
+
+
+async def test_recording_the_same_event_twice_keeps_one(event_log: Any) -> None:
+    await event_log.record(_event(1))
+    await event_log.record(_event(1))
+    assert [e.id for e in await event_log.recent(10)] == ["ev1"]
