@@ -90,3 +90,17 @@ class DependencyUnavailableError(BallastError):
         self.dependency = dependency
         self.retry_after = retry_after
         super().__init__(f"{dependency} is unavailable")
+
+
+# --- currency (issue 4) ---
+
+
+class RatesUnavailableError(BallastError):
+    """The live rates feed gave no usable table (down, slow, too big or malformed).
+
+    Never reaches a client: the rates service keeps serving its last good table.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"rates feed unavailable: {reason}")

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from domain.events import AuthEvent
 from domain.health import ComponentHealth
+from domain.rates import RateTable
 from domain.tokens import Revocation, Rotation, TokenClaims
 from domain.users import User
 
@@ -87,3 +88,24 @@ class HealthProbe(Protocol):
     def name(self) -> str: ...
 
     async def check(self) -> ComponentHealth: ...
+
+
+# --- currency (issue 4) ---
+
+
+class RateSource(Protocol):
+    """The live rates feed."""
+
+    async def fetch(self) -> RateTable:
+        """The feed's current table (source live); raises RatesUnavailableError otherwise."""
+        ...
+
+
+class RateCache(Protocol):
+    """The last fetched table, shared by every process; disposable, so never fails closed."""
+
+    async def get(self) -> RateTable | None: ...
+
+    async def put(self, table: RateTable, ttl: int) -> None:
+        """Keeps `table` for `ttl` seconds (its freshness is judged by `fetched_at`)."""
+        ...

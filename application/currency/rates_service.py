@@ -1,0 +1,118 @@
+"""The current rate table of this process, and its refresh in the background."""
+
+import asyncio
+import logging
+
+import attrs
+
+from domain.errors import RatesUnavailableError
+from domain.ports import Clock, RateCache, RateSource
+from domain.rates import RateOrigin, RateTable
+
+log = logging.getLogger("ballast.currency")
+
+
+@attrs.frozen
+class RatesSnapshot:
+    """The table a request is served from, and whether it is older than the TTL."""
+
+    table: RateTable
+    stale: bool
+
+
+@attrs.define
+class RatesService:
+    """Requests read the table held here and never wait on Redis or the feed.
+
+    A stale table is still served (marked stale) while one background task, at most, looks
+    for a fresher one: the shared cache first, then the feed. A failed feed keeps the last
+    good table; the built-in `fallback` is served only while nothing better was ever seen.
+    """
+
+    source: RateSource
+    cache: RateCache
+    clock: Clock
+    fallback: RateTable
+    ttl: int
+    keep_for: int = 7 * 86_400
+    retry_interval: float = 30.0
+    _current: RateTable | None = None
+    _task: asyncio.Task[None] | None = None
+    _retry_at: float | None = None
+
+    def snapshot(self) -> RatesSnapshot:
+        table = self._current or self.fallback
+        now = self.clock.now()
+        stale = table.is_stale(now, self.ttl)
+        if stale:
+            self._kick(now)
+        return RatesSnapshot(table, stale)
+
+    @property
+    def refreshing(self) -> asyncio.Task[None] | None:
+        """The refresh in flight, if any (tests and shutdown wait on it)."""
+        return self._task if self._task is not None and not self._task.done() else None
+
+    async def start(self, wait: float) -> None:
+        """Look for a table at once; start-up waits for it at most `wait` seconds."""
+        task = self._kick(self.clock.now(), force=True)
+        if task is not None:
+            await asyncio.wait({task}, timeout=wait)
+
+    async def stop(self) -> None:
+        task = self.refreshing
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def refresh(self) -> None:
+        """One attempt: adopt a newer table from the cache; if still stale, fetch the feed."""
+        cached = await self.cache.get()
+        if cached is not None and self._is_newer(cached):
+            self._adopt(attrs.evolve(cached, source=RateOrigin.CACHE))
+        now = self.clock.now()
+        if self._current is not None and not self._current.is_stale(now, self.ttl):
+            self._retry_at = None
+            return
+        try:
+            fetched = await self.source.fetch()
+        except RatesUnavailableError as e:
+            self._retry_at = now + self.retry_interval
+            log.warning(
+                "event=rates_feed_failed reason=%s retry_in=%s", e.reason, self.retry_interval
+            )
+            return
+        fetched = attrs.evolve(fetched, source=RateOrigin.LIVE, fetched_at=self.clock.now())
+        self._adopt(fetched)
+        self._retry_at = None
+        await self.cache.put(fetched, self.keep_for)
+
+    def _kick(self, now: float, force: bool = False) -> asyncio.Task[None] | None:
+        if self.refreshing is not None:
+            return self._task
+        if not force and self._retry_at is not None and now < self._retry_at:
+            return None
+        self._task = asyncio.get_running_loop().create_task(self.refresh())
+        self._task.add_done_callback(self._finished)
+        return self._task
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            # A cache adapter without failover can raise; the next attempt waits its turn.
+            self._retry_at = self.clock.now() + self.retry_interval
+            log.error("event=rates_refresh_failed error=%s", type(error).__name__)
+
+    def _is_newer(self, table: RateTable) -> bool:
+        return self._current is None or table.fetched_at > self._current.fetched_at
+
+    def _adopt(self, table: RateTable) -> None:
+        self._current = table
+        log.info(
+            "event=rates_adopted source=%s as_of=%s currencies=%d",
+            table.source.value,
+            table.as_of.isoformat(),
+            len(table.rates),
+        )
