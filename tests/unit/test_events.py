@@ -1,0 +1,95 @@
+"""Listing auth events: admins only, newest first, a bounded page."""
+
+import pytest
+
+from adapters.memory.auth import MemoryAuthEventLog
+from domain.errors import ForbiddenError, InvalidCredentialsError, ValidationError
+from domain.events import AuthEvent, AuthEventType
+from tests.unit.auth_world import ALICE_PASSWORD, CLIENT, seeded_world
+
+
+@pytest.mark.anyio
+async def test_events_are_listed_newest_first() -> None:
+    world = await seeded_world()
+    pair = await world.login("alice", ALICE_PASSWORD, CLIENT)
+    world.clock.advance(1)
+    await world.refresh(pair.refresh_token, CLIENT)
+    world.clock.advance(1)
+    with pytest.raises(InvalidCredentialsError):
+        await world.login("alice", "wrong-password", CLIENT)
+    world.clock.advance(1)
+    admin = await world.admin()
+
+    events = await world.list_events(admin)
+
+    assert [(e.type, e.username) for e in events] == [
+        (AuthEventType.LOGIN_SUCCEEDED, "admin"),
+        (AuthEventType.LOGIN_FAILED, "alice"),
+        (AuthEventType.TOKEN_REFRESHED, "alice"),
+        (AuthEventType.LOGIN_SUCCEEDED, "alice"),
+    ]
+    assert [e.at for e in events] == sorted((e.at for e in events), reverse=True)
+
+
+@pytest.mark.anyio
+async def test_the_limit_keeps_only_the_newest_events() -> None:
+    world = await seeded_world()
+    for _ in range(3):
+        await world.login("alice", ALICE_PASSWORD, CLIENT)
+    admin = await world.admin()
+
+    events = await world.list_events(admin, limit=2)
+
+    assert [e.username for e in events] == ["admin", "alice"]
+
+
+@pytest.mark.parametrize("limit", [0, -1, 1001])
+@pytest.mark.anyio
+async def test_a_limit_outside_1_to_1000_is_a_validation_error_on_limit(limit: int) -> None:
+    world = await seeded_world()
+
+    with pytest.raises(ValidationError) as error:
+        await world.list_events(await world.admin(), limit=limit)
+
+    assert [e.field for e in error.value.errors] == ["limit"]
+
+
+@pytest.mark.parametrize("limit", [1, 1000])
+@pytest.mark.anyio
+async def test_the_limit_bounds_are_inclusive(limit: int) -> None:
+    world = await seeded_world()
+
+    events = await world.list_events(await world.admin(), limit=limit)
+
+    assert len(events) == 1
+
+
+@pytest.mark.anyio
+async def test_a_non_admin_may_not_list_events() -> None:
+    world = await seeded_world()
+    alice = await world.verify((await world.login("alice", ALICE_PASSWORD, CLIENT)).access_token)
+
+    with pytest.raises(ForbiddenError):
+        await world.list_events(alice)
+
+
+@pytest.mark.anyio
+async def test_the_event_log_keeps_the_newest_events_and_counts_the_dropped() -> None:
+    log = MemoryAuthEventLog(max_events=3)
+
+    for i in range(5):
+        await log.record(AuthEvent(f"e{i}", AuthEventType.LOGOUT, f"user{i}", float(i), CLIENT))
+
+    assert [e.id for e in await log.recent(10)] == ["e4", "e3", "e2"]
+    assert log.dropped == 2
+
+
+@pytest.mark.anyio
+async def test_recording_the_same_event_twice_keeps_one_so_replay_is_idempotent() -> None:
+    log = MemoryAuthEventLog()
+    event = AuthEvent("e1", AuthEventType.LOGOUT, "alice", 1.0, CLIENT)
+
+    await log.record(event)
+    await log.record(event)
+
+    assert await log.recent(10) == [event]
