@@ -88,9 +88,8 @@ def bind_redis_auth(
     lifecycle.on_stop(revocations.stop)
 
     async def revoke_family(family: str, ttl: int) -> None:
-        # Called while the journal replays, with Redis answering: write through at once.
         until = int(clock.now()) + ttl
-        await revocations.revoke_now(Revocation(RevocationKind.FAMILY, family, until))
+        await revocations.revoke(Revocation(RevocationKind.FAMILY, family, until))
 
     bind(
         UserDirectory,

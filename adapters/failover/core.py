@@ -43,6 +43,8 @@ class Failover:
         try:
             return await self.link.call(primary)
         except RedisUnavailableError:
+            if self.link.recovering:
+                raise
             return await self._fallback(fallback)
 
     async def write(
@@ -56,6 +58,8 @@ class Failover:
         try:
             return await self.link.call(primary)
         except RedisUnavailableError:
+            if self.link.recovering:
+                raise
             result = await self._fallback(fallback)
             if replay is not None and self.journal is not None:
                 self.journal.append(self.capability, *replay)

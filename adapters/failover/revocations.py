@@ -3,6 +3,7 @@ re-accepts a token revoked before it."""
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 
 from adapters.failover.core import Failover
@@ -47,11 +48,6 @@ class ReplicatedRevocationList:
             ("revoke", lambda: self._redis.revoke(revocation)),
         )
 
-    async def revoke_now(self, revocation: Revocation) -> None:
-        """For recovery work (breaker half open): straight to Redis, failing loudly."""
-        await self._replica.revoke(revocation)
-        await self._link.raw(lambda _: self._redis.revoke(revocation))
-
     async def is_revoked(self, jti: str, family: str) -> bool:
         return await self._replica.is_revoked(jti, family)
 
@@ -70,7 +66,10 @@ class ReplicatedRevocationList:
         if self._listener is not None and not self._listener.done():
             return
         self._subscribed = asyncio.Event()
-        self._listener = asyncio.get_running_loop().create_task(self._listen())
+        # A fresh context: the listener outlives the recovery that starts it.
+        self._listener = asyncio.get_running_loop().create_task(
+            self._listen(), context=contextvars.Context()
+        )
         async with asyncio.timeout(self._link.command_timeout * 4):
             await self._subscribed.wait()
 

@@ -3,6 +3,7 @@ that every Redis adapter on the link shares, plus the background probe that clos
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -27,6 +28,11 @@ LINK_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutErro
 
 class RedisUnavailableError(Exception):
     """The call did not reach Redis (breaker open, refused, timed out, reset)."""
+
+
+# Set while recovery hooks run: their calls reach Redis although the breaker is half open,
+# while concurrent requests (other tasks, other contexts) stay on the fallbacks.
+_recovering: contextvars.ContextVar[bool] = contextvars.ContextVar("recovering", default=False)
 
 
 def make_client(url: str, connect_timeout: float, command_timeout: float) -> Any:
@@ -92,13 +98,18 @@ class RedisLink:
     def is_up(self) -> bool:
         return self.breaker.allows_requests
 
+    @property
+    def recovering(self) -> bool:
+        """True inside a recovery hook: failures must surface, not fall back."""
+        return _recovering.get()
+
     def on_recovery(self, name: str, hook: Hook) -> None:
         """Run `hook` at start and every time Redis answers again, before requests use it.
         A hook talks to Redis with `raw`, or journals through its Failover."""
         self._recovery_hooks.append((name, hook))
 
     async def call(self, op: Callable[[Any], Awaitable[T]]) -> T:
-        if not self.breaker.allows_requests:
+        if not self.breaker.allows_requests and not _recovering.get():
             raise RedisUnavailableError("breaker open")
         try:
             async with asyncio.timeout(self.command_timeout):
@@ -157,12 +168,16 @@ class RedisLink:
             return False
         self.breaker.half_open()
         steps = [*self._recovery_hooks, ("replay", self.journal.replay)]
-        for name, hook in steps:
-            try:
-                await hook()
-            except LINK_ERRORS as e:
-                log.warning("event=recovery_failed step=%s error=%s", name, type(e).__name__)
-                return False
+        token = _recovering.set(True)
+        try:
+            for name, hook in steps:
+                try:
+                    await hook()
+                except (*LINK_ERRORS, RedisUnavailableError) as e:
+                    log.warning("event=recovery_failed step=%s error=%s", name, type(e).__name__)
+                    return False
+        finally:
+            _recovering.reset(token)
         self.breaker.close()  # no await since the journal was seen empty
         return True
 
