@@ -8,6 +8,7 @@ from typing import Protocol
 
 from domain.events import AuthEvent
 from domain.health import ComponentHealth
+from domain.rate_limits import Quota, RateDecision
 from domain.rates import RateTable
 from domain.tokens import Revocation, Rotation, TokenClaims
 from domain.users import User
@@ -108,4 +109,15 @@ class RateCache(Protocol):
 
     async def put(self, table: RateTable, ttl: int) -> None:
         """Keeps `table` for `ttl` seconds (its freshness is judged by `fetched_at`)."""
+        ...
+
+
+# --- Rate limiting -------------------------------------------------------------------------
+
+
+class RateLimiter(Protocol):
+    """Counts requests per key; shared by every instance when the adapter can share it."""
+
+    async def hit(self, key: str, quota: Quota) -> RateDecision:
+        """Counts one request on `key` when allowed (a refused one is not counted)."""
         ...

@@ -38,6 +38,7 @@ from domain.ports import (
 )
 from domain.tokens import TokenPolicy
 from entrypoints.lifecycle import Lifecycle
+from entrypoints.rate_limit_wiring import bind_rate_limiting
 from entrypoints.redis_wiring import bind_redis_auth, bind_redis_link
 from entrypoints.settings import Settings
 
@@ -85,6 +86,7 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
         bind(RevocationList, MemoryRevocationList(clock))
         bind(AuthEventLog, MemoryAuthEventLog())
         probes.append(RedisNotConfiguredProbe())
+    bind_rate_limiting(bind, settings, clock, lifecycle, link if settings.uses_redis else None)
 
     for use_case in USE_CASES:
         container.register(use_case, scope=punq.Scope.singleton)

@@ -17,7 +17,8 @@ from starlette.routing import Route
 
 from domain.errors import BallastError
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http import auth_openapi, auth_routes, health_routes
+from entrypoints.http import auth_openapi, auth_routes, health_routes, operations
+from entrypoints.http import operations_openapi as ops_openapi
 from entrypoints.http.body_limit import BodyLimitMiddleware
 from entrypoints.http.openapi import document
 from entrypoints.http.problems import handle_domain_error, handle_http_exception, handle_unexpected
@@ -32,7 +33,7 @@ def create_app(container: punq.Container | None = None) -> Starlette:
         container = bootstrap(Settings.from_env())
     settings: Settings = container.resolve(Settings)
     lifecycle: Lifecycle = container.resolve(Lifecycle)
-    spec = document({**auth_openapi.PATHS})
+    spec = document(ops_openapi.with_rate_limits({**auth_openapi.PATHS, **ops_openapi.PATHS}))
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(spec)
@@ -57,8 +58,13 @@ def create_app(container: punq.Container | None = None) -> Starlette:
             *auth_routes.routes(container),
             *health_routes.routes(container),
             Route("/openapi.json", openapi, methods=["GET"]),
+            *operations.routes(container),
         ],
-        middleware=[Middleware(BodyLimitMiddleware)],
+        middleware=[
+            *operations.outer_middleware(container),
+            Middleware(BodyLimitMiddleware),
+            *operations.inner_middleware(container),
+        ],
         exception_handlers={
             BallastError: handle_domain_error,
             HTTPException: handle_http_exception,

@@ -1,0 +1,107 @@
+"""The Redis link against a real server: breaker, probe, recovery, failover."""
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from adapters.failover.breaker import BreakerState
+from adapters.failover.core import Failover
+from adapters.redis.link import RedisUnavailableError
+from domain.errors import DependencyUnavailableError
+from tests.redis_fixtures import started_link
+from tests.redis_server import RedisServer
+
+pytestmark = [pytest.mark.anyio, pytest.mark.redis]
+
+
+async def wait_for(state: BreakerState, link: Any, within: float = 10.0) -> None:
+    async with asyncio.timeout(within):
+        while link.breaker.state is not state:  # noqa: ASYNC110 - polling a state machine
+            await asyncio.sleep(0.01)
+
+
+async def test_an_open_breaker_never_touches_the_network(own_redis: RedisServer) -> None:
+    async with started_link(own_redis.url) as link:
+        own_redis.hang()
+        with pytest.raises(RedisUnavailableError):
+            await link.call(lambda c: c.ping())
+        assert link.breaker.state is BreakerState.OPEN
+        touched: list[bool] = []
+
+        async def spy(client: Any) -> None:
+            touched.append(True)
+
+        for _ in range(100):
+            with pytest.raises(RedisUnavailableError):
+                await link.call(spy)
+        assert touched == []
+        own_redis.resume()
+        await wait_for(BreakerState.CLOSED, link)
+
+
+async def test_start_with_redis_down_does_not_fail_and_recovers_by_itself(
+    own_redis: RedisServer,
+) -> None:
+    own_redis.kill()
+    async with started_link(own_redis.url) as link:
+        assert link.breaker.state is BreakerState.OPEN
+        own_redis.start()
+        await wait_for(BreakerState.CLOSED, link)
+        assert await link.call(lambda c: c.ping()) is True
+
+
+async def test_writes_during_an_outage_are_replayed_in_order(own_redis: RedisServer) -> None:
+    async with started_link(own_redis.url) as link:
+        failover = Failover(link, "test", journal=link.journal)
+        fallback_writes: list[str] = []
+        own_redis.kill()
+        for i in range(3):
+
+            async def fallback(i: int = i) -> None:
+                fallback_writes.append(f"v{i}")
+
+            await failover.write(
+                lambda c, i=i: c.rpush("log", f"v{i}"),
+                fallback,
+                ("rpush", lambda i=i: link.client.rpush("log", f"v{i}")),
+            )
+        assert fallback_writes == ["v0", "v1", "v2"]
+        assert len(link.journal) == 3
+        assert link.fallback_ops["test"] == 3
+        own_redis.start()
+        await wait_for(BreakerState.CLOSED, link)
+        assert await link.client.lrange("log", 0, -1) == ["v0", "v1", "v2"]
+        assert len(link.journal) == 0
+
+
+async def test_fail_closed_raises_instead_of_falling_back(own_redis: RedisServer) -> None:
+    async with started_link(own_redis.url) as link:
+        failover = Failover(link, "users", fail_closed=True, journal=link.journal)
+        own_redis.kill()
+
+        async def fallback() -> str:
+            return "memory"
+
+        with pytest.raises(DependencyUnavailableError) as caught:
+            await failover.read(lambda c: c.get("k"), fallback)
+        assert caught.value.retry_after > 0
+        assert failover.is_down
+
+
+async def test_in_flight_requests_at_the_moment_of_failure_fall_back(
+    own_redis: RedisServer,
+) -> None:
+    async with started_link(own_redis.url, failures_to_open=3) as link:
+        failover = Failover(link, "cache")
+        await link.client.set("k", "redis")
+        own_redis.hang()
+
+        async def fallback() -> str:
+            return "memory"
+
+        results = await asyncio.gather(
+            *(failover.read(lambda c: c.get("k"), fallback) for _ in range(10))
+        )
+        assert results == ["memory"] * 10
+        own_redis.resume()

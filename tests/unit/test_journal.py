@@ -1,0 +1,73 @@
+"""The replay journal: bounded, ordered, resumable."""
+
+import pytest
+
+from adapters.failover.journal import ReplayJournal
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_replays_oldest_first_and_empties() -> None:
+    journal = ReplayJournal()
+    done: list[int] = []
+    for i in range(3):
+
+        async def op(i: int = i) -> None:
+            done.append(i)
+
+        journal.append("users", "op", op)
+    assert await journal.replay() == 3
+    assert done == [0, 1, 2]
+    assert len(journal) == 0 and journal.replayed == 3
+
+
+async def test_a_failed_replay_keeps_the_entry_first_in_line() -> None:
+    journal = ReplayJournal()
+    attempts: list[str] = []
+
+    async def flaky() -> None:
+        attempts.append("flaky")
+        if len(attempts) == 1:
+            raise ConnectionError("gone again")
+
+    async def after() -> None:
+        attempts.append("after")
+
+    journal.append("tokens", "flaky", flaky)
+    journal.append("tokens", "after", after)
+    with pytest.raises(ConnectionError):
+        await journal.replay()
+    assert len(journal) == 2
+    await journal.replay()
+    assert attempts == ["flaky", "flaky", "after"]
+
+
+async def test_a_full_journal_drops_the_oldest_and_counts_it() -> None:
+    journal = ReplayJournal(max_entries=2)
+    done: list[int] = []
+    for i in range(5):
+
+        async def op(i: int = i) -> None:
+            done.append(i)
+
+        journal.append("events", "op", op)
+    assert journal.dropped == 3
+    assert journal.pending_by_capability() == {"events": 2}
+    await journal.replay()
+    assert done == [3, 4]
+
+
+async def test_entries_added_during_replay_are_replayed_too() -> None:
+    journal = ReplayJournal()
+    done: list[str] = []
+
+    async def late() -> None:
+        done.append("late")
+
+    async def first() -> None:
+        done.append("first")
+        journal.append("users", "late", late)
+
+    journal.append("users", "first", first)
+    await journal.replay()
+    assert done == ["first", "late"]
