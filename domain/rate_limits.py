@@ -1,0 +1,58 @@
+"""Rate limits as values, and GCRA: the one algorithm every limiter adapter applies."""
+
+import math
+
+import attrs
+
+# Absorbs float error in `remaining`, so 3/minute reads 2, 1, 0 and never 1.9999 -> 1.
+EPSILON = 1e-9
+
+
+@attrs.frozen
+class Quota:
+    """`count` requests per `period` seconds, spread evenly (GCRA: no burst at window edges)."""
+
+    count: int = attrs.field(validator=attrs.validators.ge(1))
+    period: float = attrs.field(validator=attrs.validators.gt(0))
+
+    @property
+    def interval(self) -> float:
+        return self.period / self.count
+
+    def share(self, instances: int) -> "Quota":
+        """This instance's part when `instances` enforce the limit each on their own."""
+        return Quota(max(1, self.count // max(1, instances)), self.period)
+
+
+@attrs.frozen
+class Limit:
+    """One limit that applies to a request: its name (for metrics), key and quota."""
+
+    name: str
+    key: str
+    quota: Quota
+
+
+@attrs.frozen
+class RateDecision:
+    """The answer for one request: allowed or not, and what to tell the client."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_after: float  # seconds until the whole quota is available again
+    retry_after: float  # seconds until a request would be allowed (0 when allowed)
+
+
+def gcra(tat: float | None, now: float, quota: Quota) -> tuple[float | None, RateDecision]:
+    """One request against a key whose theoretical arrival time is `tat` (None: unseen).
+
+    Returns the new arrival time to store (None when refused: nothing changes) and the decision.
+    """
+    base = now if tat is None or tat < now else tat
+    new_tat = base + quota.interval
+    allow_at = new_tat - quota.period
+    if allow_at > now + EPSILON:
+        return None, RateDecision(False, quota.count, 0, base - now, allow_at - now)
+    remaining = math.floor((quota.period - (new_tat - now)) / quota.interval + EPSILON)
+    return new_tat, RateDecision(True, quota.count, max(0, remaining), new_tat - now, 0.0)

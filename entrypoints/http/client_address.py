@@ -1,0 +1,66 @@
+"""The client's address: the socket peer, or what a trusted proxy says in X-Forwarded-For.
+
+A peer that is not a configured trusted proxy cannot choose its address: its
+X-Forwarded-For is ignored, so a spoofed header buys no fresh rate limit.
+"""
+
+import ipaddress
+from collections.abc import Iterable
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(entries: Iterable[str]) -> tuple[Network, ...]:
+    """Addresses or CIDR blocks (`10.0.0.0/8`, `::1`)."""
+    return tuple(ipaddress.ip_network(e, strict=False) for e in entries)
+
+
+def _trusted(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def resolve_client(peer: str, forwarded_for: str | None, networks: tuple[Network, ...]) -> str:
+    """Walks X-Forwarded-For from the right (the hop nearest to us) past trusted proxies;
+    the first address not trusted is the client."""
+    if not forwarded_for or not _trusted(peer, networks):
+        return peer
+    client = peer
+    for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+        try:
+            client = str(ipaddress.ip_address(hop))
+        except ValueError:
+            return client  # garbage from beyond our proxies: stop at the last good hop
+        if not _trusted(client, networks):
+            return client
+    return client
+
+
+class ClientAddressMiddleware:
+    """Sets `scope["ballast.client"]`, which every reader of the client's address uses."""
+
+    def __init__(self, app: ASGIApp, trusted_proxies: Iterable[str] = ()) -> None:
+        self.app = app
+        self.networks = parse_networks(trusted_proxies)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            client = scope.get("client")
+            peer = client[0] if client else "unknown"
+            forwarded = None
+            if self.networks:
+                for name, value in scope["headers"]:
+                    if name == b"x-forwarded-for":
+                        # Several headers are one list, in order.
+                        forwarded = (
+                            value.decode("latin-1")
+                            if forwarded is None
+                            else (f"{forwarded},{value.decode('latin-1')}")
+                        )
+            scope["ballast.client"] = resolve_client(peer, forwarded, self.networks)
+        await self.app(scope, receive, send)

@@ -1,0 +1,68 @@
+"""Interactive API docs at /docs: Swagger UI rendering /openapi.json, its assets served by
+Ballast from the swagger-ui-py package (no CDN, so the page works offline and behind
+strict egress rules)."""
+
+import importlib.util
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+ASSETS = ("swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png")
+
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Ballast API</title>
+  <link rel="icon" href="/docs/assets/favicon-32x32.png">
+  <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/assets/swagger-ui-bundle.js"></script>
+  <script src="/docs/init.js"></script>
+</body>
+</html>
+"""
+
+# Kept out of the page so that a strict Content-Security-Policy (no inline script) holds.
+INIT = """window.ui = SwaggerUIBundle({
+  url: "/openapi.json",
+  dom_id: "#swagger-ui",
+  deepLinking: true,
+  docExpansion: "list",
+  presets: [SwaggerUIBundle.presets.apis],
+});
+"""
+
+HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"
+    ),
+    "Cache-Control": "no-cache",
+}
+
+
+def assets_dir() -> Path:
+    """The package's static folder, found without importing the package."""
+    spec = importlib.util.find_spec("swagger_ui")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the swagger-ui-py package is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "static"
+
+
+def routes() -> list[BaseRoute]:
+    async def page(request: Request) -> Response:
+        return HTMLResponse(PAGE, headers=HEADERS)
+
+    async def init(request: Request) -> Response:
+        return Response(INIT, media_type="text/javascript", headers=HEADERS)
+
+    return [
+        Route("/docs", page, methods=["GET"]),
+        Route("/docs/init.js", init, methods=["GET"]),
+        Mount("/docs/assets", StaticFiles(directory=assets_dir()), name="docs-assets"),
+    ]

@@ -1,0 +1,155 @@
+"""Prometheus metrics, named `ballast_*`, correct under `ballast serve --workers N`.
+
+With several workers, `ballast serve` sets PROMETHEUS_MULTIPROC_DIR before they start, every
+worker writes its samples there, and whichever worker answers /metrics aggregates them all.
+State owned by the Redis link (up, breaker, fallbacks, journal) is copied into metrics by
+`RedisStateExporter.sync`, every second and at each scrape, so each worker reports its own.
+"""
+
+import asyncio
+import contextlib
+import functools
+import os
+from collections.abc import Awaitable, Callable
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from starlette.requests import Request
+from starlette.responses import Response
+
+from adapters.failover.breaker import BreakerState
+from adapters.failover.journal import ReplayJournal
+from adapters.redis.link import RedisLink
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class Instruments:
+    """Every metric Ballast exports. Built once per process, on first use (not at import:
+    in multiprocess mode creating a metric writes a file)."""
+
+    def __init__(self) -> None:
+        http = ["method", "route", "status"]
+        self.requests = Counter("ballast_http_requests", "HTTP requests answered", http)
+        self.latency = Histogram(
+            "ballast_http_request_duration_seconds",
+            "Time to answer an HTTP request",
+            http,
+            buckets=LATENCY_BUCKETS,
+        )
+        self.rate_limited = Counter(
+            "ballast_rate_limit_rejections", "Requests refused by a rate limit", ["limit"]
+        )
+        self.deliveries = Counter(
+            "ballast_notification_deliveries",
+            "Notification delivery attempts",
+            ["channel", "outcome"],
+        )
+        self.redis_up = Gauge(
+            "ballast_redis_up",
+            "1 while the Redis breaker lets requests through (every worker agreeing)",
+            multiprocess_mode="livemin",
+        )
+        self.breaker = Gauge(
+            "ballast_redis_breaker_state",
+            "Workers whose Redis breaker is in this state",
+            ["state"],
+            multiprocess_mode="livesum",
+        )
+        self.fallback_ops = Counter(
+            "ballast_fallback_operations",
+            "Operations served from an in-memory fallback",
+            ["capability"],
+        )
+        self.journal_depth = Gauge(
+            "ballast_replay_journal_depth",
+            "Writes waiting to be replayed to Redis",
+            multiprocess_mode="livesum",
+        )
+        self.replayed = Counter("ballast_replayed_writes", "Journaled writes replayed to Redis")
+        self.dropped = Counter("ballast_dropped_writes", "Journaled writes dropped (journal full)")
+
+
+@functools.cache
+def instruments() -> Instruments:
+    return Instruments()
+
+
+def record_delivery(channel: str, outcome: str) -> None:
+    """For the notification dispatcher: one delivery attempt and how it ended."""
+    instruments().deliveries.labels(channel, outcome).inc()
+
+
+class RedisStateExporter:
+    """Copies the link's and journal's counters into metrics (counters as increments since
+    the last copy, so they add up across workers)."""
+
+    def __init__(self, link: RedisLink | None, journal: ReplayJournal | None) -> None:
+        self.link = link
+        self.journal = journal
+        self._seen: dict[str, int] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def _advance(self, counter: Counter, name: str, total: int) -> None:
+        delta = total - self._seen.get(name, 0)
+        if delta > 0:
+            counter.inc(delta)
+        self._seen[name] = total
+
+    def sync(self) -> None:
+        if self.link is None:
+            return
+        m = instruments()
+        m.redis_up.set(1 if self.link.is_up else 0)
+        for state in BreakerState:
+            m.breaker.labels(state.value).set(1 if self.link.breaker.state is state else 0)
+        for capability, total in list(self.link.fallback_ops.items()):
+            self._advance(m.fallback_ops.labels(capability), f"fallback:{capability}", total)
+        if self.journal is not None:
+            m.journal_depth.set(len(self.journal))
+            self._advance(m.replayed, "replayed", self.journal.replayed)
+            self._advance(m.dropped, "dropped", self.journal.dropped)
+
+    async def start(self) -> None:
+        if self.link is not None:
+            self.sync()
+            self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if os.environ.get(MULTIPROC_ENV):
+            multiprocess.mark_process_dead(os.getpid())
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            self.sync()
+
+
+def exposition() -> bytes:
+    """The text of every metric: this process's, or every worker's in multiprocess mode."""
+    if os.environ.get(MULTIPROC_ENV):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)
+
+
+def endpoint(exporter: RedisStateExporter) -> Callable[[Request], Awaitable[Response]]:
+    async def metrics(request: Request) -> Response:
+        exporter.sync()
+        return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics

@@ -1,0 +1,83 @@
+"""One structured log line and the HTTP metrics per request, and its X-Request-ID.
+
+A pure ASGI middleware (no BaseHTTPMiddleware: it would cost a task and a copy per request).
+The route is the template (`/api/notifications/{id}`), never the raw path: the raw path
+would put ids into the logs' keys and the metrics' labels.
+"""
+
+import logging
+import re
+import secrets
+import time
+
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from entrypoints.http import metrics
+
+log = logging.getLogger("ballast.access")
+REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
+UNMATCHED = "unmatched"
+
+
+def route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    if route is None:
+        # Refused before routing (413, 429): find the route the request was meant for.
+        router = getattr(scope.get("app"), "router", None)
+        for candidate in getattr(router, "routes", ()):
+            if candidate.matches(scope)[0] is not Match.NONE:
+                route = candidate
+                break
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) and path else UNMATCHED
+
+
+def request_id(scope: Scope) -> bytes:
+    """The client's X-Request-ID when well-formed, else a new one."""
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            if REQUEST_ID.fullmatch(value):
+                return value
+            break
+    return secrets.token_hex(16).encode()
+
+
+class ObserveMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.metrics = metrics.instruments()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        rid = request_id(scope)
+        scope["ballast.request_id"] = rid.decode()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid)]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = route_template(scope)
+            method = scope["method"]
+            labels = (method, route, str(status))
+            self.metrics.requests.labels(*labels).inc()
+            self.metrics.latency.labels(*labels).observe(elapsed)
+            log.info(
+                "event=request method=%s route=%s status=%d duration_ms=%.2f request_id=%s",
+                method,
+                route,
+                status,
+                elapsed * 1000,
+                scope["ballast.request_id"],
+            )

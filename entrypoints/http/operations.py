@@ -1,0 +1,57 @@
+"""The operational surface around the capabilities: middleware (request ids, logs, metrics,
+client address, rate limits) and the /metrics and /docs routes."""
+
+import punq
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Route
+
+from adapters.failover.journal import ReplayJournal
+from adapters.redis.link import RedisLink
+from application.auth.tokens import VerifyToken
+from application.rate_limits import CheckRateLimits
+from entrypoints.http import docs, metrics
+from entrypoints.http.client_address import ClientAddressMiddleware
+from entrypoints.http.observe import ObserveMiddleware
+from entrypoints.http.rate_limiting import RateLimitMiddleware
+from entrypoints.lifecycle import Lifecycle
+from entrypoints.settings import Settings
+
+
+def _optional(container: punq.Container, kind: type) -> object | None:
+    try:
+        return container.resolve(kind)
+    except punq.MissingDependencyError:
+        return None
+
+
+def outer_middleware(container: punq.Container) -> list[Middleware]:
+    """Outside everything else, so that refused requests (413, 429) are logged and counted."""
+    settings: Settings = container.resolve(Settings)
+    return [
+        Middleware(ObserveMiddleware),
+        Middleware(ClientAddressMiddleware, trusted_proxies=settings.trusted_proxies),
+    ]
+
+
+def inner_middleware(container: punq.Container) -> list[Middleware]:
+    """After the body limit, which bounds what the login limit reads of the body."""
+    settings: Settings = container.resolve(Settings)
+    return [
+        Middleware(
+            RateLimitMiddleware,
+            check=container.resolve(CheckRateLimits),
+            verify=container.resolve(VerifyToken),
+            default=settings.rate_limit,
+            login=settings.login_rate_limit,
+        )
+    ]
+
+
+def routes(container: punq.Container) -> list[BaseRoute]:
+    link = _optional(container, RedisLink)
+    journal = _optional(container, ReplayJournal)
+    exporter = metrics.RedisStateExporter(link, journal)  # type: ignore[arg-type]
+    lifecycle: Lifecycle = container.resolve(Lifecycle)
+    lifecycle.on_start(exporter.start)
+    lifecycle.on_stop(exporter.stop)
+    return [Route("/metrics", metrics.endpoint(exporter), methods=["GET"]), *docs.routes()]

@@ -1,0 +1,143 @@
+"""Applying BALLAST_RATE_LIMIT and BALLAST_LOGIN_RATE_LIMIT to every request that needs it,
+as a pure ASGI middleware: the RateLimit-* headers on every limited response, 429 with
+Retry-After when refused."""
+
+import json
+import math
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from application.auth.tokens import VerifyToken
+from application.rate_limits import CheckRateLimits
+from domain.errors import BallastError, RateLimitedError
+from domain.rate_limits import Limit, Quota, RateDecision
+from entrypoints.http import metrics
+from entrypoints.http.problems import from_error
+from entrypoints.settings import RateLimit
+
+LOGIN_PATH = "/api/auth/login"
+EXEMPT_PREFIXES = ("/health", "/metrics", "/docs", "/openapi.json")
+MAX_USERNAME_KEY = 128
+
+
+def is_exempt(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in EXEMPT_PREFIXES)
+
+
+def quota(limit: RateLimit | None) -> Quota | None:
+    return None if limit is None else Quota(limit.count, limit.period)
+
+
+def rate_limit_headers(decision: RateDecision) -> list[tuple[bytes, bytes]]:
+    headers = [
+        (b"ratelimit-limit", str(decision.limit).encode()),
+        (b"ratelimit-remaining", str(decision.remaining).encode()),
+        (b"ratelimit-reset", str(math.ceil(decision.reset_after)).encode()),
+    ]
+    return headers
+
+
+class RateLimitMiddleware:
+    """Per client: by user when the request carries a valid access token, else by address.
+    Login attempts also count per address and username (the username read from the body,
+    which is then handed on unchanged)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        check: CheckRateLimits,
+        verify: VerifyToken,
+        default: RateLimit | None,
+        login: RateLimit | None,
+    ) -> None:
+        self.app = app
+        self.check = check
+        self.verify = verify
+        self.default = quota(default)
+        self.login = quota(login)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or is_exempt(path):
+            await self.app(scope, receive, send)
+            return
+        is_login = path == LOGIN_PATH and scope["method"] == "POST" and self.login is not None
+        if self.default is None and not is_login:
+            await self.app(scope, receive, send)
+            return
+        address = scope.get("ballast.client") or (scope["client"][0] if scope.get("client") else "")
+        limits: list[Limit] = []
+        if self.default is not None:
+            limits.append(Limit("default", await self._client_key(scope, address), self.default))
+        if is_login:
+            try:
+                body, receive = await _buffer(receive)
+            except BallastError as e:
+                await from_error(e)(scope, receive, send)
+                return
+            key = f"login:{address}:{_username(body)[:MAX_USERNAME_KEY]}"
+            limits.append(Limit("login", key, self.login))  # type: ignore[arg-type]
+        binding = await self.check(limits)
+        if binding is None:
+            await self.app(scope, receive, send)
+            return
+        limit, decision = binding
+        headers = rate_limit_headers(decision)
+        if not decision.allowed:
+            metrics.instruments().rate_limited.labels(limit.name).inc()
+            response = from_error(RateLimitedError(max(1, math.ceil(decision.retry_after))))
+            response.raw_headers.extend(headers)
+            await response(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *headers]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    async def _client_key(self, scope: Scope, address: str) -> str:
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                scheme, _, token = value.decode("latin-1").partition(" ")
+                if scheme.lower() == "bearer" and token.strip():
+                    try:
+                        claims = await self.verify(token.strip())
+                    except BallastError:
+                        break
+                    return f"user:{claims.sub}"
+                break
+        return f"addr:{address}"
+
+
+async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
+    """Reads the whole body and returns it with a `receive` that hands it on again."""
+    chunks = []
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+def _username(body: bytes) -> str:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    username = data.get("username") if isinstance(data, dict) else None
+    return username if isinstance(username, str) else ""

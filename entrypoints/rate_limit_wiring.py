@@ -1,0 +1,43 @@
+"""The rate limiter's part of the composition root: memory alone, or Redis behind the
+failover (never fail closed, never replayed) with the instance heartbeat that sizes each
+instance's share of a limit during an outage."""
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from adapters.failover.core import Failover
+from adapters.failover.rate_limits import FailoverRateLimiter, InstanceCount
+from adapters.memory.rate_limits import MemoryRateLimiter
+from adapters.redis.link import RedisLink
+from adapters.redis.rate_limits import RedisInstanceCensus, RedisRateLimiter
+from application.rate_limits import CheckRateLimits
+from domain.ports import Clock, RateLimiter
+from entrypoints.lifecycle import Lifecycle
+from entrypoints.settings import Settings
+
+Bind = Callable[[type, Any], Any]
+HEARTBEAT_EVERY = 5.0
+# An instance is forgotten after three missed heartbeats.
+HEARTBEAT_TTL = 3 * HEARTBEAT_EVERY
+
+
+def bind_rate_limiting(
+    bind: Bind, settings: Settings, clock: Clock, lifecycle: Lifecycle, link: RedisLink | None
+) -> RateLimiter:
+    limiter: RateLimiter
+    if link is None:
+        limiter = MemoryRateLimiter(clock)
+    else:
+        max_keys = settings.redis.fallback_max if settings.redis else 100_000
+        failover = Failover(link, "rate_limits", fail_closed=False, journal=None)
+        census = RedisInstanceCensus(link.client, secrets.token_hex(8), HEARTBEAT_TTL)
+        instances = InstanceCount(census, failover, HEARTBEAT_EVERY)
+        lifecycle.on_start(instances.start)
+        lifecycle.on_stop(instances.stop)
+        limiter = FailoverRateLimiter(
+            RedisRateLimiter(link.client), MemoryRateLimiter(clock, max_keys), failover, instances
+        )
+    limiter = bind(RateLimiter, limiter)
+    bind(CheckRateLimits, CheckRateLimits(limiter))
+    return limiter

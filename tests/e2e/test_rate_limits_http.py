@@ -1,0 +1,125 @@
+"""Rate limits over HTTP: headers, 429 problems, login limits, trusted proxies, exemptions."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from domain.ports import PasswordHasher
+from entrypoints.bootstrap import bootstrap
+from entrypoints.http.app import create_app
+from entrypoints.settings import RateLimit, Settings
+from tests.fakes import fast_hasher
+
+ADMIN = "admin-password"
+
+
+def client_for(**settings: Any) -> TestClient:
+    app = create_app(
+        bootstrap(Settings(admin_password=ADMIN, **settings), {PasswordHasher: fast_hasher()})
+    )
+    return TestClient(app, client=("203.0.113.7", 50000))
+
+
+@pytest.fixture
+def limited() -> Iterator[TestClient]:
+    with client_for(rate_limit=RateLimit(3, 3600), login_rate_limit=RateLimit(2, 3600)) as c:
+        yield c
+
+
+def test_limited_responses_carry_the_ratelimit_headers(limited: TestClient) -> None:
+    responses = [limited.get("/api/auth/me") for _ in range(3)]
+    assert [r.headers["RateLimit-Limit"] for r in responses] == ["3", "3", "3"]
+    assert [r.headers["RateLimit-Remaining"] for r in responses] == ["2", "1", "0"]
+    assert [r.headers["RateLimit-Reset"] for r in responses] == ["1200", "2400", "3600"]
+
+
+def test_over_the_limit_is_a_429_problem_with_retry_after(limited: TestClient) -> None:
+    for _ in range(3):
+        limited.get("/api/auth/me")
+    response = limited.get("/api/auth/me")
+    assert response.status_code == 429
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 429
+    assert response.headers["Retry-After"] == "1200"
+    assert response.headers["RateLimit-Remaining"] == "0"
+
+
+def test_operations_routes_are_not_limited(limited: TestClient) -> None:
+    for _ in range(5):
+        for path in ("/health", "/health/live", "/metrics", "/openapi.json", "/docs"):
+            response = limited.get(path)
+            assert response.status_code == 200, path
+            assert "RateLimit-Limit" not in response.headers
+    assert limited.get("/api/auth/me").headers["RateLimit-Remaining"] == "2"
+
+
+def test_login_attempts_are_limited_per_address_and_username() -> None:
+    with client_for(rate_limit=None, login_rate_limit=RateLimit(2, 3600)) as c:
+        wrong = {"username": "admin", "password": "wrong-password"}
+        assert [c.post("/api/auth/login", json=wrong).status_code for _ in range(3)] == [
+            401,
+            401,
+            429,
+        ]
+        # The right password does not get past the limit either.
+        right = {"username": "admin", "password": ADMIN}
+        assert c.post("/api/auth/login", json=right).status_code == 429
+        # Another username from the same address has its own attempts.
+        other = c.post("/api/auth/login", json={"username": "bob", "password": "whatever1"})
+        assert other.status_code == 401
+        assert other.headers["RateLimit-Remaining"] == "1"
+        # Other routes are not limited when BALLAST_RATE_LIMIT is off.
+        assert "RateLimit-Limit" not in c.get("/api/auth/me").headers
+
+
+def test_login_limit_reads_the_body_and_still_hands_it_on() -> None:
+    with client_for(rate_limit=None, login_rate_limit=RateLimit(5, 3600)) as c:
+        response = c.post("/api/auth/login", json={"username": "admin", "password": ADMIN})
+        assert response.status_code == 200
+        assert response.headers["RateLimit-Remaining"] == "4"
+        assert c.post("/api/auth/login", content=b"not json").status_code == 400
+
+
+def test_off_turns_limiting_off() -> None:
+    with client_for(rate_limit=None, login_rate_limit=None) as c:
+        for _ in range(20):
+            response = c.get("/api/auth/me")
+            assert response.status_code == 401
+            assert "RateLimit-Limit" not in response.headers
+
+
+def test_authenticated_requests_are_limited_per_user(limited: TestClient) -> None:
+    tokens = limited.post("/api/auth/login", json={"username": "admin", "password": ADMIN}).json()
+    auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+    # The address has used 1 of 3; the user's own count starts fresh.
+    assert limited.get("/api/auth/me", headers=auth).headers["RateLimit-Remaining"] == "2"
+    assert limited.get("/api/auth/me").headers["RateLimit-Remaining"] == "1"
+
+
+def test_spoofed_forwarded_for_from_an_untrusted_peer_is_ignored() -> None:
+    with client_for(rate_limit=RateLimit(2, 3600), trusted_proxies=("10.0.0.1",)) as c:
+        statuses = [
+            c.get("/api/auth/me", headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code
+            for i in range(3)
+        ]
+        assert statuses == [401, 401, 429]
+
+
+def test_forwarded_for_from_a_trusted_proxy_names_the_client() -> None:
+    app = create_app(
+        bootstrap(
+            Settings(
+                admin_password=ADMIN,
+                rate_limit=RateLimit(1, 3600),
+                trusted_proxies=("10.0.0.0/8",),
+            ),
+            {PasswordHasher: fast_hasher()},
+        )
+    )
+    with TestClient(app, client=("10.1.2.3", 40000)) as c:
+        first = c.get("/api/auth/me", headers={"X-Forwarded-For": "198.51.100.1, 10.9.9.9"})
+        second = c.get("/api/auth/me", headers={"X-Forwarded-For": "198.51.100.2"})
+        again = c.get("/api/auth/me", headers={"X-Forwarded-For": "198.51.100.1"})
+        assert (first.status_code, second.status_code, again.status_code) == (401, 401, 429)

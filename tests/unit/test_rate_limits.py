@@ -1,0 +1,97 @@
+"""GCRA and the use case that applies a request's limits, on the memory limiter."""
+
+import pytest
+
+from adapters.memory.rate_limits import MemoryRateLimiter
+from application.rate_limits import CheckRateLimits
+from domain.rate_limits import Limit, Quota, gcra
+from tests.fakes import FakeClock
+
+pytestmark = pytest.mark.anyio
+
+
+def test_gcra_counts_down_exactly_then_refuses_with_the_wait() -> None:
+    quota, now, tat = Quota(3, 60), 1000.0, None
+    remaining = []
+    for _ in range(3):
+        tat, decision = gcra(tat, now, quota)
+        assert decision.allowed
+        remaining.append(decision.remaining)
+    assert remaining == [2, 1, 0]
+    refused_tat, refused = gcra(tat, now, quota)
+    assert refused_tat is None
+    assert not refused.allowed
+    assert refused.retry_after == pytest.approx(20)
+    assert refused.reset_after == pytest.approx(60)
+
+
+def test_gcra_gives_back_one_request_per_interval() -> None:
+    quota = Quota(3, 60)
+    tat = None
+    for _ in range(3):
+        tat, _ = gcra(tat, 1000.0, quota)
+    tat2, decision = gcra(tat, 1020.0, quota)
+    assert decision.allowed and decision.remaining == 0
+    _, later = gcra(tat2, 1080.0, quota)
+    assert later.allowed and later.remaining == 2
+
+
+def test_uneven_quota_still_reads_whole_remaining_counts() -> None:
+    quota, tat = Quota(7, 60), None
+    seen = []
+    for _ in range(7):
+        tat, decision = gcra(tat, 5.0, quota)
+        seen.append(decision.remaining)
+    assert seen == [6, 5, 4, 3, 2, 1, 0]
+
+
+def test_share_divides_the_limit_but_never_to_zero() -> None:
+    assert Quota(10, 60).share(2) == Quota(5, 60)
+    assert Quota(10, 60).share(3) == Quota(3, 60)
+    assert Quota(1, 60).share(4) == Quota(1, 60)
+    assert Quota(10, 60).share(0) == Quota(10, 60)
+
+
+async def test_memory_limiter_refills_with_the_clock() -> None:
+    clock = FakeClock()
+    limiter = MemoryRateLimiter(clock)
+    quota = Quota(2, 10)
+    assert (await limiter.hit("k", quota)).remaining == 1
+    assert (await limiter.hit("k", quota)).remaining == 0
+    assert not (await limiter.hit("k", quota)).allowed
+    clock.advance(10)
+    decision = await limiter.hit("k", quota)
+    assert decision.allowed and decision.remaining == 1
+
+
+async def test_memory_limiter_forgets_idle_keys() -> None:
+    clock = FakeClock()
+    limiter = MemoryRateLimiter(clock, max_keys=8)
+    for i in range(100):
+        await limiter.hit(f"k{i}", Quota(5, 1))
+    assert len(limiter) <= 8
+
+
+async def test_the_tightest_limit_binds() -> None:
+    check = CheckRateLimits(MemoryRateLimiter(FakeClock()))
+    wide = Limit("default", "addr:a", Quota(100, 60))
+    narrow = Limit("login", "login:a:bob", Quota(2, 60))
+    binding = await check([wide, narrow])
+    assert binding is not None
+    assert binding[0] is narrow and binding[1].remaining == 1
+
+
+async def test_a_refused_request_is_not_counted_against_later_limits() -> None:
+    limiter = MemoryRateLimiter(FakeClock())
+    check = CheckRateLimits(limiter)
+    first = Limit("default", "addr:a", Quota(1, 60))
+    second = Limit("login", "login:a:bob", Quota(5, 60))
+    await check([first, second])
+    refused = await check([first, second])
+    assert refused is not None and refused[0] is first and not refused[1].allowed
+    # The login limit saw only the first request.
+    assert (await limiter.hit("login:a:bob", Quota(5, 60))).remaining == 3
+
+
+async def test_no_limits_no_decision() -> None:
+    assert await CheckRateLimits(MemoryRateLimiter(FakeClock()))([]) is None
