@@ -92,6 +92,26 @@ class DependencyUnavailableError(BallastError):
         super().__init__(f"{dependency} is unavailable")
 
 
+# --- notifications ---
+
+
+class InvalidTransitionError(BallastError):
+    """A notification cannot move from its status to the one asked for."""
+
+    def __init__(self, current: str, wanted: str) -> None:
+        self.current = current
+        self.wanted = wanted
+        super().__init__(f"a {current} notification cannot become {wanted}")
+
+
+class DeliveryError(BallastError):
+    """A channel did not get a notification through; `reason` is kept on the notification."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
 # --- currency (issue 4) ---
 
 

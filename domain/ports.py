@@ -6,8 +6,16 @@ may be backed by the network; the use cases never know whether it is.
 
 from typing import Protocol
 
+from domain.errors import FieldError
 from domain.events import AuthEvent
 from domain.health import ComponentHealth
+from domain.notifications import (
+    Channel,
+    Notification,
+    NotificationPage,
+    NotificationStatus,
+    PageCursor,
+)
 from domain.rate_limits import Quota, RateDecision
 from domain.rates import RateTable
 from domain.tokens import Revocation, Rotation, TokenClaims
@@ -120,4 +128,53 @@ class RateLimiter(Protocol):
 
     async def hit(self, key: str, quota: Quota) -> RateDecision:
         """Counts one request on `key` when allowed (a refused one is not counted)."""
+        ...
+
+
+# --- notifications ---
+
+
+class NotificationRepository(Protocol):
+    """Notifications by id and by recipient, kept for a retention period."""
+
+    async def add(self, notification: Notification) -> None: ...
+
+    async def get(self, notification_id: str) -> Notification | None: ...
+
+    async def update(self, notification: Notification) -> None:
+        """Replaces the stored state (status, attempts, error) of a notification."""
+        ...
+
+    async def list_for_recipient(
+        self,
+        recipient: str,
+        status: NotificationStatus | None,
+        limit: int,
+        after: PageCursor | None,
+    ) -> NotificationPage:
+        """Newest first; `after` is the last position of the previous page."""
+        ...
+
+    async def claim_idempotency_key(
+        self, sender: str, key: str, notification_id: str, ttl: int
+    ) -> str:
+        """The id that holds the sender's key: `notification_id` if it was free until now."""
+        ...
+
+
+class NotificationChannel(Protocol):
+    async def deliver(self, notification: Notification) -> None:
+        """Raises DeliveryError when the notification did not get through."""
+        ...
+
+
+class DeliveryChannels(Protocol):
+    """Every channel, chosen by the notification's own."""
+
+    def refusal(self, channel: Channel, target: str | None) -> FieldError | None:
+        """Why `target` cannot be reached over `channel` (None: it can), checked at send."""
+        ...
+
+    async def deliver(self, notification: Notification) -> None:
+        """Raises DeliveryError when the notification did not get through."""
         ...

@@ -7,6 +7,7 @@ Redis Cluster hash tag, so the keys of one aggregate share a slot.
     ballast:revocations              pub/sub channel announcing new revocations
     ballast:{events}                 stream  the auth event log (capped)
     ballast:{events}:seen:<id>       string  replay guard of one event (TTL)
+    ballast:{rates}:table            string  JSON of the last fetched rate table (TTL)
 """
 
 PREFIX = "ballast:"
@@ -33,3 +34,6 @@ EVENTS = f"{PREFIX}{{events}}"
 
 def event_seen(event_id: str) -> str:
     return f"{EVENTS}:seen:{event_id}"
+
+
+RATES = f"{PREFIX}{{rates}}:table"

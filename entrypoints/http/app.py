@@ -17,7 +17,14 @@ from starlette.routing import Route
 
 from domain.errors import BallastError
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http import auth_openapi, auth_routes, health_routes, operations
+from entrypoints.http import (
+    auth_openapi,
+    auth_routes,
+    currency_openapi,
+    currency_routes,
+    health_routes,
+    operations,
+)
 from entrypoints.http import operations_openapi as ops_openapi
 from entrypoints.http.body_limit import BodyLimitMiddleware
 from entrypoints.http.openapi import document
@@ -33,7 +40,8 @@ def create_app(container: punq.Container | None = None) -> Starlette:
         container = bootstrap(Settings.from_env())
     settings: Settings = container.resolve(Settings)
     lifecycle: Lifecycle = container.resolve(Lifecycle)
-    spec = document(ops_openapi.with_rate_limits({**auth_openapi.PATHS, **ops_openapi.PATHS}))
+    paths = {**auth_openapi.PATHS, **currency_openapi.PATHS, **ops_openapi.PATHS}
+    spec = document(ops_openapi.with_rate_limits(paths))
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(spec)
@@ -56,6 +64,7 @@ def create_app(container: punq.Container | None = None) -> Starlette:
     return Starlette(
         routes=[
             *auth_routes.routes(container),
+            *currency_routes.routes(container),
             *health_routes.routes(container),
             Route("/openapi.json", openapi, methods=["GET"]),
             *operations.routes(container),

@@ -18,6 +18,7 @@ from domain.errors import (
     MissingTokenError,
     NotFoundError,
     RateLimitedError,
+    RatesUnavailableError,
     ValidationError,
 )
 
@@ -67,6 +68,8 @@ STATUS: list[tuple[type[BallastError], int, str]] = [
     (ValidationError, 422, "validation"),
     (RateLimitedError, 429, "rate-limited"),
     (DependencyUnavailableError, 503, "dependency-unavailable"),
+    # Normally absorbed by the rates service (it serves its last good table).
+    (RatesUnavailableError, 503, "rates-unavailable"),
 ]
 
 

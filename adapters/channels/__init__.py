@@ -1,0 +1,1 @@
+"""Delivery channels of notifications: log, webhook, email."""

@@ -1,0 +1,31 @@
+"""The failover rate cache: Redis first, memory behind it, never fail closed, never replayed
+(a rate table is disposable: the next refresh writes a newer one)."""
+
+from adapters.failover.core import Failover
+from adapters.memory.rates import MemoryRateCache
+from adapters.redis.rates import RedisRateCache
+from domain.rates import RateTable
+
+
+class FailoverRateCache:
+    """Every table put is kept in memory too, so an outage still has the last one."""
+
+    def __init__(self, redis: RedisRateCache, memory: MemoryRateCache, failover: Failover) -> None:
+        self._redis, self._memory, self._failover = redis, memory, failover
+
+    async def get(self) -> RateTable | None:
+        async def primary(_: object) -> RateTable | None:
+            return await self._redis.get()
+
+        return await self._failover.read(primary, self._memory.get)
+
+    async def put(self, table: RateTable, ttl: int) -> None:
+        await self._memory.put(table, ttl)
+
+        async def primary(_: object) -> None:
+            await self._redis.put(table, ttl)
+
+        async def nothing_more() -> None:
+            """Already in memory."""
+
+        await self._failover.write(primary, nothing_more, replay=None)

@@ -1,0 +1,91 @@
+"""The memory notification repository: bounded, each notification kept for its retention."""
+
+from adapters.memory.ttl_map import TtlMap
+from domain.notifications import (
+    RETENTION,
+    Notification,
+    NotificationPage,
+    NotificationStatus,
+    PageCursor,
+    page_of,
+)
+from domain.ports import Clock
+
+
+class MemoryNotificationRepository:
+    """Notifications by id plus an index by recipient; the oldest go first when full
+    (counted in `dropped`), and the index forgets them when next read or rebuilt."""
+
+    def __init__(
+        self, clock: Clock, max_notifications: int = 100_000, retention: int = RETENTION
+    ) -> None:
+        self._clock = clock
+        self._retention = retention
+        self._items: TtlMap[Notification] = TtlMap(clock, max_notifications)
+        self._keys: TtlMap[str] = TtlMap(clock, max_notifications)
+        self._inbox: dict[str, set[str]] = {}
+        self._indexed_since_rebuild = 0
+
+    async def add(self, notification: Notification) -> None:
+        await self.update(notification)
+
+    async def get(self, notification_id: str) -> Notification | None:
+        return self._items.get(notification_id)
+
+    async def update(self, notification: Notification) -> None:
+        expires_at = notification.created_at + self._retention
+        self._items.set_until(notification.id, notification, expires_at)
+        inbox = self._inbox.setdefault(notification.recipient, set())
+        if notification.id not in inbox:
+            inbox.add(notification.id)
+            self._indexed_since_rebuild += 1
+            if self._indexed_since_rebuild > 2 * self._max:
+                self._rebuild_index()
+
+    async def list_for_recipient(
+        self,
+        recipient: str,
+        status: NotificationStatus | None,
+        limit: int,
+        after: PageCursor | None,
+    ) -> NotificationPage:
+        inbox = self._inbox.get(recipient, set())
+        live = []
+        for notification_id in list(inbox):
+            found = self._items.get(notification_id)
+            if found is None:
+                inbox.discard(notification_id)
+            elif (status is None or found.status is status) and (
+                after is None or after.comes_before(found)
+            ):
+                live.append(found)
+        live.sort(key=lambda n: n.position, reverse=True)
+        return page_of(live[: limit + 1], limit)
+
+    async def claim_idempotency_key(
+        self, sender: str, key: str, notification_id: str, ttl: int
+    ) -> str:
+        name = f"{sender}\x00{key}"
+        holder = self._keys.get(name)
+        if holder is not None:
+            return holder
+        self._keys.set(name, notification_id, ttl)
+        return notification_id
+
+    @property
+    def _max(self) -> int:
+        return max(len(self._items), 1)
+
+    def _rebuild_index(self) -> None:
+        """Drops ids of evicted notifications from the index, so it stays as bounded as they."""
+        self._inbox = {}
+        for notification_id, notification, _ in self._items.live_items():
+            self._inbox.setdefault(notification.recipient, set()).add(notification_id)
+        self._indexed_since_rebuild = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def dropped(self) -> int:
+        return self._items.dropped

@@ -1,0 +1,1 @@
+"""Notification use cases: send, read, list, mark read, and the delivery worker."""

@@ -1,0 +1,163 @@
+"""Delivery off the request path: a queue of due attempts, retried with exponential backoff."""
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+
+import attrs
+
+from domain.errors import DeliveryError, DependencyUnavailableError
+from domain.notifications import Notification, NotificationStatus
+from domain.ports import Clock, DeliveryChannels, NotificationRepository
+
+log = logging.getLogger("ballast.notifications")
+
+
+@attrs.frozen
+class RetryPolicy:
+    """`max_attempts` tries; the n-th retry waits base * 2**(n-1) seconds, at most `max_delay`."""
+
+    max_attempts: int = 5
+    base_delay: float = 1.0
+    max_delay: float = 60.0
+    storage_retry: float = 1.0  # wait when the store cannot be reached (no attempt counted)
+
+    def delay(self, attempts: int) -> float:
+        return float(min(self.base_delay * 2 ** max(attempts - 1, 0), self.max_delay))
+
+
+@attrs.frozen(order=True)
+class _Job:
+    due: float
+    seq: int
+    notification_id: str = attrs.field(order=False)
+    # A delivery outcome still to be stored (the store was down): written, never re-delivered.
+    outcome: Notification | None = attrs.field(default=None, order=False)
+
+
+@attrs.define
+class DeliveryWorker:
+    """One per process. `run()` is the background task; tests call `drain()` instead, which
+    handles every job due by the clock, so retries are driven by advancing a fake clock."""
+
+    repository: NotificationRepository
+    channels: DeliveryChannels
+    clock: Clock
+    policy: RetryPolicy = RetryPolicy()
+    concurrency: int = 16
+    _jobs: list[_Job] = attrs.Factory(list)
+    _seq: "itertools.count[int]" = attrs.Factory(itertools.count)
+    _wake: asyncio.Event = attrs.Factory(asyncio.Event)
+    _lock: asyncio.Lock = attrs.Factory(asyncio.Lock)
+    delivered: int = 0
+    failed: int = 0
+
+    def enqueue(self, notification_id: str, delay: float = 0.0) -> None:
+        self._push(_Job(self.clock.now() + delay, next(self._seq), notification_id))
+
+    def _push(self, job: _Job) -> None:
+        heapq.heappush(self._jobs, job)
+        self._wake.set()
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+    def next_due(self) -> float | None:
+        return self._jobs[0].due if self._jobs else None
+
+    async def drain(self) -> int:
+        """Handles every job due now (retries scheduled for later stay queued)."""
+        async with self._lock:
+            now = self.clock.now()
+            batch: dict[str, _Job] = {}
+            while self._jobs and self._jobs[0].due <= now:
+                job = heapq.heappop(self._jobs)
+                # One delivery per notification per batch; pending store writes all kept.
+                key = job.notification_id if job.outcome is None else f"{job.seq}"
+                batch.setdefault(key, job)
+            slots = asyncio.Semaphore(self.concurrency)
+
+            async def handle(job: _Job) -> None:
+                async with slots:
+                    await self._handle(job)
+
+            outcomes = await asyncio.gather(*map(handle, batch.values()), return_exceptions=True)
+        for job, outcome in zip(batch.values(), outcomes, strict=True):
+            # A bug must not stop the worker: the one notification is logged and left alone.
+            if isinstance(outcome, BaseException):
+                log.error(
+                    "event=delivery_crashed id=%s error=%s",
+                    job.notification_id,
+                    type(outcome).__name__,
+                    exc_info=outcome,
+                )
+        return len(batch)
+
+    async def run(self) -> None:
+        """Forever: drain, then sleep until the next job is due or a new one arrives."""
+        while True:
+            self._wake.clear()
+            await self.drain()
+            due = self.next_due()
+            timeout = None if due is None else max(due - self.clock.now(), 0.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def _handle(self, job: _Job) -> None:
+        try:
+            if job.outcome is not None:
+                await self._store(job.outcome)
+                return
+            notification = await self.repository.get(job.notification_id)
+        except DependencyUnavailableError:
+            log.warning("event=delivery_postponed id=%s reason=store_down", job.notification_id)
+            self._push(attrs.evolve(job, due=self.clock.now() + self.policy.storage_retry))
+            return
+        if notification is None or notification.status is not NotificationStatus.PENDING:
+            return
+        try:
+            await self.channels.deliver(notification)
+            error = None
+        except DeliveryError as e:
+            error = e.reason
+        outcome = notification.attempted(self.clock.now(), error)
+        if error is not None and outcome.attempts >= self.policy.max_attempts:
+            outcome = outcome.moved_to(NotificationStatus.FAILED, outcome.updated_at, error)
+        await self._store(outcome)
+        self._log(outcome)
+
+    async def _store(self, outcome: Notification) -> None:
+        try:
+            await self.repository.update(outcome)
+        except DependencyUnavailableError:
+            job = _Job(self.clock.now() + self.policy.storage_retry, next(self._seq), outcome.id)
+            self._push(attrs.evolve(job, outcome=outcome))
+            return
+        if outcome.status is NotificationStatus.PENDING:
+            self.enqueue(outcome.id, self.policy.delay(outcome.attempts))
+
+    def _log(self, n: Notification) -> None:
+        if n.status is NotificationStatus.SENT:
+            self.delivered += 1
+            log.info(
+                "event=notification_sent id=%s channel=%s attempts=%d", n.id, n.channel, n.attempts
+            )
+        elif n.status is NotificationStatus.FAILED:
+            self.failed += 1
+            log.warning(
+                "event=notification_failed id=%s channel=%s attempts=%d error=%r",
+                n.id,
+                n.channel,
+                n.attempts,
+                n.error,
+            )
+        else:
+            log.info(
+                "event=notification_retry id=%s channel=%s attempts=%d error=%r",
+                n.id,
+                n.channel,
+                n.attempts,
+                n.error,
+            )

@@ -1,0 +1,83 @@
+"""Reading notifications: one, a page of the caller's own, and marking one read."""
+
+import attrs
+
+from domain.errors import FieldError, InvalidTransitionError, NotFoundError, ValidationError
+from domain.notifications import Notification, NotificationPage, NotificationStatus, PageCursor
+from domain.ports import Clock, NotificationRepository
+from domain.tokens import TokenClaims
+from domain.users import Role
+
+MAX_PAGE = 100
+
+
+async def visible(
+    repository: NotificationRepository, caller: TokenClaims, notification_id: str
+) -> Notification:
+    """The notification if the caller may see it; someone else's is as absent as a missing one."""
+    found = await repository.get(notification_id)
+    if found is None or not (found.recipient == caller.sub or caller.has_role(Role.ADMIN)):
+        raise NotFoundError("notification", notification_id)
+    return found
+
+
+@attrs.define
+class GetNotification:
+    """The recipient or an admin reads one notification."""
+
+    repository: NotificationRepository
+
+    async def __call__(self, caller: TokenClaims, notification_id: str) -> Notification:
+        return await visible(self.repository, caller, notification_id)
+
+
+@attrs.define
+class ListNotifications:
+    """The caller's own notifications, newest first, a page at a time."""
+
+    repository: NotificationRepository
+
+    async def __call__(
+        self,
+        caller: TokenClaims,
+        status: str | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+    ) -> NotificationPage:
+        errors: list[FieldError] = []
+        wanted = None
+        if status:
+            try:
+                wanted = NotificationStatus(status)
+            except ValueError:
+                allowed = ", ".join(s.value for s in NotificationStatus)
+                errors.append(FieldError("status", f"must be one of: {allowed}"))
+        if not 1 <= limit <= MAX_PAGE:
+            errors.append(FieldError("limit", f"must be between 1 and {MAX_PAGE}"))
+        if errors:
+            raise ValidationError(errors)
+        after = PageCursor.decode(cursor) if cursor else None
+        return await self.repository.list_for_recipient(caller.sub, wanted, limit, after)
+
+
+@attrs.define
+class MarkNotificationRead:
+    """The recipient (or an admin) marks a sent notification read; doing it twice is harmless."""
+
+    repository: NotificationRepository
+    clock: Clock
+
+    async def __call__(
+        self, caller: TokenClaims, notification_id: str, status: object
+    ) -> Notification:
+        if status != NotificationStatus.READ.value:
+            raise ValidationError.single("status", "must be 'read'")
+        found = await visible(self.repository, caller, notification_id)
+        if found.status is NotificationStatus.READ:
+            return found
+        try:
+            read = found.moved_to(NotificationStatus.READ, self.clock.now())
+        except InvalidTransitionError as e:
+            raise ValidationError.single("status", str(e)) from None
+        await self.repository.update(read)
+        return read

@@ -1,0 +1,138 @@
+"""Notifications: the value, its statuses and the moves allowed between them, list cursors."""
+
+import base64
+import binascii
+import enum
+import re
+from typing import Any
+
+import attrs
+
+from domain.errors import InvalidTransitionError, ValidationError
+from domain.times import rfc3339
+
+SUBJECT_MAX = 200
+BODY_MAX = 10_000
+IDEMPOTENCY_KEY_MAX = 255
+IDEMPOTENCY_WINDOW = 86_400  # seconds a key keeps returning its first notification
+RETENTION = 30 * 86_400  # seconds a notification is kept after it was accepted
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+class Channel(enum.StrEnum):
+    LOG = "log"
+    WEBHOOK = "webhook"
+    EMAIL = "email"
+
+
+class NotificationStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    READ = "read"
+
+
+_S = NotificationStatus
+# The only moves a notification makes; everything else is refused.
+TRANSITIONS: dict[NotificationStatus, frozenset[NotificationStatus]] = {
+    _S.PENDING: frozenset({_S.SENT, _S.FAILED}),
+    _S.SENT: frozenset({_S.READ}),
+    _S.FAILED: frozenset({_S.PENDING}),
+    _S.READ: frozenset(),
+}
+
+
+@attrs.frozen
+class Notification:
+    """One notification as stored; `error` is why the last delivery attempt failed."""
+
+    id: str
+    recipient: str
+    sender: str
+    channel: Channel
+    subject: str
+    body: str
+    created_at: float
+    updated_at: float
+    target: str | None = None
+    metadata: dict[str, Any] = attrs.field(factory=dict)
+    status: NotificationStatus = NotificationStatus.PENDING
+    attempts: int = 0
+    error: str | None = None
+
+    def can_become(self, status: NotificationStatus) -> bool:
+        return status in TRANSITIONS[self.status]
+
+    def moved_to(
+        self, status: NotificationStatus, now: float, error: str | None = None
+    ) -> "Notification":
+        if not self.can_become(status):
+            raise InvalidTransitionError(self.status.value, status.value)
+        return attrs.evolve(self, status=status, updated_at=now, error=error)
+
+    def attempted(self, now: float, error: str | None) -> "Notification":
+        """One more delivery attempt, successful when `error` is None."""
+        moved = self.moved_to(NotificationStatus.SENT, now) if error is None else self
+        return attrs.evolve(moved, attempts=self.attempts + 1, updated_at=now, error=error)
+
+    def public(self) -> dict[str, Any]:
+        """The notification as the API and webhooks show it."""
+        return {
+            "id": self.id,
+            "recipient": self.recipient,
+            "channel": self.channel.value,
+            "subject": self.subject,
+            "body": self.body,
+            "target": self.target,
+            "status": self.status.value,
+            "created_at": rfc3339(self.created_at),
+            "updated_at": rfc3339(self.updated_at),
+            "attempts": self.attempts,
+            "metadata": self.metadata,
+            "error": self.error,
+        }
+
+    @property
+    def position(self) -> "PageCursor":
+        return PageCursor(self.created_at, self.id)
+
+
+@attrs.frozen(order=True)
+class PageCursor:
+    """A place in a recipient's list, newest first: (created_at, id) of the last item seen."""
+
+    created_at: float
+    id: str
+
+    def encode(self) -> str:
+        raw = f"{self.created_at!r}|{self.id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> "PageCursor":
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            created, _, id_ = raw.partition("|")
+            cursor = cls(float(created), id_)
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise ValidationError.single("cursor", "is not a cursor from this API") from None
+        if not id_:
+            raise ValidationError.single("cursor", "is not a cursor from this API")
+        return cursor
+
+    def comes_before(self, notification: Notification) -> bool:
+        """True if `notification` is listed after this cursor (older, or same time, lower id)."""
+        return notification.position < self
+
+
+@attrs.frozen
+class NotificationPage:
+    items: tuple[Notification, ...]
+    next_cursor: PageCursor | None
+
+
+def page_of(ordered: list[Notification], limit: int) -> NotificationPage:
+    """A page from up to `limit + 1` notifications already in list order."""
+    items = tuple(ordered[:limit])
+    more = len(ordered) > limit
+    return NotificationPage(items, items[-1].position if more and items else None)

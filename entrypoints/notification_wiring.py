@@ -1,0 +1,66 @@
+"""The notifications' part of the composition root: repository (memory, or Redis behind the
+failover), channels, the delivery worker as a background task, and the use cases."""
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import punq
+
+from adapters.channels.email import EmailChannel
+from adapters.channels.log import LogChannel
+from adapters.channels.router import ChannelRouter
+from adapters.channels.webhook import WebhookChannel
+from adapters.memory.notifications import MemoryNotificationRepository
+from application.notifications.delivery import DeliveryWorker, RetryPolicy
+from application.notifications.read import (
+    GetNotification,
+    ListNotifications,
+    MarkNotificationRead,
+)
+from application.notifications.send import SendNotification
+from domain.ports import Clock, DeliveryChannels, IdSource, NotificationRepository
+from entrypoints.lifecycle import Lifecycle
+from entrypoints.settings import Settings
+
+Bind = Callable[[type, Any], Any]
+USE_CASES = (SendNotification, GetNotification, ListNotifications, MarkNotificationRead)
+
+
+def _repository(container: punq.Container, settings: Settings, clock: Clock) -> Any:
+    return MemoryNotificationRepository(clock)
+
+
+def bind_notifications(
+    container: punq.Container, bind: Bind, settings: Settings, lifecycle: Lifecycle
+) -> DeliveryWorker:
+    clock: Clock = container.resolve(Clock)
+    repository = bind(NotificationRepository, _repository(container, settings, clock))
+    webhook = WebhookChannel(settings.webhook_allowed_hosts)
+    email = EmailChannel(settings.smtp_url) if settings.smtp_url else None
+    channels = bind(DeliveryChannels, ChannelRouter(LogChannel(), webhook, email))
+    worker: DeliveryWorker = bind(
+        DeliveryWorker, DeliveryWorker(repository, channels, clock, RetryPolicy())
+    )
+    ids: IdSource = container.resolve(IdSource)
+    bind(SendNotification, SendNotification(repository, channels, worker, clock, ids))
+    bind(GetNotification, GetNotification(repository))
+    bind(ListNotifications, ListNotifications(repository))
+    bind(MarkNotificationRead, MarkNotificationRead(repository, clock))
+
+    task: list[asyncio.Task[None]] = []
+
+    async def start() -> None:
+        task.append(asyncio.get_running_loop().create_task(worker.run()))
+
+    async def stop() -> None:
+        for running in task:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+        await webhook.close()
+
+    lifecycle.on_start(start)
+    lifecycle.on_stop(stop)
+    return worker
