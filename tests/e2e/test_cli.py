@@ -1,0 +1,229 @@
+"""The `ballast` command as an operator runs it: real processes, real sockets."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from domain.ports import PasswordHasher
+from entrypoints.bootstrap import bootstrap
+from entrypoints.http.app import create_app
+from entrypoints.settings import Settings
+from tests.fakes import fast_hasher
+from tests.redis_server import free_port
+
+BIN = Path(sys.executable).parent
+BALLAST = str(BIN / "ballast")
+ADMIN_PASSWORD = "cli-admin-password"
+START_TIMEOUT = 20.0
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The caller's environment without any Ballast or Redis setting, plus `extra`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("BALLAST_") and k not in ("REDIS_URL", "PROMETHEUS_MULTIPROC_DIR")
+    }
+    return {**env, "BALLAST_PASSWORD_HASH_LOG2_N": "10", **extra}
+
+
+def wait_until_live(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"ballast serve exited with {process.returncode} before serving")
+        try:
+            if httpx.get(f"{base}/health/live", timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"ballast serve did not answer /health/live within {START_TIMEOUT} s")
+
+
+@contextmanager
+def serving(tmp_path: Path, *args: str, **env: str) -> Iterator[str]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with (tmp_path / "serve.log").open("wb") as log:
+        process = subprocess.Popen(
+            [BALLAST, "serve", "--port", str(port), *args],
+            env=clean_env(**env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until_live(base, process)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                pytest.fail("ballast serve did not stop on SIGTERM")
+
+
+def test_serve_answers_liveness_on_the_given_port(tmp_path: Path) -> None:
+    with serving(tmp_path) as base:
+        response = httpx.get(f"{base}/health/live")
+
+        assert response.status_code == 200
+        assert response.json()["status"] == "pass"
+
+
+def test_serve_prints_the_generated_development_admin_password_which_logs_in(
+    tmp_path: Path,
+) -> None:
+    with serving(tmp_path) as base:
+        lines = (tmp_path / "serve.log").read_text().splitlines()
+        marker = "development admin password: "
+        printed = [line.split(marker, 1)[1].strip() for line in lines if marker in line]
+
+        assert printed
+        response = httpx.post(
+            f"{base}/api/auth/login", json={"username": "admin", "password": printed[-1]}
+        )
+        assert response.status_code == 200
+
+
+def test_workers_share_one_generated_secret_so_tokens_work_on_every_worker(
+    tmp_path: Path,
+) -> None:
+    with serving(tmp_path, "--workers", "2", BALLAST_ADMIN_PASSWORD=ADMIN_PASSWORD) as base:
+        login = httpx.post(
+            f"{base}/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+        )
+        assert login.status_code == 200
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+        # Each request on a new connection, so the workers take turns accepting them.
+        statuses = [
+            httpx.get(f"{base}/api/auth/me", headers=headers).status_code for _ in range(20)
+        ]
+
+        assert statuses == [200] * 20
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("BALLAST_STORAGE", "bogus"), ("BALLAST_ACCESS_TTL", "abc"), ("REDIS_URL", "http://x")],
+)
+def test_serve_with_a_bad_value_exits_non_zero_naming_the_variable(
+    variable: str, value: str
+) -> None:
+    result = subprocess.run(
+        [BALLAST, "serve", "--port", str(free_port())],
+        env=clean_env(**{variable: value}),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert variable in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_health_prints_pass_json_alone_on_stdout_and_exits_0() -> None:
+    result = subprocess.run(
+        [BALLAST, "health"],
+        env=clean_env(BALLAST_ADMIN_PASSWORD=ADMIN_PASSWORD),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["status"] == "pass"
+    assert report["checks"]["redis"][0]["mode"] == "not_configured"
+
+
+def test_health_with_a_bad_value_exits_non_zero_naming_the_variable() -> None:
+    result = subprocess.run(
+        [BALLAST, "health"],
+        env=clean_env(BALLAST_ENV="staging"),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "BALLAST_ENV" in result.stderr
+
+
+def test_hash_password_prints_a_hash_that_logs_in_through_the_users_file(
+    tmp_path: Path,
+) -> None:
+    result = subprocess.run(
+        [BALLAST, "hash-password"],
+        input="operator-password\n",
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    hashed = result.stdout.strip()
+    assert "operator-password" not in hashed
+    users_file = tmp_path / "users.json"
+    users_file.write_text(
+        json.dumps({"users": [{"username": "ops", "password_hash": hashed, "roles": ["admin"]}]})
+    )
+
+    settings = Settings.from_env({"BALLAST_USERS_FILE": str(users_file)})
+    container = bootstrap(settings, {PasswordHasher: fast_hasher()})
+    with TestClient(create_app(container)) as client:
+        response = client.post(
+            "/api/auth/login", json={"username": "ops", "password": "operator-password"}
+        )
+        assert response.status_code == 200
+        me = client.get(
+            "/api/auth/me", headers={"Authorization": f"Bearer {response.json()['access_token']}"}
+        )
+        assert me.json() == {"username": "ops", "roles": ["admin"]}
+
+
+def test_hash_password_refuses_a_short_password() -> None:
+    result = subprocess.run(
+        [BALLAST, "hash-password"],
+        input="short\n",
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert result.stdout == ""
+
+
+def test_python_dash_m_entrypoints_works_as_ballast() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "entrypoints", "--help"],
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+    assert result.returncode == 0
+    for command in ("serve", "health", "hash-password"):
+        assert command in result.stdout
