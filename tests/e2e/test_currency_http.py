@@ -1,0 +1,190 @@
+"""Currency over HTTP through the real app: live, cache and fallback sources, stale marking,
+exact results, and 422 problems for bad input."""
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from domain.ports import Clock, PasswordHasher
+from entrypoints.bootstrap import bootstrap
+from entrypoints.http.app import create_app
+from tests.e2e.auth_app import settings
+from tests.fakes import FakeClock, fast_hasher
+from tests.feed_server import FeedServer, dead_url, feed_server
+
+TTL = 3600
+
+
+@contextmanager
+def currency_app(clock: FakeClock | None = None, **changes: Any) -> Iterator[TestClient]:
+    overrides: dict[type, Any] = {PasswordHasher: fast_hasher()}
+    if clock is not None:
+        overrides[Clock] = clock
+    container = bootstrap(settings(rates_ttl=TTL, **changes), overrides)
+    with TestClient(create_app(container), raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def feed() -> Iterator[FeedServer]:
+    with feed_server() as server:
+        yield server
+
+
+def rates(client: TestClient, base: str = "EUR") -> dict[str, Any]:
+    response = client.get("/api/currency/rates", params={"base": base})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def convert(client: TestClient, amount: str, from_: str, to: str) -> dict[str, Any]:
+    response = client.get(
+        "/api/currency/convert", params={"amount": amount, "from": from_, "to": to}
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_with_the_feed_up_rates_are_live_and_fresh(feed: FeedServer) -> None:
+    with currency_app(rates_url=feed.url) as client:
+        body = rates(client, "usd")
+    assert body["base"] == "USD"
+    assert body["source"] == "live"
+    assert body["stale"] is False
+    assert body["as_of"] == "2026-11-24"
+    assert body["rates"]["USD"] == "1"
+    assert body["rates"]["EUR"] == "0.9458053533"
+    assert all(isinstance(rate, str) for rate in body["rates"].values())
+
+
+def test_convert_shows_the_rate_of_rates_and_a_result_a_client_can_reproduce(
+    feed: FeedServer,
+) -> None:
+    with currency_app(rates_url=feed.url) as client:
+        shown = rates(client, "USD")["rates"]["JPY"]
+        body = convert(client, "10.50", "usd", "jpy")
+    assert body == {
+        "amount": "10.50",
+        "from": "USD",
+        "to": "JPY",
+        "rate": shown,
+        "result": "1618",
+        "as_of": "2026-11-24",
+        "source": "live",
+        "stale": False,
+    }
+    assert Decimal(body["result"]) == (Decimal("10.50") * Decimal(shown)).quantize(Decimal(1))
+
+
+def test_with_the_feed_down_the_built_in_table_is_served_as_stale() -> None:
+    with currency_app(rates_url=dead_url()) as client:
+        body = rates(client)
+        conversion = convert(client, "100", "EUR", "USD")
+    assert body["source"] == "fallback"
+    assert body["stale"] is True
+    assert body["as_of"] == "2025-01-02"
+    assert conversion["source"] == "fallback"
+    assert conversion["stale"] is True
+    assert conversion["result"] == "103.21"
+
+
+def test_without_a_feed_or_redis_conversion_still_works() -> None:
+    with currency_app() as client:
+        body = convert(client, "1000", "jpy", "gbp")
+    assert body["source"] == "fallback"
+    assert body["result"] == "5.08"  # 1000 * (0.82765 / 162.88 = 0.005081348232)
+
+
+def test_a_stale_table_is_served_marked_stale_then_refreshed_in_the_background(
+    feed: FeedServer,
+) -> None:
+    clock = FakeClock()
+    with currency_app(clock, rates_url=feed.url) as client:
+        assert rates(client)["stale"] is False
+        fetched = feed.requests
+        clock.advance(TTL + 1)
+        stale = rates(client)
+        assert stale["stale"] is True
+        assert stale["source"] == "live"
+        assert eventually(lambda: rates(client)["stale"] is False)
+    assert feed.requests == fetched + 1
+
+
+def test_when_the_feed_fails_the_last_good_table_is_kept(feed: FeedServer) -> None:
+    clock = FakeClock()
+    with currency_app(clock, rates_url=feed.url) as client:
+        good = rates(client)
+        feed.status = 500
+        clock.advance(TTL + 1)
+        rates(client)
+        assert eventually(lambda: feed.requests >= 2)
+        after = rates(client)
+    assert after["source"] == "live"
+    assert after["stale"] is True
+    assert after["rates"] == good["rates"]
+
+
+@pytest.mark.parametrize(
+    ("params", "errors"),
+    [
+        ({"amount": "10", "from": "USD", "to": "ZZZ"}, [("to", "unknown currency code ZZZ")]),
+        ({"amount": "-5", "from": "USD", "to": "EUR"}, [("amount", "must not be negative")]),
+        (
+            {"amount": "ten", "from": "USD", "to": "EUR"},
+            [("amount", "must be a decimal number such as 10.50")],
+        ),
+        (
+            {"amount": "1" * 16, "from": "USD", "to": "EUR"},
+            [("amount", "must have at most 15 integer digits")],
+        ),
+        ({"amount": "9" * 500, "from": "USD", "to": "EUR"}, [("amount", "is too long")]),
+        (
+            {"from": "usd"},
+            [("amount", "is required"), ("to", "is required")],
+        ),
+        (
+            {"amount": "1", "from": "AFN", "to": "EUR"},
+            [("from", "no exchange rate for AFN")],
+        ),
+    ],
+)
+def test_bad_conversions_are_422_problems_naming_the_field(
+    params: dict[str, str], errors: list[tuple[str, str]]
+) -> None:
+    with currency_app() as client:
+        response = client.get("/api/currency/convert", params=params)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [(e["field"], e["message"]) for e in response.json()["errors"]] == errors
+
+
+def test_an_unknown_base_is_a_422_problem() -> None:
+    with currency_app() as client:
+        response = client.get("/api/currency/rates", params={"base": "EURO"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "base"
+
+
+def test_the_currency_routes_are_described_in_openapi() -> None:
+    with currency_app() as client:
+        paths = client.get("/openapi.json").json()["paths"]
+    convert_parameters = {p["name"] for p in paths["/api/currency/convert"]["get"]["parameters"]}
+    assert convert_parameters == {"amount", "from", "to"}
+    assert "security" not in paths["/api/currency/rates"]["get"]
+
+
+def eventually(check: Callable[[], bool], within: float = 10.0) -> bool:
+    """Polls `check` until it holds; a functional deadline, not a speed measurement."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    return bool(check())

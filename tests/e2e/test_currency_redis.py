@@ -1,0 +1,99 @@
+"""Currency over HTTP with Redis: the shared cache as a source, and Redis killed (answers still
+come, and `source` and `stale` tell the truth)."""
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from entrypoints.settings import RedisSettings, Storage
+from tests.e2e.test_currency_http import TTL, currency_app, eventually, rates
+from tests.fakes import FakeClock
+from tests.feed_server import FeedServer, dead_url, feed_server
+from tests.redis_fixtures import client_for
+from tests.redis_server import RedisServer
+
+pytestmark = pytest.mark.redis
+
+
+def on_redis(server: RedisServer, **changes: Any) -> dict[str, Any]:
+    return {
+        "redis": RedisSettings(server.url, connect_timeout=0.25, command_timeout=0.25),
+        "storage": Storage.REDIS,
+        **changes,
+    }
+
+
+@pytest.fixture
+def feed() -> Iterator[FeedServer]:
+    with feed_server() as server:
+        yield server
+
+
+@pytest.fixture
+def empty_redis(redis_server: RedisServer) -> RedisServer:
+    async def flush() -> None:
+        client: Any = client_for(redis_server.url, timeout=2.0)
+        await client.flushall()
+        await client.aclose()
+
+    asyncio.run(flush())
+    return redis_server
+
+
+def test_an_instance_whose_feed_is_down_serves_the_table_another_fetched(
+    feed: FeedServer, empty_redis: RedisServer
+) -> None:
+    with currency_app(**on_redis(empty_redis, rates_url=feed.url)) as first:
+        live = rates(first, "GBP")
+    with currency_app(**on_redis(empty_redis, rates_url=dead_url())) as second:
+        cached = rates(second, "GBP")
+    assert live["source"] == "live"
+    assert cached["source"] == "cache"
+    assert cached["stale"] is False
+    assert cached["rates"] == live["rates"]
+    assert cached["as_of"] == "2026-11-24"
+
+
+def test_with_redis_killed_answers_still_come_and_tell_the_truth(
+    feed: FeedServer, own_redis: RedisServer
+) -> None:
+    clock = FakeClock()
+    with currency_app(clock, **on_redis(own_redis, rates_url=feed.url)) as client:
+        before = rates(client)
+        assert before["source"] == "live"
+        own_redis.kill()
+        during = rates(client)
+        assert (during["source"], during["stale"]) == ("live", False)
+        assert during["rates"] == before["rates"]
+
+        clock.advance(TTL + 1)  # stale: the refresh reads a dead cache, then the feed
+        assert rates(client)["stale"] is True
+        assert eventually(lambda: rates(client)["stale"] is False)
+        assert rates(client)["source"] == "live"
+
+        feed.status = 503  # now the feed fails too: the last good table stays
+        clock.advance(TTL + 1)
+        requests = feed.requests
+        rates(client)
+        assert eventually(lambda: feed.requests > requests)
+        last = rates(client)
+        assert (last["source"], last["stale"]) == ("live", True)
+        assert last["rates"] == before["rates"]
+
+        converted = client.get(
+            "/api/currency/convert", params={"amount": "10.50", "from": "EUR", "to": "USD"}
+        )
+        assert converted.status_code == 200
+        assert converted.json()["result"] == "11.10"  # 10.50 * 1.0573 = 11.101650
+
+
+def test_an_instance_started_with_redis_and_the_feed_down_serves_the_built_in_table(
+    own_redis: RedisServer,
+) -> None:
+    own_redis.kill()
+    with currency_app(**on_redis(own_redis, rates_url=dead_url())) as client:
+        body = rates(client, "USD")
+    assert (body["source"], body["stale"]) == ("fallback", True)
+    assert body["rates"]["EUR"] == "0.9688983626"  # 1 / 1.0321 from the built-in table
