@@ -12,14 +12,21 @@ REQUIRED = ["sub", "jti", "iat", "exp", "iss", "type", "roles", "fam"]
 
 
 class JwtTokenCodec:
-    """Time checks use the injected clock, so tests can move time instead of sleeping."""
+    """Time checks use the injected clock, so tests can move time instead of sleeping.
+
+    Verified claims are cached by the exact token string: a signature that checked once
+    checks forever, and decoding is most of the cost of an authenticated request. Expiry
+    is checked on every use; revocation is the caller's check, on every use too.
+    """
 
     algorithm = "HS256"
 
-    def __init__(self, secret: str, issuer: str, clock: Clock) -> None:
+    def __init__(self, secret: str, issuer: str, clock: Clock, cache_size: int = 4096) -> None:
         self._secret = secret
         self._issuer = issuer
         self._clock = clock
+        self._verified: dict[str, TokenClaims] = {}
+        self._cache_size = cache_size
 
     def encode(self, claims: TokenClaims) -> str:
         payload = {
@@ -35,6 +42,10 @@ class JwtTokenCodec:
         return jwt.encode(payload, self._secret, algorithm=self.algorithm)
 
     def decode(self, token: str) -> TokenClaims:
+        cached = self._verified.get(token)
+        if cached is not None:
+            self._check_time(cached)
+            return cached
         if len(token) > MAX_TOKEN_LENGTH:
             raise InvalidTokenError("token is too long")
         try:
@@ -47,7 +58,12 @@ class JwtTokenCodec:
             )
         except jwt.PyJWTError as e:
             raise InvalidTokenError(f"invalid token: {type(e).__name__}") from e
-        return self._claims(payload)
+        claims = self._claims(payload)
+        self._check_time(claims)
+        if len(self._verified) >= self._cache_size:
+            self._verified.clear()  # cheap and bounded; hot tokens come back at once
+        self._verified[token] = claims
+        return claims
 
     def _claims(self, payload: dict[str, object]) -> TokenClaims:
         try:
@@ -69,9 +85,11 @@ class JwtTokenCodec:
             )
         except (ValueError, TypeError) as e:
             raise InvalidTokenError("malformed claims") from e
+        return claims
+
+    def _check_time(self, claims: TokenClaims) -> None:
         now = self._clock.now()
         if claims.exp <= now:
             raise InvalidTokenError("token has expired")
         if claims.iat > now + 5:  # a few seconds of clock skew between instances
             raise InvalidTokenError("token is not valid yet")
-        return claims

@@ -4,19 +4,38 @@ import argparse
 import asyncio
 import json
 import logging
+import logging.config
 import os
 import secrets
 import sys
 
 from entrypoints.settings import ConfigError, Settings
 
+LOG_FORMAT = "ts=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
+
+
+def logging_config() -> dict[str, object]:
+    """For `logging.config.dictConfig`; uvicorn applies it in every worker process too."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"kv": {"format": LOG_FORMAT}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "kv",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {
+            "handlers": ["stderr"],
+            "level": os.environ.get("BALLAST_LOG_LEVEL", "INFO").upper(),
+        },
+    }
+
 
 def configure_logging() -> None:
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=os.environ.get("BALLAST_LOG_LEVEL", "INFO").upper(),
-        format="ts=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
-    )
+    logging.config.dictConfig(logging_config())
 
 
 def _settings() -> Settings:
@@ -30,6 +49,8 @@ def _settings() -> Settings:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from entrypoints.metrics_dir import multiprocess_metrics
+
     settings = _settings()
     # Workers are separate processes: they must share one secret and one admin password,
     # so generate them here, once, and hand them down through the environment.
@@ -40,16 +61,17 @@ def serve(args: argparse.Namespace) -> int:
             print(
                 f"ballast: development admin password: {settings.admin_password}", file=sys.stderr
             )
-    uvicorn.run(
-        "entrypoints.http.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-    )
+    with multiprocess_metrics(args.workers):
+        uvicorn.run(
+            "entrypoints.http.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_config=logging_config(),
+            access_log=False,
+            server_header=False,
+        )
     return 0
 
 

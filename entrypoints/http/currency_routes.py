@@ -2,11 +2,12 @@
 
 import punq
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from application.currency.convert import ConvertMoney, GetRates
 from domain.money import decimal_text
+from entrypoints.http.caching import cached_json
 
 
 def routes(container: punq.Container) -> list[Route]:
@@ -15,21 +16,23 @@ def routes(container: punq.Container) -> list[Route]:
 
     async def rates_endpoint(request: Request) -> Response:
         view = await get_rates(request.query_params.get("base"))
-        return JSONResponse(
+        return cached_json(
+            request,
             {
                 "base": view.base.code,
                 "rates": {code: decimal_text(rate) for code, rate in view.rates.items()},
                 "as_of": view.as_of.isoformat(),
                 "source": view.source.value,
                 "stale": view.stale,
-            }
+            },
         )
 
     async def convert_endpoint(request: Request) -> Response:
         params = request.query_params
         view = await convert(params.get("amount"), params.get("from"), params.get("to"))
         c = view.conversion
-        return JSONResponse(
+        return cached_json(
+            request,
             {
                 "amount": decimal_text(c.amount.amount),
                 "from": c.amount.currency.code,
@@ -39,7 +42,7 @@ def routes(container: punq.Container) -> list[Route]:
                 "as_of": view.as_of.isoformat(),
                 "source": view.source.value,
                 "stale": view.stale,
-            }
+            },
         )
 
     return [

@@ -1,0 +1,329 @@
+"""Benchmark: GET /api/auth/me through Redis healthy, killed and hung, against Ballast in
+memory mode and a bare Starlette endpoint; rate limiting on and off; time back to Redis.
+
+Run: `make bench` (or `.venv/bin/python bench/failover.py`). Needs wrk (installed with
+apt-get when missing). Starts its own redis-server and servers on free loopback ports,
+each with 2 uvicorn workers; writes docs/BENCHMARKS.md.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.redis_server import RedisServer, free_port  # noqa: E402
+
+BIN = Path(sys.executable).parent
+PASSWORD = "bench-admin-password"
+
+
+def ensure_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk is None and shutil.which("apt-get") and os.geteuid() == 0:
+        subprocess.run(["apt-get", "update", "-qq"], check=False)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False)
+        wrk = shutil.which("wrk")
+    if wrk is None:
+        sys.exit("bench: wrk is needed (apt-get install wrk)")
+    return wrk
+
+
+class Server:
+    """A server process with 2 workers on a free port."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        full_env = {**os.environ, **env}
+        self.process = subprocess.Popen(
+            [*argv, "--port", str(self.port)],
+            env=full_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.base + "/api/auth/me", timeout=1)
+                break
+            except urllib.error.HTTPError:
+                break  # answering (401 without a token)
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"server did not start: {argv}")
+        time.sleep(1.0)  # let both workers finish starting
+
+    def workers(self) -> list[int]:
+        out = subprocess.run(
+            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
+        ).stdout.split()
+        pids = [int(p) for p in out]
+        # uvicorn's multiprocess supervisor may sit between us and the workers
+        nested = []
+        for pid in pids:
+            kids = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+            nested += [int(p) for p in kids.stdout.split()]
+        return [p for p in pids + nested if _is_worker(p)]
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def _is_worker(pid: int) -> bool:
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"multiprocessing" in cmd or b"spawn_main" in cmd
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def login(base: str) -> str:
+    request = urllib.request.Request(
+        base + "/api/auth/login",
+        data=json.dumps({"username": "admin", "password": PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return str(json.loads(response.read())["access_token"])
+
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
+    assert m, text
+    return float(m[1]) * UNITS[m[2]]
+
+
+def wrk(binary: str, url: str, token: str | None, seconds: int, connections: int) -> dict:
+    argv = [binary, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if token:
+        argv += ["-H", f"Authorization: Bearer {token}"]
+    out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out)[1])
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out)[1])
+    requests = int(re.search(r"(\d+) requests in", out)[1])
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(non2xx[1]) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0)
+    return {"rps": rps, "p50": p50, "p99": p99, "requests": requests, "errors": errors}
+
+
+def measure(binary: str, server: Server, token: str | None, seconds: int, conns: int) -> dict:
+    workers = server.workers()
+    before = {p: cpu_seconds(p) for p in workers}
+    result = wrk(binary, server.base + "/api/auth/me", token, seconds, conns)
+    result["worker_cpu"] = [round(cpu_seconds(p) - before[p], 2) for p in workers]
+    return result
+
+
+def ballast_env(redis_url: str | None, rate_limit: str) -> dict[str, str]:
+    env = {
+        "BALLAST_ENV": "development",
+        "BALLAST_ADMIN_PASSWORD": PASSWORD,
+        "BALLAST_JWT_SECRET": "bench-secret-bench-secret-bench-secret-123",
+        "BALLAST_RATE_LIMIT": rate_limit,
+        "BALLAST_LOGIN_RATE_LIMIT": "off",
+        "BALLAST_LOG_LEVEL": "WARNING",
+    }
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    else:
+        env.pop("REDIS_URL", None)
+    return env
+
+
+def time_back_on_redis(base: str, within: float = 30.0) -> float:
+    """Seconds from Redis answering again until 20 /health answers in a row say pass
+    (so both workers are back, whichever answers)."""
+    started = time.monotonic()
+    streak = 0
+    while time.monotonic() - started < within:
+        try:
+            with urllib.request.urlopen(base + "/health", timeout=2) as r:
+                ok = json.loads(r.read())["status"] == "pass"
+        except urllib.error.HTTPError:
+            ok = False
+        streak = streak + 1 if ok else 0
+        if streak >= 20:
+            return time.monotonic() - started
+        time.sleep(0.005)
+    return float("inf")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--output", default=str(ROOT / "docs" / "BENCHMARKS.md"))
+    args = parser.parse_args()
+    binary = ensure_wrk()
+    secs, conns = args.seconds, args.connections
+    serve = [str(BIN / "ballast"), "serve", "--workers", "2"]
+    rows: list[tuple[str, dict]] = []
+
+    def run(name: str, server: Server, token: str | None) -> dict:
+        result = measure(binary, server, token, secs, conns)
+        rows.append((name, result))
+        print(f"{name}: {result}", flush=True)
+        return result
+
+    bare = Server(
+        [
+            str(BIN / "uvicorn"),
+            "bench.bare_app:create_app",
+            "--factory",
+            "--workers",
+            "2",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        {"PYTHONPATH": str(ROOT)},
+    )
+    try:
+        baseline = run("bare Starlette endpoint", bare, None)
+    finally:
+        bare.stop()
+
+    memory = Server(serve, ballast_env(None, "off"))
+    try:
+        run("Ballast, memory mode (no Redis)", memory, login(memory.base))
+    finally:
+        memory.stop()
+
+    redis = RedisServer().start()
+    results: dict[str, dict] = {}
+    back: dict[str, float] = {}
+    try:
+        for limit in ("off", "1000000/second"):
+            tag = "rate limit off" if limit == "off" else "rate limit on"
+            redis.restart()
+            server = Server(serve, ballast_env(redis.url, limit))
+            try:
+                token = login(server.base)
+                results[f"healthy/{tag}"] = run(f"Redis healthy, {tag}", server, token)
+                redis.kill()
+                results[f"killed/{tag}"] = run(f"Redis killed, {tag}", server, token)
+                redis.start()
+                back[f"after kill, {tag}"] = time_back_on_redis(server.base)
+                redis.hang()
+                time.sleep(1.0)  # the issue's target is p99 after the first second
+                results[f"hung/{tag}"] = run(f"Redis hung (after 1 s), {tag}", server, token)
+                redis.resume()
+                back[f"after hang, {tag}"] = time_back_on_redis(server.base)
+            finally:
+                server.stop()
+    finally:
+        redis.stop()
+
+    healthy = results["healthy/rate limit off"]
+    ratios = {
+        "healthy /me vs bare (requests/s)": healthy["rps"] / baseline["rps"],
+        "hung p99 / healthy p99 (limits off)": results["hung/rate limit off"]["p99"]
+        / healthy["p99"],
+        "hung p99 / healthy p99 (limits on)": results["hung/rate limit on"]["p99"]
+        / results["healthy/rate limit on"]["p99"],
+        "rate limiting cost (healthy, requests/s on/off)": results["healthy/rate limit on"]["rps"]
+        / healthy["rps"],
+    }
+    write_report(Path(args.output), rows, ratios, back, secs, conns)
+
+
+def write_report(
+    path: Path,
+    rows: list[tuple[str, dict]],
+    ratios: dict[str, float],
+    back: dict[str, float],
+    secs: int,
+    conns: int,
+) -> None:
+    cpu = platform.processor() or platform.machine()
+    try:
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        model = cpu
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Run on {datetime.date.today().isoformat()}, {os.cpu_count()} cores ({model}), "
+        f"Linux {platform.release()}, Python {platform.python_version()}.",
+        "",
+        "Command: `make bench`"
+        f" (`python bench/failover.py --seconds {secs} --connections {conns}`).",
+        f"Load: wrk, 2 threads, {conns} keep-alive connections, {secs} s per phase, over loopback,"
+        " on the same 2 cores as the servers (absolute figures are modest;"
+        " the ratios are the point).",
+        "Every server runs 2 uvicorn workers. `worker CPU s` is each worker's CPU time during"
+        " the phase: it shows whether the load reached both workers.",
+        "",
+        "## GET /api/auth/me",
+        "",
+        "| phase | requests/s | p50 ms | p99 ms | errors | worker CPU s |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for name, r in rows:
+        lines.append(
+            f"| {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} |"
+            f" {', '.join(str(c) for c in r['worker_cpu'])} |"
+        )
+    lines += ["", "## Ratios", "", "| ratio | value | target |", "|---|---:|---|"]
+    targets = {
+        "healthy /me vs bare (requests/s)": ">= 0.50",
+        "hung p99 / healthy p99 (limits off)": "<= 2.0",
+        "hung p99 / healthy p99 (limits on)": "<= 2.0",
+        "rate limiting cost (healthy, requests/s on/off)": "(informative)",
+    }
+    for name, value in ratios.items():
+        lines.append(f"| {name} | {value:.2f} | {targets[name]} |")
+    lines += [
+        "",
+        "## Back on Redis",
+        "",
+        "Seconds from Redis answering again until 20 consecutive `/health` answers (either"
+        " worker) say `pass`.",
+        "",
+        "| after | seconds |",
+        "|---|---:|",
+    ]
+    for name, seconds in back.items():
+        lines.append(f"| {name} | {seconds:.2f} |")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    print(f"written {path}")
+
+
+if __name__ == "__main__":
+    main()
