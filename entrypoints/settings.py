@@ -5,6 +5,7 @@ the process stops before it serves.
 """
 
 import enum
+import ipaddress
 import json
 import os
 import re
@@ -162,6 +163,15 @@ def _read(env: Mapping[str, str]) -> "Settings":
     def words(name: str) -> tuple[str, ...]:
         return tuple(w for w in re.split(r"[,\s]+", get(name) or "") if w)
 
+    def networks(name: str) -> tuple[str, ...]:
+        entries = words(name)
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ConfigError(name, f"{entry!r} is not an IP address or CIDR block") from None
+        return entries
+
     env_name = (get("BALLAST_ENV") or "development").lower()
     if env_name not in ("development", "production", "test"):
         raise ConfigError(
@@ -230,7 +240,7 @@ def _read(env: Mapping[str, str]) -> "Settings":
         users=_users_file(users_file) if users_file else (),
         rate_limit=limit("BALLAST_RATE_LIMIT", "1000/minute"),
         login_rate_limit=limit("BALLAST_LOGIN_RATE_LIMIT", "10/minute"),
-        trusted_proxies=words("BALLAST_TRUSTED_PROXIES"),
+        trusted_proxies=networks("BALLAST_TRUSTED_PROXIES"),
         rates_url=url("BALLAST_RATES_URL", ("http", "https", "file")),
         rates_ttl=integer("BALLAST_RATES_TTL", 3600),
         webhook_allowed_hosts=tuple(h.lower() for h in words("BALLAST_WEBHOOK_ALLOWED_HOSTS")),

@@ -117,7 +117,12 @@ def test_workers_share_one_generated_secret_so_tokens_work_on_every_worker(
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("BALLAST_STORAGE", "bogus"), ("BALLAST_ACCESS_TTL", "abc"), ("REDIS_URL", "http://x")],
+    [
+        ("BALLAST_STORAGE", "bogus"),
+        ("BALLAST_ACCESS_TTL", "abc"),
+        ("REDIS_URL", "http://x"),
+        ("BALLAST_TRUSTED_PROXIES", "not-an-address"),
+    ],
 )
 def test_serve_with_a_bad_value_exits_non_zero_naming_the_variable(
     variable: str, value: str

@@ -158,12 +158,12 @@ def test_lists_of_hosts_and_proxies_split_on_commas_and_spaces() -> None:
     settings = Settings.from_env(
         {
             "BALLAST_WEBHOOK_ALLOWED_HOSTS": "Hooks.Example.com, api.example.org  other.test",
-            "BALLAST_TRUSTED_PROXIES": "10.0.0.1,10.0.0.2",
+            "BALLAST_TRUSTED_PROXIES": "10.0.0.1,10.1.0.0/16 ::1",
         }
     )
 
     assert settings.webhook_allowed_hosts == ("hooks.example.com", "api.example.org", "other.test")
-    assert settings.trusted_proxies == ("10.0.0.1", "10.0.0.2")
+    assert settings.trusted_proxies == ("10.0.0.1", "10.1.0.0/16", "::1")
 
 
 def test_the_password_hash_cost_is_a_power_of_two() -> None:
@@ -198,6 +198,8 @@ def test_the_password_hash_cost_is_a_power_of_two() -> None:
         ("BALLAST_SMTP_URL", "http://mail.example"),
         ("BALLAST_PASSWORD_HASH_LOG2_N", "9"),
         ("BALLAST_USERS_FILE", "/nonexistent/ballast-users.json"),
+        ("BALLAST_TRUSTED_PROXIES", "10.0.0.1, not-an-address"),
+        ("BALLAST_TRUSTED_PROXIES", "10.0.0.0/33"),
     ],
 )
 def test_a_bad_value_is_a_config_error_naming_its_variable(variable: str, value: str) -> None:
