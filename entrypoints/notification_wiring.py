@@ -12,7 +12,10 @@ from adapters.channels.email import EmailChannel
 from adapters.channels.log import LogChannel
 from adapters.channels.router import ChannelRouter
 from adapters.channels.webhook import WebhookChannel
+from adapters.failover.notifications import FailoverNotificationRepository
 from adapters.memory.notifications import MemoryNotificationRepository
+from adapters.redis.link import RedisLink
+from adapters.redis.notifications import RedisNotificationRepository
 from application.notifications.delivery import DeliveryWorker, RetryPolicy
 from application.notifications.read import (
     GetNotification,
@@ -22,6 +25,7 @@ from application.notifications.read import (
 from application.notifications.send import SendNotification
 from domain.ports import Clock, DeliveryChannels, IdSource, NotificationRepository
 from entrypoints.lifecycle import Lifecycle
+from entrypoints.redis_wiring import failover_for
 from entrypoints.settings import Settings
 
 Bind = Callable[[type, Any], Any]
@@ -29,7 +33,14 @@ USE_CASES = (SendNotification, GetNotification, ListNotifications, MarkNotificat
 
 
 def _repository(container: punq.Container, settings: Settings, clock: Clock) -> Any:
-    return MemoryNotificationRepository(clock)
+    if not settings.uses_redis or settings.redis is None:
+        return MemoryNotificationRepository(clock)
+    link: RedisLink = container.resolve(RedisLink)
+    return FailoverNotificationRepository(
+        RedisNotificationRepository(link.client),
+        MemoryNotificationRepository(clock, settings.redis.fallback_max),
+        failover_for(link, link.journal, "notifications", settings.policies.notifications),
+    )
 
 
 def bind_notifications(

@@ -8,6 +8,10 @@ Redis Cluster hash tag, so the keys of one aggregate share a slot.
     ballast:{events}                 stream  the auth event log (capped)
     ballast:{events}:seen:<id>       string  replay guard of one event (TTL)
     ballast:{rates}:table            string  JSON of the last fetched rate table (TTL)
+    ballast:{n:<recipient>}:n:<id>   hash    one notification (EXPIREAT its retention)
+    ballast:{n:<recipient>}:inbox    zset    the recipient's notification ids by created_at
+    ballast:{nid:<id>}               string  recipient of a notification id (for GET by id)
+    ballast:{idem:<sender>}:<key>    string  notification id holding an Idempotency-Key (24 h)
 """
 
 PREFIX = "ballast:"
@@ -37,3 +41,19 @@ def event_seen(event_id: str) -> str:
 
 
 RATES = f"{PREFIX}{{rates}}:table"
+
+
+def notification(recipient: str, notification_id: str) -> str:
+    return f"{PREFIX}{{n:{recipient}}}:n:{notification_id}"
+
+
+def inbox(recipient: str) -> str:
+    return f"{PREFIX}{{n:{recipient}}}:inbox"
+
+
+def notification_recipient(notification_id: str) -> str:
+    return f"{PREFIX}{{nid:{notification_id}}}"
+
+
+def idempotency_key(sender: str, key: str) -> str:
+    return f"{PREFIX}{{idem:{sender}}}:{key}"

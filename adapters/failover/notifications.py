@@ -1,0 +1,76 @@
+"""The failover notification repository: Redis first, memory when Redis cannot answer.
+
+Everything written through Redis is mirrored in memory, so a notification this instance
+accepted or delivered stays readable during an outage. Writes made during an outage are
+journaled; their replay writes the notification's latest state known here (delivery
+included), so replaying an old entry never undoes a newer one.
+"""
+
+from adapters.failover.core import Failover
+from adapters.memory.notifications import MemoryNotificationRepository
+from adapters.redis.notifications import RedisNotificationRepository
+from domain.notifications import Notification, NotificationPage, NotificationStatus, PageCursor
+
+
+class FailoverNotificationRepository:
+    def __init__(
+        self,
+        redis: RedisNotificationRepository,
+        memory: MemoryNotificationRepository,
+        failover: Failover,
+    ) -> None:
+        self._redis, self._memory, self._failover = redis, memory, failover
+
+    async def add(self, notification: Notification) -> None:
+        await self._write(notification, "add_notification")
+
+    async def update(self, notification: Notification) -> None:
+        await self._write(notification, "update_notification")
+
+    async def _write(self, notification: Notification, operation: str) -> None:
+        async def primary(_: object) -> None:
+            await self._redis.put(notification)
+            await self._memory.update(notification)
+
+        async def replay() -> None:
+            latest = await self._memory.get(notification.id)
+            await self._redis.put(latest if latest is not None else notification)
+
+        await self._failover.write(
+            primary, lambda: self._memory.update(notification), (operation, replay)
+        )
+
+    async def get(self, notification_id: str) -> Notification | None:
+        return await self._failover.read(
+            lambda _: self._redis.get(notification_id), lambda: self._memory.get(notification_id)
+        )
+
+    async def list_for_recipient(
+        self,
+        recipient: str,
+        status: NotificationStatus | None,
+        limit: int,
+        after: PageCursor | None,
+    ) -> NotificationPage:
+        return await self._failover.read(
+            lambda _: self._redis.list_for_recipient(recipient, status, limit, after),
+            lambda: self._memory.list_for_recipient(recipient, status, limit, after),
+        )
+
+    async def claim_idempotency_key(
+        self, sender: str, key: str, notification_id: str, ttl: int
+    ) -> str:
+        async def primary(_: object) -> str:
+            holder = await self._redis.claim_idempotency_key(sender, key, notification_id, ttl)
+            # Mirrored: a repeat during a later outage still finds the first notification.
+            await self._memory.claim_idempotency_key(sender, key, holder, ttl)
+            return holder
+
+        async def replay() -> None:
+            await self._redis.claim_idempotency_key(sender, key, notification_id, ttl)
+
+        return await self._failover.write(
+            primary,
+            lambda: self._memory.claim_idempotency_key(sender, key, notification_id, ttl),
+            ("claim_idempotency_key", replay),
+        )

@@ -1,0 +1,106 @@
+"""The failover notification repository through a Redis outage: writes go to memory and
+the journal, reads find them, and the replay puts their latest state into Redis."""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import attrs
+import pytest
+
+from adapters.failover.core import Failover
+from adapters.failover.notifications import FailoverNotificationRepository
+from adapters.memory.notifications import MemoryNotificationRepository
+from adapters.redis.link import RedisLink
+from adapters.redis.notifications import RedisNotificationRepository
+from adapters.system import SystemClock
+from domain.errors import DependencyUnavailableError
+from domain.notifications import Channel, Notification, NotificationStatus
+from tests.redis_fixtures import client_for, started_link
+from tests.redis_server import RedisServer
+
+pytestmark = pytest.mark.anyio
+
+
+async def until(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> bool:
+    """Polls until `check` holds: a functional deadline, not a speed measurement."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if await check():
+            return True
+        await asyncio.sleep(0.02)
+    return await check()
+
+
+def notification(id_: str, **changes: Any) -> Notification:
+    now = time.time()
+    base = Notification(
+        id=id_,
+        recipient="alice",
+        sender="billing",
+        channel=Channel.LOG,
+        subject="s",
+        body="b",
+        created_at=now,
+        updated_at=now,
+    )
+    return attrs.evolve(base, **changes)
+
+
+def repository(link: RedisLink, fail_closed: bool = False) -> FailoverNotificationRepository:
+    return FailoverNotificationRepository(
+        RedisNotificationRepository(link.client),
+        MemoryNotificationRepository(SystemClock()),
+        Failover(link, "notifications", fail_closed=fail_closed, journal=link.journal),
+    )
+
+
+async def link_is_up(link: RedisLink) -> bool:
+    return link.is_up
+
+
+async def test_a_notification_written_during_an_outage_reaches_redis_with_its_delivery_state(
+    own_redis: RedisServer,
+) -> None:
+    async with started_link(own_redis.url) as link:
+        repo = repository(link)
+        before = notification("before")
+        await repo.add(before)
+        own_redis.kill()
+
+        during = notification("during")
+        await repo.add(during)
+        await repo.claim_idempotency_key("billing", "k1", "during", 60)
+        assert await repo.get("during") == during
+        assert await repo.get("before") == before  # mirrored when it was written
+        sent = attrs.evolve(during, status=NotificationStatus.SENT, attempts=1)
+        await repo.update(sent)
+        listed = await repo.list_for_recipient("alice", None, 10, None)
+        assert {n.id for n in listed.items} == {"before", "during"}
+        assert link.journal.pending_by_capability()["notifications"] == 3
+
+        own_redis.restart()  # empty, as a Redis without persistence comes back
+        assert await until(lambda: link_is_up(link))
+
+        client: Any = client_for(own_redis.url, timeout=2.0)
+        fresh = RedisNotificationRepository(client)
+        try:
+            assert await fresh.get("during") == sent
+            assert await fresh.claim_idempotency_key("billing", "k1", "other", 60) == "during"
+        finally:
+            await client.aclose()
+        assert len(link.journal) == 0
+
+
+async def test_under_fail_closed_a_write_during_an_outage_is_refused(
+    own_redis: RedisServer,
+) -> None:
+    async with started_link(own_redis.url) as link:
+        repo = repository(link, fail_closed=True)
+        own_redis.kill()
+        with pytest.raises(DependencyUnavailableError):
+            await repo.add(notification("n1"))
+        with pytest.raises(DependencyUnavailableError):
+            await repo.get("n1")
+        assert len(link.journal) == 0
