@@ -6,12 +6,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck layers pytest venv redis-server bench lock clean
+.PHONY: run test lint typecheck layers pytest venv redis-server chromium bench lock clean
 
 run: $(STAMP)
 	$(BIN)/ballast serve
 
-test: $(STAMP) redis-server lint typecheck layers pytest
+test: $(STAMP) redis-server chromium lint typecheck layers pytest
 
 venv: $(STAMP)
 
@@ -34,6 +34,14 @@ redis-server:
 		apt-get update -qq && apt-get install -y -qq redis-server >/dev/null \
 		&& systemctl disable --now redis-server >/dev/null 2>&1 || true; }
 	@command -v redis-server >/dev/null || { echo "redis-server is missing and could not be installed" >&2; exit 1; }
+
+# The /docs test renders the page in headless Chromium; install it when missing and apt-get
+# can (the test skips, saying why, when it cannot).
+chromium:
+	@command -v chromium >/dev/null || ! command -v apt-get >/dev/null || { \
+		echo "installing chromium (the /docs test renders the page in it)" >&2; \
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "chromium could not be installed: the /docs browser test will be skipped" >&2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

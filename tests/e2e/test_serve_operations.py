@@ -83,17 +83,24 @@ def test_docs_render_every_route_in_a_headless_browser(tmp_path: Path) -> None:
             check=False,
         ).stdout
         subprocess.run(
-            [browser, *flags, f"--screenshot={screenshot}", f"{base}/docs"],
+            [
+                browser,
+                *flags,
+                "--run-all-compositor-stages-before-draw",
+                f"--screenshot={screenshot}",
+                f"{base}/docs",
+            ],
             capture_output=True,
             timeout=120,
             env=env,
             check=False,
         )
 
-    text = re.sub(r"<[^>]+>", " ", dom)
-    text = text.replace("\u200b", "")
+    # The page's text, as a reader sees it: Swagger UI breaks paths with <wbr> between segments.
+    text = re.sub(r"<[^>]+>", " ", dom.replace("<wbr>", ""))
     missing = [path for path in spec["paths"] if path not in text]
     assert "Ballast" in text
     assert missing == []
     assert screenshot.exists()
-    assert screenshot.stat().st_size > 20_000
+    # A blank page compresses to a few kB; the rendered route list is well over 50.
+    assert screenshot.stat().st_size > 50_000
