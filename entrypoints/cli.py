@@ -71,6 +71,7 @@ def serve(args: argparse.Namespace) -> int:
             log_config=logging_config(),
             access_log=False,
             server_header=False,
+            lifespan="on",  # a failing start-up stops the process instead of half-starting it
         )
     return 0
 

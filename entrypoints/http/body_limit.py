@@ -20,7 +20,14 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         for name, value in scope["headers"]:
-            if name == b"content-length" and (not value.isdigit() or int(value) > self.max_body):
+            if name != b"content-length":
+                continue
+            if not value.isdigit():
+                await problem(400, "malformed-body", "Content-Length is not a number")(
+                    scope, receive, send
+                )
+                return
+            if int(value) > self.max_body:
                 await self._refuse(scope, receive, send)
                 return
         received = 0

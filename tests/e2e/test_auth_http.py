@@ -347,12 +347,11 @@ def test_a_chunked_body_over_64_kib_without_content_length_is_413(client: TestCl
     assert_problem(response, 413)
 
 
-def test_a_non_numeric_content_length_is_refused_with_413(client: TestClient) -> None:
+def test_a_non_numeric_content_length_is_a_400(client: TestClient) -> None:
     response = client.post(
         "/api/auth/login",
         content=b"{}",
         headers={"Content-Type": "application/json", "Content-Length": "abc"},
     )
 
-    assert response.status_code in (400, 413)
-    assert_problem(response, response.status_code)
+    assert_problem(response, 400)
