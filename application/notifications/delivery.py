@@ -5,6 +5,7 @@ import contextlib
 import heapq
 import itertools
 import logging
+from collections.abc import Callable
 
 import attrs
 
@@ -47,6 +48,8 @@ class DeliveryWorker:
     clock: Clock
     policy: RetryPolicy = RetryPolicy()
     concurrency: int = 16
+    # Told of every attempt: (channel, outcome) with outcome sent, retry or failed; for metrics.
+    on_attempt: Callable[[str, str], None] | None = None
     _jobs: list[_Job] = attrs.Factory(list)
     _seq: "itertools.count[int]" = attrs.Factory(itertools.count)
     _wake: asyncio.Event = attrs.Factory(asyncio.Event)
@@ -139,6 +142,9 @@ class DeliveryWorker:
             self.enqueue(outcome.id, self.policy.delay(outcome.attempts))
 
     def _log(self, n: Notification) -> None:
+        if self.on_attempt is not None:
+            outcome = {NotificationStatus.SENT: "sent", NotificationStatus.FAILED: "failed"}
+            self.on_attempt(n.channel.value, outcome.get(n.status, "retry"))
         if n.status is NotificationStatus.SENT:
             self.delivered += 1
             log.info(

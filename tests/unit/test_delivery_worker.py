@@ -66,3 +66,19 @@ async def test_a_notification_is_delivered_once_even_if_queued_twice() -> None:
     await world.worker.drain()
 
     assert len(world.channels.delivered) == 1
+
+
+@pytest.mark.anyio
+async def test_every_attempt_is_reported_with_its_outcome() -> None:
+    world = notification_world(RetryPolicy(max_attempts=2, base_delay=1.0))
+    seen: list[tuple[str, str]] = []
+    world.worker.on_attempt = lambda channel, outcome: seen.append((channel, outcome))
+    world.channels.failures = 3
+    await world.sent()
+    await world.sent()
+
+    for _ in range(3):
+        await world.worker.drain()
+        world.clock.advance(1.0)
+
+    assert sorted(seen) == [("log", "failed"), ("log", "retry"), ("log", "retry"), ("log", "sent")]
