@@ -37,7 +37,9 @@ def bind_currency(
         cache = MemoryRateCache(clock)
     else:
         failover = Failover(link, "rates", fail_closed=False, journal=None)
-        cache = FailoverRateCache(RedisRateCache(link.client), MemoryRateCache(clock), failover)
+        shared = FailoverRateCache(RedisRateCache(link.client), MemoryRateCache(clock), failover)
+        link.on_recovery("rates", shared.restore)
+        cache = shared
     cache = bind(RateCache, cache)
     service: RatesService = bind(
         RatesService,

@@ -29,3 +29,14 @@ class FailoverRateCache:
             """Already in memory."""
 
         await self._failover.write(primary, nothing_more, replay=None)
+
+    async def restore(self) -> None:
+        """Recovery hook: a Redis that comes back empty (or older) gets the last table again,
+        so other instances need not wait for a refresh to find it."""
+        entry = self._memory.entry()
+        if entry is None:
+            return
+        table, ttl = entry
+        shared = await self._redis.get()
+        if shared is None or shared.fetched_at < table.fetched_at:
+            await self._redis.put(table, ttl)

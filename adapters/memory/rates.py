@@ -1,5 +1,7 @@
 """The rate cache of a single process (and the fallback of the Redis one)."""
 
+import math
+
 from adapters.memory.ttl_map import TtlMap
 from domain.ports import Clock
 from domain.rates import RateTable
@@ -11,6 +13,7 @@ class MemoryRateCache:
     """One slot with a TTL: the last table put."""
 
     def __init__(self, clock: Clock) -> None:
+        self._clock = clock
         self._slot: TtlMap[RateTable] = TtlMap(clock, max_entries=1)
 
     async def get(self) -> RateTable | None:
@@ -18,3 +21,10 @@ class MemoryRateCache:
 
     async def put(self, table: RateTable, ttl: int) -> None:
         self._slot.set(KEY, table, ttl)
+
+    def entry(self) -> tuple[RateTable, int] | None:
+        """The table and the whole seconds it has left, to hand it on to another cache."""
+        table, expires_at = self._slot.get(KEY), self._slot.expires_at(KEY)
+        if table is None or expires_at is None:
+            return None
+        return table, max(1, math.ceil(expires_at - self._clock.now()))

@@ -1,10 +1,15 @@
 """The failover rate cache while its Redis is killed: it keeps answering from memory."""
 
+import contextlib
+from typing import Any
+
 import pytest
+from redis.exceptions import ConnectionError
 
 from adapters.failover.core import Failover
 from adapters.failover.rates import FailoverRateCache
 from adapters.memory.rates import MemoryRateCache
+from adapters.redis import keys
 from adapters.redis.rates import RedisRateCache
 from adapters.system import SystemClock
 from tests.currency_fakes import table
@@ -47,3 +52,24 @@ async def test_a_table_put_reaches_redis_for_other_instances(redis_server: Redis
         got = await reader.get()
         assert got is not None and got.fetched_at == 5.0
     await client.aclose()  # type: ignore[attr-defined]
+
+
+async def test_restore_gives_a_redis_that_came_back_empty_the_last_table(
+    own_redis: RedisServer,
+) -> None:
+    async with started_link(own_redis.url) as link:
+        failover = Failover(link, "rates", fail_closed=False, journal=None)
+        redis = RedisRateCache(link.client)
+        cache = FailoverRateCache(redis, MemoryRateCache(SystemClock()), failover)
+        await cache.put(table(fetched_at=7.0), ttl=600)
+        own_redis.restart()
+        checker: Any = client_for(own_redis.url, timeout=2.0)
+        assert await checker.exists(keys.RATES) == 0
+        # Recovery hooks run after the link's probe reached Redis again; reach it the same way.
+        with contextlib.suppress(ConnectionError):
+            await link.client.ping()
+        await cache.restore()
+        restored = await RedisRateCache(checker).get()
+        assert restored is not None and restored.fetched_at == 7.0
+        assert 0 < await checker.ttl(keys.RATES) <= 600
+        await checker.aclose()
