@@ -24,7 +24,7 @@ from application.notifications.read import (
 )
 from application.notifications.send import SendNotification
 from domain.ports import Clock, DeliveryChannels, IdSource, NotificationRepository
-from entrypoints.http.metrics import MeteredChannels, record_delivery
+from entrypoints.http.metrics import record_delivery
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.redis_wiring import failover_for
 from entrypoints.settings import Settings
@@ -51,7 +51,7 @@ def bind_notifications(
     repository = bind(NotificationRepository, _repository(container, settings, clock))
     webhook = WebhookChannel(settings.webhook_allowed_hosts)
     email = EmailChannel(settings.smtp_url) if settings.smtp_url else None
-    channels = bind(DeliveryChannels, MeteredChannels(ChannelRouter(LogChannel(), webhook, email)))
+    channels = bind(DeliveryChannels, ChannelRouter(LogChannel(), webhook, email))
     worker: DeliveryWorker = bind(
         DeliveryWorker,
         DeliveryWorker(repository, channels, clock, RetryPolicy(), on_attempt=record_delivery),

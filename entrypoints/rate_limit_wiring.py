@@ -32,7 +32,7 @@ def bind_rate_limiting(
         max_keys = settings.redis.fallback_max if settings.redis else 100_000
         failover = Failover(link, "rate_limits", fail_closed=False, journal=None)
         census = RedisInstanceCensus(link.client, secrets.token_hex(8), HEARTBEAT_TTL)
-        instances = InstanceCount(census, failover, HEARTBEAT_EVERY)
+        instances = bind(InstanceCount, InstanceCount(census, failover, HEARTBEAT_EVERY))
         lifecycle.on_start(instances.start)
         lifecycle.on_stop(instances.stop)
         limiter = FailoverRateLimiter(

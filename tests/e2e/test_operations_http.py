@@ -10,6 +10,7 @@ from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from application.currency.rates_service import RatesService
+from application.notifications.delivery import DeliveryWorker
 from domain.ports import Clock, PasswordHasher, RateSource
 from entrypoints.bootstrap import bootstrap
 from entrypoints.http.app import create_app
@@ -162,3 +163,20 @@ def test_openapi_describes_every_route(world: Any) -> None:
             assert op["responses"], (route.path, method)
             if route.path.startswith("/api/"):
                 assert "429" in op["responses"], (route.path, method)
+
+
+def test_notification_deliveries_are_counted_by_channel_and_outcome(world: Any) -> None:
+    client, _, _, container = world
+    name = 'ballast_notification_deliveries_total{channel="log",outcome="sent"}'
+    before = _sample(client.get("/metrics").text, name)
+    tokens = client.post(
+        "/api/auth/login", json={"username": "admin", "password": "admin-password"}
+    ).json()
+    sent = client.post(
+        "/api/notifications",
+        json={"recipient": "alice", "channel": "log", "subject": "Hi", "body": "text"},
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
+    assert sent.status_code == 202
+    client.portal.call(container.resolve(DeliveryWorker).drain)
+    assert _sample(client.get("/metrics").text, name) == before + 1

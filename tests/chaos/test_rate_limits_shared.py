@@ -1,0 +1,48 @@
+"""Rate limits through the HTTP app on a real Redis: shared by instances, divided in an outage."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import attrs
+import punq
+import pytest
+from starlette.testclient import TestClient
+
+from adapters.failover.rate_limits import InstanceCount
+from domain.ports import PasswordHasher
+from entrypoints.bootstrap import bootstrap
+from entrypoints.http.app import create_app
+from entrypoints.settings import RateLimit, Settings
+from tests.chaos.conftest import redis_settings
+from tests.fakes import fast_hasher
+from tests.redis_server import RedisServer
+
+pytestmark = pytest.mark.redis
+
+
+@contextmanager
+def instance(settings: Settings) -> Iterator[tuple[TestClient, punq.Container]]:
+    container = bootstrap(settings, {PasswordHasher: fast_hasher()})
+    with TestClient(create_app(container)) as client:
+        yield client, container
+
+
+def test_two_instances_share_one_limit_and_split_it_when_redis_dies(
+    own_redis: RedisServer,
+) -> None:
+    settings = attrs.evolve(redis_settings(own_redis.url), rate_limit=RateLimit(6, 3600))
+    with instance(settings) as (a, container_a), instance(settings) as (b, _):
+        shared = [c.get("/api/auth/me").status_code for c in (a, b, a, b, a, b, a)]
+        assert shared == [401] * 6 + [429]
+        # The first instance learns of the second at its next heartbeat (every few seconds).
+        count_a: InstanceCount = container_a.resolve(InstanceCount)
+        a.portal.call(count_a.beat)
+        assert count_a.instances == 2
+
+        own_redis.kill()
+        # On fallback each allows half the limit, counted from the first request that found
+        # Redis gone (the outage's counters start empty and are never replayed).
+        during = [a.get("/api/auth/me") for _ in range(4)]
+        assert [r.status_code for r in during] == [401, 401, 401, 429]
+        assert {r.headers["RateLimit-Limit"] for r in during} == {"3"}
+        assert [b.get("/api/auth/me").status_code for _ in range(4)] == [401, 401, 401, 429]
