@@ -39,6 +39,7 @@ class RatesService:
     _current: RateTable | None = None
     _task: asyncio.Task[None] | None = None
     _retry_at: float | None = None
+    _last_failure: str | None = None
 
     def snapshot(self) -> RatesSnapshot:
         table = self._current or self.fallback
@@ -78,13 +79,20 @@ class RatesService:
             fetched = await self.source.fetch()
         except RatesUnavailableError as e:
             self._retry_at = now + self.retry_interval
-            log.warning(
-                "event=rates_feed_failed reason=%s retry_in=%s", e.reason, self.retry_interval
+            # Once per distinct reason, not every retry: an unset feed is a normal setup.
+            level = logging.DEBUG if e.reason == self._last_failure else logging.WARNING
+            self._last_failure = e.reason
+            log.log(
+                level,
+                "event=rates_feed_failed reason=%s retry_in=%s",
+                e.reason,
+                self.retry_interval,
             )
             return
         fetched = attrs.evolve(fetched, source=RateOrigin.LIVE, fetched_at=self.clock.now())
         self._adopt(fetched)
         self._retry_at = None
+        self._last_failure = None
         await self.cache.put(fetched, self.keep_for)
 
     def _kick(self, now: float, force: bool = False) -> asyncio.Task[None] | None:
