@@ -41,7 +41,7 @@ def create_app(container: punq.Container | None = None) -> Starlette:
     settings: Settings = container.resolve(Settings)
     lifecycle: Lifecycle = container.resolve(Lifecycle)
     paths = {**auth_openapi.PATHS, **currency_openapi.PATHS, **ops_openapi.PATHS}
-    spec = document(ops_openapi.with_rate_limits(paths))
+    spec = document(ops_openapi.with_operations(paths))
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(spec)

@@ -27,7 +27,7 @@ PATHS: dict[str, dict[str, Schema]] = {
             "Log in with a password; returns an access and a refresh token",
             body=obj(["username", "password"], username=STRING, password=STRING),
             response=PAIR,
-            errors=(400, 401, 413, 422, 429),
+            errors=(400, 401, 413, 422, 429, 503),
             secured=False,
         )
     },
@@ -36,7 +36,7 @@ PATHS: dict[str, dict[str, Schema]] = {
             "Trade a refresh token (used up) for a new pair; reuse revokes the family",
             body=obj(["refresh_token"], refresh_token=STRING),
             response=PAIR,
-            errors=(400, 401, 413, 422, 429),
+            errors=(400, 401, 413, 422, 429, 503),
             secured=False,
         )
     },
@@ -44,7 +44,8 @@ PATHS: dict[str, dict[str, Schema]] = {
         "post": operation(
             "Revoke the access token and its refresh family",
             ok=204,
-            errors=(400, 413, 422),
+            body=obj(refresh_token=STRING),
+            errors=(400, 413, 422, 503),
         )
     },
     "/api/auth/me": {"get": operation("The caller's username and roles", response=USER)},
@@ -53,14 +54,14 @@ PATHS: dict[str, dict[str, Schema]] = {
             "Revoke any token (admin)",
             ok=204,
             body=obj(["token"], token=STRING),
-            errors=(400, 403, 413, 422),
+            errors=(400, 403, 413, 422, 503),
         )
     },
     "/api/auth/events": {
         "get": operation(
             "Auth events, newest first (admin)",
             response=obj(["items"], items={"type": "array", "items": EVENT}),
-            errors=(403, 422),
+            errors=(403, 422, 503),
             parameters=[
                 query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50})
             ],
@@ -77,7 +78,7 @@ PATHS: dict[str, dict[str, Schema]] = {
                 roles=ROLES,
             ),
             response=USER,
-            errors=(400, 403, 409, 413, 422),
+            errors=(400, 403, 409, 413, 422, 503),
         )
     },
     "/health": {
@@ -115,3 +116,5 @@ PATHS: dict[str, dict[str, Schema]] = {
         )
     },
 }
+# Logout's body is optional (the refresh token is revoked by family anyway).
+PATHS["/api/auth/logout"]["post"]["requestBody"]["required"] = False

@@ -42,6 +42,39 @@ TOO_MANY: Schema = {
 }
 
 
+CACHED = ("/api/currency/rates", "/api/currency/convert")
+CACHE_HEADERS: Schema = {
+    "ETag": {"description": "Strong validator of the body", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "public, max-age=60", "schema": {"type": "string"}},
+}
+IF_NONE_MATCH: Schema = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "An ETag from an earlier answer: 304 when the body would be the same",
+}
+NOT_MODIFIED: Schema = {"description": "Not modified (no body)", "headers": CACHE_HEADERS}
+
+
+def with_operations(paths: dict[str, dict[str, Schema]]) -> dict[str, dict[str, Schema]]:
+    """Rate limits on every limited route, HTTP caching on the cached ones."""
+    out = with_rate_limits(paths)
+    for path in CACHED:
+        op = out.get(path, {}).get("get")
+        if op is None:
+            continue
+        op.setdefault("parameters", []).append(IF_NONE_MATCH)
+        op["responses"]["200"].setdefault("headers", {}).update(CACHE_HEADERS)
+        op["responses"]["304"] = NOT_MODIFIED
+    send = out.get("/api/notifications", {}).get("post")
+    if send is not None and "200" not in send["responses"]:
+        repeat = copy.deepcopy(send["responses"]["202"])
+        repeat["description"] = "The first notification sent with this Idempotency-Key"
+        send["responses"]["200"] = repeat
+    return out
+
+
 def with_rate_limits(paths: dict[str, dict[str, Schema]]) -> dict[str, dict[str, Schema]]:
     """Every limited operation documents the RateLimit-* headers and its 429."""
     out = copy.deepcopy(paths)

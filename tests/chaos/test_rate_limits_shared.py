@@ -46,3 +46,32 @@ def test_two_instances_share_one_limit_and_split_it_when_redis_dies(
         assert [r.status_code for r in during] == [401, 401, 401, 429]
         assert {r.headers["RateLimit-Limit"] for r in during} == {"3"}
         assert [b.get("/api/auth/me").status_code for _ in range(4)] == [401, 401, 401, 429]
+
+
+FALLBACKS = 'ballast_fallback_operations_total{capability="rate_limits"}'
+
+
+def _value(text: str, name: str) -> float | None:
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return None
+
+
+def test_metrics_show_redis_down_the_open_breaker_and_fallbacks(own_redis: RedisServer) -> None:
+    settings = attrs.evolve(redis_settings(own_redis.url), rate_limit=RateLimit(100, 60))
+    with instance(settings) as (client, _):
+        up = client.get("/metrics").text
+        assert _value(up, "ballast_redis_up") == 1
+        assert _value(up, 'ballast_redis_breaker_state{state="closed"}') == 1
+
+        own_redis.kill()
+        for _ in range(5):
+            client.get("/api/auth/me")
+        down = client.get("/metrics").text
+        assert _value(down, "ballast_redis_up") == 0
+        assert _value(down, 'ballast_redis_breaker_state{state="open"}') == 1
+        assert _value(down, 'ballast_redis_breaker_state{state="closed"}') == 0
+        # Counters are process-wide: compare with the value before the outage.
+        assert (_value(down, FALLBACKS) or 0) - (_value(up, FALLBACKS) or 0) >= 5
+        assert _value(down, "ballast_replay_journal_depth") == 0

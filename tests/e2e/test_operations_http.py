@@ -180,3 +180,17 @@ def test_notification_deliveries_are_counted_by_channel_and_outcome(world: Any) 
     assert sent.status_code == 202
     client.portal.call(container.resolve(DeliveryWorker).drain)
     assert _sample(client.get("/metrics").text, name) == before + 1
+
+
+def test_openapi_documents_caching_rate_limits_and_outages(world: Any) -> None:
+    client, *_ = world
+    paths = client.get("/openapi.json").json()["paths"]
+    rates = paths["/api/currency/rates"]["get"]
+    assert "304" in rates["responses"]
+    assert "ETag" in rates["responses"]["200"]["headers"]
+    assert "RateLimit-Remaining" in rates["responses"]["200"]["headers"]
+    assert "Retry-After" in rates["responses"]["429"]["headers"]
+    assert any(p["name"] == "If-None-Match" for p in rates["parameters"])
+    assert "503" in paths["/api/auth/login"]["post"]["responses"]
+    assert paths["/api/auth/logout"]["post"]["requestBody"]["required"] is False
+    assert "429" not in paths["/health"]["get"]["responses"]
