@@ -39,6 +39,7 @@ from domain.ports import (
 from domain.tokens import TokenPolicy
 from entrypoints.currency_wiring import bind_currency
 from entrypoints.lifecycle import Lifecycle
+from entrypoints.notification_wiring import bind_notifications
 from entrypoints.rate_limit_wiring import bind_rate_limiting
 from entrypoints.redis_wiring import bind_redis_auth, bind_redis_link
 from entrypoints.settings import Settings
@@ -88,6 +89,7 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
         bind(AuthEventLog, MemoryAuthEventLog())
         probes.append(RedisNotConfiguredProbe())
     bind_rate_limiting(bind, settings, clock, lifecycle, link if settings.uses_redis else None)
+    bind_notifications(container, bind, settings, lifecycle)
     bind_currency(bind, settings, clock, lifecycle, link if settings.uses_redis else None)
 
     for use_case in USE_CASES:

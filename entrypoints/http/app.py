@@ -23,6 +23,8 @@ from entrypoints.http import (
     currency_openapi,
     currency_routes,
     health_routes,
+    notification_openapi,
+    notification_routes,
     operations,
 )
 from entrypoints.http import operations_openapi as ops_openapi
@@ -40,7 +42,12 @@ def create_app(container: punq.Container | None = None) -> Starlette:
         container = bootstrap(Settings.from_env())
     settings: Settings = container.resolve(Settings)
     lifecycle: Lifecycle = container.resolve(Lifecycle)
-    paths = {**auth_openapi.PATHS, **currency_openapi.PATHS, **ops_openapi.PATHS}
+    paths = {
+        **auth_openapi.PATHS,
+        **currency_openapi.PATHS,
+        **notification_openapi.PATHS,
+        **ops_openapi.PATHS,
+    }
     spec = document(ops_openapi.with_operations(paths))
 
     async def openapi(request: Request) -> Response:
@@ -65,6 +72,7 @@ def create_app(container: punq.Container | None = None) -> Starlette:
         routes=[
             *auth_routes.routes(container),
             *currency_routes.routes(container),
+            *notification_routes.routes(container),
             *health_routes.routes(container),
             Route("/openapi.json", openapi, methods=["GET"]),
             *operations.routes(container),
