@@ -52,6 +52,14 @@ def serve(args: argparse.Namespace) -> int:
     from entrypoints.metrics_dir import multiprocess_metrics
 
     settings = _settings()
+    if args.workers > 1 and not settings.uses_redis:
+        print(
+            f"ballast: --workers {args.workers} needs REDIS_URL: without Redis every worker keeps"
+            " its own revocations and refresh tokens, so a token revoked on one worker would"
+            " still be accepted by another. Set REDIS_URL or serve one worker.",
+            file=sys.stderr,
+        )
+        return 2
     # Workers are separate processes: they must share one secret and one admin password,
     # so generate them here, once, and hand them down through the environment.
     if settings.env != "production":

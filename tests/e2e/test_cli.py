@@ -18,7 +18,7 @@ from entrypoints.bootstrap import bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from tests.fakes import fast_hasher
-from tests.redis_server import free_port
+from tests.redis_server import RedisServer, free_port
 
 BIN = Path(sys.executable).parent
 BALLAST = str(BIN / "ballast")
@@ -97,22 +97,48 @@ def test_serve_prints_the_generated_development_admin_password_which_logs_in(
         assert response.status_code == 200
 
 
-def test_workers_share_one_generated_secret_so_tokens_work_on_every_worker(
-    tmp_path: Path,
+def test_workers_share_one_secret_and_one_state_through_redis(
+    tmp_path: Path, redis_server: RedisServer
 ) -> None:
-    with serving(tmp_path, "--workers", "2", BALLAST_ADMIN_PASSWORD=ADMIN_PASSWORD) as base:
+    env = {"BALLAST_ADMIN_PASSWORD": ADMIN_PASSWORD, "REDIS_URL": redis_server.url}
+    with serving(tmp_path, "--workers", "2", **env) as base:
         login = httpx.post(
             f"{base}/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
         )
         assert login.status_code == 200
-        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        tokens = login.json()
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
 
         # Each request on a new connection, so the workers take turns accepting them.
         statuses = [
             httpx.get(f"{base}/api/auth/me", headers=headers).status_code for _ in range(20)
         ]
-
         assert statuses == [200] * 20
+
+        # Refresh families and revocations are shared: whichever worker answers agrees.
+        refreshed = httpx.post(
+            f"{base}/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+        )
+        assert refreshed.status_code == 200
+        assert httpx.post(f"{base}/api/auth/logout", headers=headers).status_code == 204
+        time.sleep(1.0)  # revocations reach every worker's replica within a second
+        statuses = [
+            httpx.get(f"{base}/api/auth/me", headers=headers).status_code for _ in range(20)
+        ]
+        assert statuses == [401] * 20
+
+
+def test_several_workers_without_redis_are_refused_with_the_reason(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [BALLAST, "serve", "--port", str(free_port()), "--workers", "2"],
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode != 0
+    assert "REDIS_URL" in result.stderr
 
 
 @pytest.mark.parametrize(

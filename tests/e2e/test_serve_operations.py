@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.e2e.test_cli import serving
+from tests.redis_server import RedisServer
 
 REQUESTS = 12
 
@@ -28,9 +29,10 @@ def _total(text: str, labels: str) -> float:
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_metrics_count_every_request_whichever_worker_served_it(
-    tmp_path: Path, workers: str
+    tmp_path: Path, workers: str, redis_server: RedisServer
 ) -> None:
-    with serving(tmp_path, "--workers", workers, BALLAST_ENV="development") as base:
+    env = {"BALLAST_ENV": "development", "REDIS_URL": redis_server.url}
+    with serving(tmp_path, "--workers", workers, **env) as base:
         # A new connection per request, so that the workers take turns.
         for i in range(REQUESTS):
             response = httpx.get(f"{base}/api/notifications/n-{i}")
