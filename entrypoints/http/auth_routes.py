@@ -1,7 +1,5 @@
 """HTTP routes of the auth capability."""
 
-from datetime import UTC, datetime
-
 import punq
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -14,14 +12,9 @@ from application.auth.revoke import Logout, RevokeToken
 from application.auth.tokens import VerifyToken
 from application.auth.users import CreateUser
 from domain.errors import ValidationError
+from domain.times import rfc3339
 from domain.tokens import TokenPair
 from entrypoints.http.requests import authenticate, client_address, int_param, json_object, strings
-
-
-def rfc3339(epoch: float) -> str:
-    return (
-        datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    )
 
 
 def _pair(pair: TokenPair) -> JSONResponse:
