@@ -13,5 +13,6 @@ class RedisNotConfiguredProbe:
             name=self.name,
             status=HealthStatus.PASS,
             component_type="datastore",
+            observed_unit="ms",
             details={"mode": "not_configured", "breaker": "closed", "pending_replay": 0},
         )
