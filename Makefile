@@ -61,7 +61,7 @@ bench: $(STAMP)
 
 # Re-resolve requirements.lock after changing dependencies in pyproject.toml.
 lock:
-	$(PYTHON) -m pip install -q uv && $(PYTHON) -m uv pip compile pyproject.toml --extra dev \
+	$(BIN)/python -m pip install -q uv && $(BIN)/python -m uv pip compile pyproject.toml --extra dev \
 		--universal --python-version 3.11 --generate-hashes -q -o requirements.lock
 
 clean:
