@@ -161,6 +161,24 @@ class NotificationRepository(Protocol):
         """The id that holds the sender's key: `notification_id` if it was free until now."""
         ...
 
+    async def release_idempotency_key(self, sender: str, key: str, notification_id: str) -> None:
+        """Frees the key if `notification_id` still holds it (its notification was not stored)."""
+        ...
+
+    async def pending_before(self, before: float, limit: int) -> list[str]:
+        """Ids of `pending` notifications last updated at or before `before`, oldest first:
+        the deliveries a stopped process may have left behind."""
+        ...
+
+    async def claim_delivery(self, notification_id: str, owner: str, seconds: float) -> bool:
+        """A lease: True if `owner` now holds the delivery of the notification (free, expired
+        or already its own), so that two workers never deliver it at the same time."""
+        ...
+
+    async def release_delivery(self, notification_id: str, owner: str) -> None:
+        """Ends `owner`'s lease early; someone else's is left alone."""
+        ...
+
 
 class NotificationChannel(Protocol):
     async def deliver(self, notification: Notification) -> None:

@@ -1,8 +1,7 @@
 """The notifications' part of the composition root: repository (memory, or Redis behind the
-failover), channels, the delivery worker as a background task, and the use cases."""
+failover), channels, the delivery worker and its sweep as background tasks, and the use cases."""
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -62,16 +61,22 @@ def bind_notifications(
     bind(ListNotifications, ListNotifications(repository))
     bind(MarkNotificationRead, MarkNotificationRead(repository, clock))
 
-    task: list[asyncio.Task[None]] = []
+    tasks: list[asyncio.Task[None]] = []
 
     async def start() -> None:
-        task.append(asyncio.get_running_loop().create_task(worker.run()))
+        loop = asyncio.get_running_loop()
+        tasks.append(loop.create_task(worker.run()))
+        tasks.append(loop.create_task(worker.sweep_periodically()))
 
     async def stop() -> None:
-        for running in task:
+        # Deliveries in flight get a bounded time to finish; whatever is left stays pending
+        # in the store, where another instance's sweep (or this one's next start) finds it.
+        worker.stop()
+        if tasks:
+            await asyncio.wait(tasks[:1], timeout=worker.policy.stop_grace)
+        for running in tasks:
             running.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await running
+        await asyncio.gather(*tasks, return_exceptions=True)
         await webhook.close()
 
     lifecycle.on_start(start)

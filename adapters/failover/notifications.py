@@ -3,11 +3,14 @@
 Everything written through Redis is mirrored in memory, so a notification this instance
 accepted or delivered stays readable during an outage. Writes made during an outage are
 journaled; their replay writes the notification's latest state known here (delivery
-included), so replaying an old entry never undoes a newer one.
+included), so replaying an old entry never undoes a newer one. Delivery leases are
+disposable: during an outage they are taken in memory, which is enough for the one process
+that holds the notifications accepted meanwhile.
 """
 
 from adapters.failover.core import Failover
 from adapters.memory.notifications import MemoryNotificationRepository
+from adapters.redis.link import RedisUnavailableError
 from adapters.redis.notifications import RedisNotificationRepository
 from domain.notifications import Notification, NotificationPage, NotificationStatus, PageCursor
 
@@ -73,4 +76,40 @@ class FailoverNotificationRepository:
             primary,
             lambda: self._memory.claim_idempotency_key(sender, key, notification_id, ttl),
             ("claim_idempotency_key", replay),
+        )
+
+    async def release_idempotency_key(self, sender: str, key: str, notification_id: str) -> None:
+        """Journaled even under fail_closed: a send refused with 503 must not keep its key
+        claimed once Redis returns."""
+        await self._memory.release_idempotency_key(sender, key, notification_id)
+
+        async def replay() -> None:
+            await self._redis.release_idempotency_key(sender, key, notification_id)
+
+        link, journal = self._failover.link, self._failover.journal
+        try:
+            await link.call(lambda _: replay())
+        except RedisUnavailableError:
+            if link.recovering:
+                raise
+            if journal is not None:
+                journal.append(self._failover.capability, "release_idempotency_key", replay)
+
+    async def pending_before(self, before: float, limit: int) -> list[str]:
+        return await self._failover.read(
+            lambda _: self._redis.pending_before(before, limit),
+            lambda: self._memory.pending_before(before, limit),
+        )
+
+    async def claim_delivery(self, notification_id: str, owner: str, seconds: float) -> bool:
+        return await self._failover.read(
+            lambda _: self._redis.claim_delivery(notification_id, owner, seconds),
+            lambda: self._memory.claim_delivery(notification_id, owner, seconds),
+        )
+
+    async def release_delivery(self, notification_id: str, owner: str) -> None:
+        await self._memory.release_delivery(notification_id, owner)
+        await self._failover.read(
+            lambda _: self._redis.release_delivery(notification_id, owner),
+            lambda: self._memory.release_delivery(notification_id, owner),
         )

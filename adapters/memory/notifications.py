@@ -23,6 +23,9 @@ class MemoryNotificationRepository:
         self._retention = retention
         self._items: TtlMap[Notification] = TtlMap(clock, max_notifications)
         self._keys: TtlMap[str] = TtlMap(clock, max_notifications)
+        self._leases: TtlMap[str] = TtlMap(clock, max_notifications)
+        # Pending ids by last update; an id whose notification was evicted goes at the next read.
+        self._pending: dict[str, float] = {}
         self._inbox: dict[str, set[str]] = {}
         self._indexed_since_rebuild = 0
 
@@ -35,6 +38,10 @@ class MemoryNotificationRepository:
     async def update(self, notification: Notification) -> None:
         expires_at = notification.created_at + self._retention
         self._items.set_until(notification.id, notification, expires_at)
+        if notification.status is NotificationStatus.PENDING:
+            self._pending[notification.id] = notification.updated_at
+        else:
+            self._pending.pop(notification.id, None)
         inbox = self._inbox.setdefault(notification.recipient, set())
         if notification.id not in inbox:
             inbox.add(notification.id)
@@ -71,6 +78,32 @@ class MemoryNotificationRepository:
             return holder
         self._keys.set(name, notification_id, ttl)
         return notification_id
+
+    async def release_idempotency_key(self, sender: str, key: str, notification_id: str) -> None:
+        name = f"{sender}\x00{key}"
+        if self._keys.get(name) == notification_id:
+            self._keys.pop(name)
+
+    async def pending_before(self, before: float, limit: int) -> list[str]:
+        due: list[tuple[float, str]] = []
+        for notification_id, updated_at in list(self._pending.items()):
+            found = self._items.get(notification_id)
+            if found is None or found.status is not NotificationStatus.PENDING:
+                del self._pending[notification_id]
+            elif updated_at <= before:
+                due.append((updated_at, notification_id))
+        return [notification_id for _, notification_id in sorted(due)[:limit]]
+
+    async def claim_delivery(self, notification_id: str, owner: str, seconds: float) -> bool:
+        holder = self._leases.get(notification_id)
+        if holder is not None and holder != owner:
+            return False
+        self._leases.set(notification_id, owner, seconds)
+        return True
+
+    async def release_delivery(self, notification_id: str, owner: str) -> None:
+        if self._leases.get(notification_id) == owner:
+            self._leases.pop(notification_id)
 
     @property
     def _max(self) -> int:

@@ -12,6 +12,9 @@ Redis Cluster hash tag, so the keys of one aggregate share a slot.
     ballast:{n:<recipient>}:inbox    zset    the recipient's notification ids by created_at
     ballast:{nid:<id>}               string  recipient of a notification id (for GET by id)
     ballast:{idem:<sender>}:<key>    string  notification id holding an Idempotency-Key (24 h)
+    ballast:{pending}                zset    ids of pending notifications by last update time,
+                                             swept for deliveries a stopped process left behind
+    ballast:{nid:<id>}:lease         string  owner of the notification's delivery lease (PX)
 """
 
 PREFIX = "ballast:"
@@ -53,6 +56,13 @@ def inbox(recipient: str) -> str:
 
 def notification_recipient(notification_id: str) -> str:
     return f"{PREFIX}{{nid:{notification_id}}}"
+
+
+PENDING = f"{PREFIX}{{pending}}"
+
+
+def delivery_lease(notification_id: str) -> str:
+    return f"{PREFIX}{{nid:{notification_id}}}:lease"
 
 
 def idempotency_key(sender: str, key: str) -> str:

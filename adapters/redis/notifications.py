@@ -53,6 +53,13 @@ def _notification(fields: dict[str, str]) -> Notification:
     )
 
 
+# Deletes KEYS[1] only while it still holds ARGV[1]: nobody frees what another holds.
+_DELETE_IF_HELD = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
 class RedisNotificationRepository:
     """Adding and updating are the same idempotent write of the whole state, so a replay
     after an outage can run any number of times."""
@@ -79,6 +86,10 @@ class RedisNotificationRepository:
         pipe.zremrangebyscore(inbox, "-inf", f"({n.created_at - self._retention!r}")
         pipe.expireat(inbox, expires_at, gt=True)
         pipe.expireat(inbox, expires_at, nx=True)
+        if n.status is NotificationStatus.PENDING:
+            pipe.zadd(keys.PENDING, {n.id: n.updated_at})
+        else:
+            pipe.zrem(keys.PENDING, n.id)
         await pipe.execute()
 
     async def get(self, notification_id: str) -> Notification | None:
@@ -135,3 +146,25 @@ class RedisNotificationRepository:
             if holder is not None:
                 return holder
         return notification_id  # the holder expired between our two calls, three times over
+
+    async def release_idempotency_key(self, sender: str, key: str, notification_id: str) -> None:
+        await self._redis.eval(
+            _DELETE_IF_HELD, 1, keys.idempotency_key(sender, key), notification_id
+        )
+
+    async def pending_before(self, before: float, limit: int) -> list[str]:
+        pipe = self._redis.pipeline(transaction=False)
+        # Ids older than the retention belong to notifications that expired while pending.
+        pipe.zremrangebyscore(keys.PENDING, "-inf", f"({before - self._retention!r}")
+        pipe.zrangebyscore(keys.PENDING, "-inf", repr(before), start=0, num=limit)
+        _, ids = await pipe.execute()
+        return list(ids)
+
+    async def claim_delivery(self, notification_id: str, owner: str, seconds: float) -> bool:
+        name = keys.delivery_lease(notification_id)
+        if await self._redis.set(name, owner, nx=True, px=max(int(seconds * 1000), 1)):
+            return True
+        return bool(await self._redis.get(name) == owner)
+
+    async def release_delivery(self, notification_id: str, owner: str) -> None:
+        await self._redis.eval(_DELETE_IF_HELD, 1, keys.delivery_lease(notification_id), owner)

@@ -1,10 +1,12 @@
-"""Delivery off the request path: a queue of due attempts, retried with exponential backoff."""
+"""Delivery off the request path: a queue of due attempts, retried with exponential backoff,
+and a sweep that finds again the pending deliveries a stopped process left behind."""
 
 import asyncio
 import contextlib
 import heapq
 import itertools
 import logging
+import secrets
 from collections.abc import Callable
 
 import attrs
@@ -24,6 +26,13 @@ class RetryPolicy:
     base_delay: float = 1.0
     max_delay: float = 60.0
     storage_retry: float = 1.0  # wait when the store cannot be reached (no attempt counted)
+    lease: float = 60.0  # how long one worker holds a delivery: longer than any attempt takes
+    # A notification pending and untouched this long is nobody's any more: the sweep takes it.
+    # Longer than the longest backoff, so a live worker's own retries come first.
+    sweep_grace: float = 30.0
+    sweep_interval: float = 10.0
+    sweep_batch: int = 500
+    stop_grace: float = 5.0  # at shutdown, deliveries in flight get this long to finish
 
     def delay(self, attempts: int) -> float:
         return float(min(self.base_delay * 2 ** max(attempts - 1, 0), self.max_delay))
@@ -40,8 +49,13 @@ class _Job:
 
 @attrs.define
 class DeliveryWorker:
-    """One per process. `run()` is the background task; tests call `drain()` instead, which
-    handles every job due by the clock, so retries are driven by advancing a fake clock."""
+    """One per process. `run()` and `sweep_periodically()` are the background tasks; tests
+    call `sweep()` and `drain()` instead, which handle every job due by the clock, so retries
+    are driven by advancing a fake clock.
+
+    Every delivery is made under a lease on the notification, taken before reading it, so
+    two workers (two instances, or a sweep racing a retry) never deliver it at the same time
+    and none delivers a state that is no longer pending."""
 
     repository: NotificationRepository
     channels: DeliveryChannels
@@ -50,10 +64,13 @@ class DeliveryWorker:
     concurrency: int = 16
     # Told of every attempt: (channel, outcome) with outcome sent, retry or failed; for metrics.
     on_attempt: Callable[[str, str], None] | None = None
+    owner: str = attrs.Factory(lambda: secrets.token_hex(8))  # this worker, in leases
     _jobs: list[_Job] = attrs.Factory(list)
     _seq: "itertools.count[int]" = attrs.Factory(itertools.count)
     _wake: asyncio.Event = attrs.Factory(asyncio.Event)
     _lock: asyncio.Lock = attrs.Factory(asyncio.Lock)
+    _in_flight: set[str] = attrs.Factory(set)
+    _stopping: bool = False
     delivered: int = 0
     failed: int = 0
 
@@ -98,9 +115,33 @@ class DeliveryWorker:
                 )
         return len(batch)
 
+    async def sweep(self) -> int:
+        """Queues the pending notifications nobody has touched for `sweep_grace` seconds
+        (accepted or retried by a process that stopped); returns how many it queued."""
+        before = self.clock.now() - self.policy.sweep_grace
+        try:
+            found = await self.repository.pending_before(before, self.policy.sweep_batch)
+        except DependencyUnavailableError:
+            log.warning("event=delivery_sweep_postponed reason=store_down")
+            return 0
+        held = self._in_flight | {job.notification_id for job in self._jobs}
+        orphans = [notification_id for notification_id in found if notification_id not in held]
+        for notification_id in orphans:
+            self.enqueue(notification_id)
+        if orphans:
+            log.info("event=delivery_sweep queued=%d", len(orphans))
+        return len(orphans)
+
+    async def sweep_periodically(self) -> None:
+        """Sweeps at once, then every `sweep_interval` seconds until stopped."""
+        while not self._stopping:
+            await self.sweep()
+            await asyncio.sleep(self.policy.sweep_interval)
+
     async def run(self) -> None:
-        """Forever: drain, then sleep until the next job is due or a new one arrives."""
-        while True:
+        """Until stopped: drain, then sleep until the next job is due or a new one arrives.
+        Jobs still queued at stop stay pending in the store, for a sweep to find."""
+        while not self._stopping:
             self._wake.clear()
             await self.drain()
             due = self.next_due()
@@ -108,17 +149,38 @@ class DeliveryWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
+    def stop(self) -> None:
+        """`run()` returns once the deliveries in flight are done; nothing new starts."""
+        self._stopping = True
+        self._wake.set()
+
     async def _handle(self, job: _Job) -> None:
+        self._in_flight.add(job.notification_id)
         try:
-            if job.outcome is not None:
-                await self._store(job.outcome)
-                return
-            notification = await self.repository.get(job.notification_id)
+            await self._handle_held(job)
+        finally:
+            self._in_flight.discard(job.notification_id)
+
+    async def _handle_held(self, job: _Job) -> None:
+        notification_id = job.notification_id
+        if job.outcome is not None:
+            if await self._store(job.outcome):
+                await self._release(notification_id)
+            return
+        try:
+            leased = await self.repository.claim_delivery(
+                notification_id, self.owner, self.policy.lease
+            )
+            notification = await self.repository.get(notification_id) if leased else None
         except DependencyUnavailableError:
-            log.warning("event=delivery_postponed id=%s reason=store_down", job.notification_id)
+            log.warning("event=delivery_postponed id=%s reason=store_down", notification_id)
             self._push(attrs.evolve(job, due=self.clock.now() + self.policy.storage_retry))
             return
+        if not leased:
+            log.info("event=delivery_skipped id=%s reason=leased_elsewhere", notification_id)
+            return
         if notification is None or notification.status is not NotificationStatus.PENDING:
+            await self._release(notification_id)
             return
         try:
             await self.channels.deliver(notification)
@@ -128,18 +190,27 @@ class DeliveryWorker:
         outcome = notification.attempted(self.clock.now(), error)
         if error is not None and outcome.attempts >= self.policy.max_attempts:
             outcome = outcome.moved_to(NotificationStatus.FAILED, outcome.updated_at, error)
-        await self._store(outcome)
+        if await self._store(outcome):
+            await self._release(notification_id)
         self._log(outcome)
 
-    async def _store(self, outcome: Notification) -> None:
+    async def _store(self, outcome: Notification) -> bool:
+        """False when the store is down: the outcome is kept and written later, and the
+        lease stays held (until it expires) so nobody delivers the notification again."""
         try:
             await self.repository.update(outcome)
         except DependencyUnavailableError:
             job = _Job(self.clock.now() + self.policy.storage_retry, next(self._seq), outcome.id)
             self._push(attrs.evolve(job, outcome=outcome))
-            return
+            return False
         if outcome.status is NotificationStatus.PENDING:
             self.enqueue(outcome.id, self.policy.delay(outcome.attempts))
+        return True
+
+    async def _release(self, notification_id: str) -> None:
+        # A lease left behind only delays a sweep until it expires.
+        with contextlib.suppress(DependencyUnavailableError):
+            await self.repository.release_delivery(notification_id, self.owner)
 
     def _log(self, n: Notification) -> None:
         if self.on_attempt is not None:

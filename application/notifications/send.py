@@ -6,7 +6,12 @@ import attrs
 
 from application.auth.access import require_role
 from application.notifications.delivery import DeliveryWorker
-from domain.errors import ConflictError, FieldError, ValidationError
+from domain.errors import (
+    ConflictError,
+    DependencyUnavailableError,
+    FieldError,
+    ValidationError,
+)
 from domain.notifications import (
     BODY_MAX,
     EMAIL_PATTERN,
@@ -123,9 +128,18 @@ class SendNotification:
             if holder != notification.id:
                 first = await self.repository.get(holder)
                 if first is None:
-                    # Claimed by a request still in flight (or one that failed to store).
+                    # Claimed by a request still in flight.
                     raise ConflictError("notification with Idempotency-Key", idempotency_key)
                 return Sent(first, created=False)
-        await self.repository.add(notification)
+        try:
+            await self.repository.add(notification)
+        except DependencyUnavailableError:
+            # Nothing was accepted: the key must not keep pointing at a notification that
+            # does not exist, or every retry of this request would be a 409 for 24 h.
+            if idempotency_key is not None:
+                await self.repository.release_idempotency_key(
+                    caller.sub, idempotency_key, notification.id
+                )
+            raise
         self.worker.enqueue(notification.id)
         return Sent(notification, created=True)

@@ -150,3 +150,53 @@ async def test_an_idempotency_key_is_held_by_its_first_claimant(repository: Any)
     assert await repository.claim_idempotency_key("billing", "k1", "n2", 60) == "n1"
     assert await repository.claim_idempotency_key("other", "k1", "n3", 60) == "n3"
     assert await repository.claim_idempotency_key("billing", "k2", "n4", 60) == "n4"
+
+
+async def test_a_key_is_freed_only_by_the_notification_that_holds_it(repository: Any) -> None:
+    assert await repository.claim_idempotency_key("billing", "k1", "n1", 60) == "n1"
+    await repository.release_idempotency_key("billing", "k1", "other")
+    assert await repository.claim_idempotency_key("billing", "k1", "n2", 60) == "n1"
+
+    await repository.release_idempotency_key("billing", "k1", "n1")
+    assert await repository.claim_idempotency_key("billing", "k1", "n3", 60) == "n3"
+
+
+async def test_pending_notifications_are_listed_by_last_update_oldest_first(
+    repository: Any,
+) -> None:
+    await repository.add(notification("late", at=NOW - 10))
+    await repository.add(notification("early", at=NOW - 30))
+    await repository.add(notification("fresh", at=NOW))
+    await repository.add(notification("sent", at=NOW - 40, status=NotificationStatus.SENT))
+    await repository.add(notification("failed", at=NOW - 40, status=NotificationStatus.FAILED))
+
+    assert await repository.pending_before(NOW - 5, 10) == ["early", "late"]
+    assert await repository.pending_before(NOW - 5, 1) == ["early"]
+    assert await repository.pending_before(NOW - 60, 10) == []
+
+
+async def test_a_notification_leaves_the_pending_list_when_delivered_and_moves_when_retried(
+    repository: Any,
+) -> None:
+    await repository.add(notification("a", at=NOW - 30))
+    await repository.add(notification("b", at=NOW - 20))
+
+    await repository.update(notification("a", at=NOW - 30, attempts=1, updated_at=NOW))
+    await repository.update(
+        notification("b", at=NOW - 20, status=NotificationStatus.SENT, updated_at=NOW - 19)
+    )
+
+    assert await repository.pending_before(NOW - 5, 10) == []
+    assert await repository.pending_before(NOW, 10) == ["a"]
+
+
+async def test_a_delivery_lease_is_held_by_one_owner_until_released(repository: Any) -> None:
+    assert await repository.claim_delivery("n1", "worker-a", 60)
+    assert not await repository.claim_delivery("n1", "worker-b", 60)
+    assert await repository.claim_delivery("n1", "worker-a", 60)  # its own: still held
+    assert await repository.claim_delivery("n2", "worker-b", 60)  # leases are per notification
+
+    await repository.release_delivery("n1", "worker-b")  # not its lease: nothing happens
+    assert not await repository.claim_delivery("n1", "worker-b", 60)
+    await repository.release_delivery("n1", "worker-a")
+    assert await repository.claim_delivery("n1", "worker-b", 60)
