@@ -162,7 +162,8 @@ class NotificationRepository(Protocol):
         ...
 
     async def release_idempotency_key(self, sender: str, key: str, notification_id: str) -> None:
-        """Frees the key if `notification_id` still holds it (its notification was not stored)."""
+        """Frees the key if `notification_id` holds it and was never stored (a send that
+        timed out may still have been stored: its key then stays, so a retry finds it)."""
         ...
 
     async def pending_before(self, before: float, limit: int) -> list[str]:

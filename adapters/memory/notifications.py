@@ -81,7 +81,7 @@ class MemoryNotificationRepository:
 
     async def release_idempotency_key(self, sender: str, key: str, notification_id: str) -> None:
         name = f"{sender}\x00{key}"
-        if self._keys.get(name) == notification_id:
+        if self._keys.get(name) == notification_id and self._items.get(notification_id) is None:
             self._keys.pop(name)
 
     async def pending_before(self, before: float, limit: int) -> list[str]:

@@ -148,6 +148,8 @@ class RedisNotificationRepository:
         return notification_id  # the holder expired between our two calls, three times over
 
     async def release_idempotency_key(self, sender: str, key: str, notification_id: str) -> None:
+        if await self._redis.exists(keys.notification_recipient(notification_id)):
+            return  # stored after all (a write that timed out yet landed): the key stays
         await self._redis.eval(
             _DELETE_IF_HELD, 1, keys.idempotency_key(sender, key), notification_id
         )

@@ -200,3 +200,12 @@ async def test_a_delivery_lease_is_held_by_one_owner_until_released(repository: 
     assert not await repository.claim_delivery("n1", "worker-b", 60)
     await repository.release_delivery("n1", "worker-a")
     assert await repository.claim_delivery("n1", "worker-b", 60)
+
+
+async def test_a_key_whose_notification_was_stored_after_all_is_not_freed(repository: Any) -> None:
+    assert await repository.claim_idempotency_key("billing", "k1", "n1", 60) == "n1"
+    await repository.add(notification("n1"))
+
+    await repository.release_idempotency_key("billing", "k1", "n1")
+
+    assert await repository.claim_idempotency_key("billing", "k1", "n2", 60) == "n1"
