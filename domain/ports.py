@@ -78,7 +78,8 @@ class RevocationList(Protocol):
     async def revoke(self, revocation: Revocation) -> None: ...
 
     async def is_revoked(self, jti: str, family: str) -> bool:
-        """True if the token or its family is revoked. Must not wait on the network."""
+        """True if the token or its family is revoked. The adapters used in production
+        answer from process memory (the replica), so verifying a token never waits on Redis."""
         ...
 
 
