@@ -65,6 +65,17 @@ class Failover:
                 self.journal.append(self.capability, *replay)
             return result
 
+    async def defer(self, primary: Op[None], replay: tuple[str, Replay]) -> None:
+        """For a write that must reach Redis eventually and has nothing to do in memory
+        (e.g. undoing a claim): now if Redis answers, else journaled. Never refused, not
+        even under fail_closed: refusing would leave Redis wrong after the outage."""
+        try:
+            await self.link.call(primary)
+        except RedisUnavailableError:
+            if self.link.recovering or self.journal is None:
+                raise
+            self.journal.append(self.capability, *replay)
+
     async def _fallback(self, fallback: Callable[[], Awaitable[T]]) -> T:
         if self.fail_closed:
             raise DependencyUnavailableError(f"redis ({self.capability})", self.retry_after)

@@ -10,7 +10,6 @@ that holds the notifications accepted meanwhile.
 
 from adapters.failover.core import Failover
 from adapters.memory.notifications import MemoryNotificationRepository
-from adapters.redis.link import RedisUnavailableError
 from adapters.redis.notifications import RedisNotificationRepository
 from domain.notifications import Notification, NotificationPage, NotificationStatus, PageCursor
 
@@ -83,17 +82,10 @@ class FailoverNotificationRepository:
         claimed once Redis returns."""
         await self._memory.release_idempotency_key(sender, key, notification_id)
 
-        async def replay() -> None:
+        async def release() -> None:
             await self._redis.release_idempotency_key(sender, key, notification_id)
 
-        link, journal = self._failover.link, self._failover.journal
-        try:
-            await link.call(lambda _: replay())
-        except RedisUnavailableError:
-            if link.recovering:
-                raise
-            if journal is not None:
-                journal.append(self._failover.capability, "release_idempotency_key", replay)
+        await self._failover.defer(lambda _: release(), ("release_idempotency_key", release))
 
     async def pending_before(self, before: float, limit: int) -> list[str]:
         return await self._failover.read(
