@@ -17,6 +17,7 @@ from adapters.memory.auth import (
 )
 from adapters.memory.health import RedisNotConfiguredProbe
 from adapters.passwords import ScryptPasswordHasher
+from adapters.redis.link import RedisLink
 from adapters.system import RandomIds, SystemClock
 from application.auth.events import EventRecorder, ListAuthEvents
 from application.auth.login import Login
@@ -70,7 +71,7 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
     lifecycle = bind(Lifecycle, Lifecycle())
     bind(Settings, settings)
     clock = bind(Clock, SystemClock())
-    bind(IdSource, RandomIds())
+    ids = bind(IdSource, RandomIds())
     bind(PasswordHasher, ScryptPasswordHasher(n=settings.password_hash_n))
     bind(TokenCodec, JwtTokenCodec(settings.jwt_secret, settings.jwt_issuer, clock))
     bind(
@@ -79,6 +80,7 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
     )
 
     probes: list[HealthProbe] = []
+    link: RedisLink | None = None
     if settings.uses_redis:
         link, journal = bind_redis_link(bind, settings, lifecycle)
         probes += bind_redis_auth(bind, settings, link, journal, clock, lifecycle)
@@ -88,9 +90,10 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
         bind(RevocationList, MemoryRevocationList(clock))
         bind(AuthEventLog, MemoryAuthEventLog())
         probes.append(RedisNotConfiguredProbe())
-    bind_rate_limiting(bind, settings, clock, lifecycle, link if settings.uses_redis else None)
-    bind_notifications(container, bind, settings, lifecycle)
-    bind_currency(bind, settings, clock, lifecycle, link if settings.uses_redis else None)
+    # Each capability: memory alone, or Redis behind the failover when `link` is set.
+    bind_rate_limiting(bind, settings, clock, lifecycle, link)
+    bind_notifications(bind, settings, clock, ids, lifecycle, link)
+    bind_currency(bind, settings, clock, lifecycle, link)
 
     for use_case in USE_CASES:
         container.register(use_case, scope=punq.Scope.singleton)
@@ -102,6 +105,6 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
         await seed(settings.admin_password, list(settings.users))
 
     lifecycle.on_start(seed_users)
-    if settings.uses_redis:
+    if link is not None:
         link.on_recovery("seed_users", seed_users)
     return container

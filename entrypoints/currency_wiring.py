@@ -36,7 +36,7 @@ def bind_currency(
     if link is None:
         cache = MemoryRateCache(clock)
     else:
-        failover = Failover(link, "rates", fail_closed=False, journal=None)
+        failover = Failover(link, "rates")  # disposable: never fails closed, never replayed
         shared = FailoverRateCache(RedisRateCache(link.client), MemoryRateCache(clock), failover)
         link.on_recovery("rates", shared.restore)
         cache = shared

@@ -5,8 +5,6 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-import punq
-
 from adapters.channels.email import EmailChannel
 from adapters.channels.log import LogChannel
 from adapters.channels.router import ChannelRouter
@@ -32,10 +30,9 @@ Bind = Callable[[type, Any], Any]
 USE_CASES = (SendNotification, GetNotification, ListNotifications, MarkNotificationRead)
 
 
-def _repository(container: punq.Container, settings: Settings, clock: Clock) -> Any:
-    if not settings.uses_redis or settings.redis is None:
+def _repository(settings: Settings, clock: Clock, link: RedisLink | None) -> Any:
+    if link is None or settings.redis is None:
         return MemoryNotificationRepository(clock)
-    link: RedisLink = container.resolve(RedisLink)
     return FailoverNotificationRepository(
         RedisNotificationRepository(link.client),
         MemoryNotificationRepository(clock, settings.redis.fallback_max),
@@ -44,10 +41,14 @@ def _repository(container: punq.Container, settings: Settings, clock: Clock) -> 
 
 
 def bind_notifications(
-    container: punq.Container, bind: Bind, settings: Settings, lifecycle: Lifecycle
+    bind: Bind,
+    settings: Settings,
+    clock: Clock,
+    ids: IdSource,
+    lifecycle: Lifecycle,
+    link: RedisLink | None,
 ) -> DeliveryWorker:
-    clock: Clock = container.resolve(Clock)
-    repository = bind(NotificationRepository, _repository(container, settings, clock))
+    repository = bind(NotificationRepository, _repository(settings, clock, link))
     webhook = WebhookChannel(settings.webhook_allowed_hosts)
     email = EmailChannel(settings.smtp_url) if settings.smtp_url else None
     channels = bind(DeliveryChannels, ChannelRouter(LogChannel(), webhook, email))
@@ -55,7 +56,6 @@ def bind_notifications(
         DeliveryWorker,
         DeliveryWorker(repository, channels, clock, RetryPolicy(), on_attempt=record_delivery),
     )
-    ids: IdSource = container.resolve(IdSource)
     bind(SendNotification, SendNotification(repository, channels, worker, clock, ids))
     bind(GetNotification, GetNotification(repository))
     bind(ListNotifications, ListNotifications(repository))

@@ -30,7 +30,7 @@ def bind_rate_limiting(
         limiter = MemoryRateLimiter(clock)
     else:
         max_keys = settings.redis.fallback_max if settings.redis else 100_000
-        failover = Failover(link, "rate_limits", fail_closed=False, journal=None)
+        failover = Failover(link, "rate_limits")  # disposable: never fails closed or replayed
         census = RedisInstanceCensus(link.client, secrets.token_hex(8), HEARTBEAT_TTL)
         instances = bind(InstanceCount, InstanceCount(census, failover, HEARTBEAT_EVERY))
         lifecycle.on_start(instances.start)
