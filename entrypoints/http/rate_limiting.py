@@ -13,6 +13,7 @@ from domain.errors import BallastError, RateLimitedError
 from domain.rate_limits import Limit, Quota, RateDecision
 from entrypoints.http import metrics
 from entrypoints.http.problems import from_error
+from entrypoints.http.requests import parse_bearer
 from entrypoints.settings import RateLimit
 
 LOGIN_PATH = "/api/auth/login"
@@ -100,10 +101,10 @@ class RateLimitMiddleware:
     async def _client_key(self, scope: Scope, address: str) -> str:
         for name, value in scope["headers"]:
             if name == b"authorization":
-                scheme, _, token = value.decode("latin-1").partition(" ")
-                if scheme.lower() == "bearer" and token.strip():
+                token = parse_bearer(value.decode("latin-1"))
+                if token is not None:
                     try:
-                        claims = await self.verify(token.strip())
+                        claims = await self.verify(token)
                     except BallastError:
                         break
                     return f"user:{claims.sub}"

@@ -36,12 +36,18 @@ def strings(body: dict[str, Any], *names: str) -> list[str]:
     return [body[name] for name in names]
 
 
-def bearer_token(request: Request) -> str:
-    header = request.headers.get("authorization", "")
+def parse_bearer(header: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None."""
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def bearer_token(request: Request) -> str:
+    token = parse_bearer(request.headers.get("authorization", ""))
+    if token is None:
         raise MissingTokenError()
-    return token.strip()
+    return token
 
 
 async def authenticate(request: Request, verify: VerifyToken) -> TokenClaims:
