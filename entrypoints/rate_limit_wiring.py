@@ -32,9 +32,10 @@ def bind_rate_limiting(
         max_keys = settings.redis.fallback_max if settings.redis else 100_000
         failover = Failover(link, "rate_limits")  # disposable: never fails closed or replayed
         census = RedisInstanceCensus(link.client, secrets.token_hex(8), HEARTBEAT_TTL)
-        instances = bind(InstanceCount, InstanceCount(census, failover, HEARTBEAT_EVERY))
-        lifecycle.on_start(instances.start)
-        lifecycle.on_stop(instances.stop)
+        instances = bind(InstanceCount, InstanceCount(census, failover))
+        lifecycle.on_start(instances.beat)
+        lifecycle.every(HEARTBEAT_EVERY, instances.beat)
+        lifecycle.on_stop(instances.leave)
         limiter = FailoverRateLimiter(
             RedisRateLimiter(link.client), MemoryRateLimiter(clock, max_keys), failover, instances
         )

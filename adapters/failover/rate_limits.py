@@ -3,7 +3,6 @@ enforces its share of the limit (the limit divided by the last known number of i
 so N instances on fallback do not let N times the traffic through. Counters are disposable:
 never replayed, never failed closed."""
 
-import asyncio
 import contextlib
 import logging
 
@@ -19,12 +18,10 @@ log = logging.getLogger("ballast.failover")
 class InstanceCount:
     """The last known number of live instances, kept current by a heartbeat into Redis."""
 
-    def __init__(self, census: RedisInstanceCensus, failover: Failover, every: float) -> None:
+    def __init__(self, census: RedisInstanceCensus, failover: Failover) -> None:
         self._census = census
         self._failover = failover
-        self.every = every
         self.instances = 1
-        self._task: asyncio.Task[None] | None = None
 
     async def beat(self) -> None:
         """One heartbeat; while Redis is down the last known count stays."""
@@ -36,22 +33,10 @@ class InstanceCount:
             log.info("event=instances_changed before=%d after=%d", self.instances, count)
         self.instances = max(1, count)
 
-    async def start(self) -> None:
-        await self.beat()
-        self._task = asyncio.get_running_loop().create_task(self._loop())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+    async def leave(self) -> None:
+        """At stop: no longer counted by the others (else they would wait out the TTL)."""
         with contextlib.suppress(RedisUnavailableError):
             await self._failover.link.call(lambda _: self._census.leave())
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.every)
-            await self.beat()
 
 
 class FailoverRateLimiter:

@@ -6,8 +6,6 @@ State owned by the Redis link (up, breaker, fallbacks, journal) is copied into m
 `RedisStateExporter.sync`, every second and at each scrape, so each worker reports its own.
 """
 
-import asyncio
-import contextlib
 import functools
 import os
 from collections.abc import Awaitable, Callable
@@ -97,7 +95,6 @@ class RedisStateExporter:
         self.link = link
         self.journal = journal
         self._seen: dict[str, int] = {}
-        self._task: asyncio.Task[None] | None = None
 
     def _advance(self, counter: Counter, name: str, total: int) -> None:
         delta = total - self._seen.get(name, 0)
@@ -105,7 +102,7 @@ class RedisStateExporter:
             counter.inc(delta)
         self._seen[name] = total
 
-    def sync(self) -> None:
+    async def sync(self) -> None:
         if self.link is None:
             return
         m = instruments()
@@ -119,23 +116,9 @@ class RedisStateExporter:
             self._advance(m.replayed, "replayed", self.journal.replayed)
             self._advance(m.dropped, "dropped", self.journal.dropped)
 
-    async def start(self) -> None:
-        if self.link is not None:
-            self.sync()
-            self._task = asyncio.get_running_loop().create_task(self._loop())
-
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
         if os.environ.get(MULTIPROC_ENV):
             multiprocess.mark_process_dead(os.getpid())
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(1.0)
-            self.sync()
 
 
 def exposition() -> bytes:
@@ -149,7 +132,7 @@ def exposition() -> bytes:
 
 def endpoint(exporter: RedisStateExporter) -> Callable[[Request], Awaitable[Response]]:
     async def metrics(request: Request) -> Response:
-        exporter.sync()
+        await exporter.sync()
         return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return metrics

@@ -52,6 +52,8 @@ def routes(container: punq.Container) -> list[BaseRoute]:
     journal = _optional(container, ReplayJournal)
     exporter = metrics.RedisStateExporter(link, journal)  # type: ignore[arg-type]
     lifecycle: Lifecycle = container.resolve(Lifecycle)
-    lifecycle.on_start(exporter.start)
+    if link is not None:
+        lifecycle.on_start(exporter.sync)
+        lifecycle.every(1.0, exporter.sync)
     lifecycle.on_stop(exporter.stop)
     return [Route("/metrics", metrics.endpoint(exporter), methods=["GET"]), *docs.routes()]

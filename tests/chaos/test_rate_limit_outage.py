@@ -47,7 +47,7 @@ async def test_a_lone_instance_keeps_the_whole_limit_on_fallback(own_redis: Redi
 async def test_limits_are_shared_again_once_redis_is_back(own_redis: RedisServer) -> None:
     async with started_link(own_redis.url) as link:
         limiter, count = failover_parts(link, "back")
-        await count.start()
+        await count.beat()
         own_redis.kill()
         assert (await limiter.hit("client", Quota(5, 3600))).allowed
         own_redis.start()
@@ -60,7 +60,7 @@ async def test_limits_are_shared_again_once_redis_is_back(own_redis: RedisServer
         # Counted in Redis, which came back empty: the outage's counter is not replayed.
         assert decision.allowed and decision.remaining == 4
         assert await link.client.exists("ballast:{rl:client}") == 1
-        await count.stop()
+        await count.leave()
 
 
 async def test_silent_instances_stop_counting(own_redis: RedisServer) -> None:

@@ -29,7 +29,7 @@ def failover_parts(link: RedisLink, instance: str) -> tuple[FailoverRateLimiter,
     """The limiter and the heartbeat whose instance count sizes its share in an outage."""
     failover = Failover(link, "rate_limits")
     census = RedisInstanceCensus(link.client, instance, ttl=60)
-    instances = InstanceCount(census, failover, every=60)
+    instances = InstanceCount(census, failover)
     limiter = FailoverRateLimiter(
         RedisRateLimiter(link.client), MemoryRateLimiter(SystemClock()), failover, instances
     )
