@@ -15,6 +15,9 @@ Redis Cluster hash tag, so the keys of one aggregate share a slot.
     ballast:{pending}                zset    ids of pending notifications by last update time,
                                              swept for deliveries a stopped process left behind
     ballast:{nid:<id>}:lease         string  owner of the notification's delivery lease (PX)
+    ballast:{rl:<key>}               string  a rate-limit key's theoretical arrival time (us, TTL)
+    ballast:{instances}              zset    instance id -> last heartbeat (us), sizing the
+                                             per-instance share of a limit during an outage
 """
 
 PREFIX = "ballast:"
@@ -67,3 +70,10 @@ def delivery_lease(notification_id: str) -> str:
 
 def idempotency_key(sender: str, key: str) -> str:
     return f"{PREFIX}{{idem:{sender}}}:{key}"
+
+
+def rate_limit(key: str) -> str:
+    return f"{PREFIX}{{rl:{key}}}"
+
+
+INSTANCES = f"{PREFIX}{{instances}}"

@@ -1,22 +1,13 @@
 """The shared rate limiter and the instance census, each one Lua script: one round trip per
 decision, atomic however many instances hit the same key. Times come from the Redis server's
-clock (TIME), so instances with skewed clocks still agree.
-
-    ballast:{rl:<key>}      string  the key's theoretical arrival time, in microseconds (TTL)
-    ballast:{instances}     zset    instance id -> last heartbeat, in microseconds
-"""
+clock (TIME), so instances with skewed clocks still agree. Keys: see adapters/redis/keys.py."""
 
 from typing import Any
 
+from adapters.redis import keys
 from domain.rate_limits import Quota, RateDecision
 
-PREFIX = "ballast:"
-INSTANCES = f"{PREFIX}{{instances}}"
 MICRO = 1_000_000
-
-
-def limit_key(key: str) -> str:
-    return f"{PREFIX}{{rl:{key}}}"
 
 
 # GCRA, as domain.rate_limits.gcra, in microseconds.
@@ -60,7 +51,7 @@ class RedisRateLimiter:
     async def hit(self, key: str, quota: Quota) -> RateDecision:
         period_us = round(quota.period * MICRO)
         allowed, remaining, reset_us, retry_us = await self._hit(
-            keys=[limit_key(key)], args=[period_us, quota.count]
+            keys=[keys.rate_limit(key)], args=[period_us, quota.count]
         )
         return RateDecision(
             allowed=bool(allowed),
@@ -83,9 +74,9 @@ class RedisInstanceCensus:
     async def beat(self) -> int:
         """Announces this instance; returns how many are alive."""
         count = await self._heartbeat(
-            keys=[INSTANCES], args=[self.instance_id, round(self.ttl * MICRO)]
+            keys=[keys.INSTANCES], args=[self.instance_id, round(self.ttl * MICRO)]
         )
         return int(count)
 
     async def leave(self) -> None:
-        await self._redis.zrem(INSTANCES, self.instance_id)
+        await self._redis.zrem(keys.INSTANCES, self.instance_id)

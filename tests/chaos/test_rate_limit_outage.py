@@ -4,7 +4,8 @@ import asyncio
 
 import pytest
 
-from adapters.redis.rate_limits import INSTANCES, RedisInstanceCensus
+from adapters.redis.keys import INSTANCES
+from adapters.redis.rate_limits import RedisInstanceCensus
 from domain.rate_limits import Quota
 from tests.contract.test_rate_limiter import failover_parts
 from tests.redis_fixtures import started_link
