@@ -8,6 +8,7 @@ from typing import Any
 
 import punq
 
+from adapters.failover.link import RedisLink
 from adapters.jwt_codec import JwtTokenCodec
 from adapters.memory.auth import (
     MemoryAuthEventLog,
@@ -17,7 +18,6 @@ from adapters.memory.auth import (
 )
 from adapters.memory.health import RedisNotConfiguredProbe
 from adapters.passwords import ScryptPasswordHasher
-from adapters.redis.link import RedisLink
 from adapters.system import RandomIds, SystemClock
 from application.auth.events import EventRecorder, ListAuthEvents
 from application.auth.login import Login

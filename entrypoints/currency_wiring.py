@@ -6,10 +6,10 @@ from typing import Any
 
 from adapters.ecb_feed import EcbRateFeed, NoRateFeed
 from adapters.failover.core import Failover
+from adapters.failover.link import RedisLink
 from adapters.failover.rates import FailoverRateCache
 from adapters.fallback_rates import fallback_table
 from adapters.memory.rates import MemoryRateCache
-from adapters.redis.link import RedisLink
 from adapters.redis.rates import RedisRateCache
 from application.currency.convert import ConvertMoney, GetRates
 from application.currency.rates_service import RatesService

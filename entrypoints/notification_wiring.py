@@ -9,9 +9,9 @@ from adapters.channels.email import EmailChannel
 from adapters.channels.log import LogChannel
 from adapters.channels.router import ChannelRouter
 from adapters.channels.webhook import WebhookChannel
+from adapters.failover.link import RedisLink
 from adapters.failover.notifications import FailoverNotificationRepository
 from adapters.memory.notifications import MemoryNotificationRepository
-from adapters.redis.link import RedisLink
 from adapters.redis.notifications import RedisNotificationRepository
 from application.notifications.delivery import DeliveryWorker, RetryPolicy
 from application.notifications.read import (

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.failover.core import Failover
+from adapters.failover.link import RedisLink
 from adapters.failover.rate_limits import FailoverRateLimiter, InstanceCount
 from adapters.memory.rate_limits import MemoryRateLimiter
-from adapters.redis.link import RedisLink
 from adapters.redis.rate_limits import RedisInstanceCensus, RedisRateLimiter
 from application.rate_limits import CheckRateLimits
 from domain.ports import Clock, RateLimiter

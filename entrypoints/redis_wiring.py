@@ -10,7 +10,9 @@ from adapters.failover.auth import (
     FailoverUserDirectory,
 )
 from adapters.failover.core import Failover
+from adapters.failover.health import RedisHealthProbe
 from adapters.failover.journal import ReplayJournal
+from adapters.failover.link import RedisLink
 from adapters.failover.revocations import ReplicatedRevocationList
 from adapters.memory.auth import (
     MemoryAuthEventLog,
@@ -24,8 +26,7 @@ from adapters.redis.auth import (
     RedisRevocationList,
     RedisUserDirectory,
 )
-from adapters.redis.health import RedisHealthProbe
-from adapters.redis.link import RedisLink, make_client
+from adapters.redis.client import make_client
 from domain.ports import (
     AuthEventLog,
     Clock,

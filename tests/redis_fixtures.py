@@ -4,7 +4,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from adapters.failover.journal import ReplayJournal
-from adapters.redis.link import RedisLink, make_client
+from adapters.failover.link import RedisLink
+from adapters.redis.client import make_client
 
 
 def client_for(url: str, timeout: float = 0.25) -> object:

@@ -24,7 +24,7 @@ class FailoverUserDirectory:
         self._redis, self._memory, self._failover = redis, memory, failover
 
     async def get(self, username: str) -> User | None:
-        async def primary(_: object) -> User | None:
+        async def primary() -> User | None:
             user = await self._redis.get(username)
             if user is not None:
                 await self._memory.put(user)
@@ -33,7 +33,7 @@ class FailoverUserDirectory:
         return await self._failover.read(primary, lambda: self._memory.get(username))
 
     async def add(self, user: User) -> None:
-        async def primary(_: object) -> None:
+        async def primary() -> None:
             await self._redis.add(user)
             await self._memory.put(user)
 
@@ -46,7 +46,7 @@ class FailoverUserDirectory:
         await self._failover.write(primary, lambda: self._memory.add(user), ("add_user", replay))
 
     async def put(self, user: User) -> None:
-        async def primary(_: object) -> None:
+        async def primary() -> None:
             await self._redis.put(user)
             await self._memory.put(user)
 
@@ -72,7 +72,7 @@ class FailoverRefreshTokenStore:
 
     async def start(self, family: str, jti: str, ttl: int) -> None:
         await self._failover.write(
-            lambda _: self._redis.start(family, jti, ttl),
+            lambda: self._redis.start(family, jti, ttl),
             lambda: self._memory.start(family, jti, ttl),
             ("start_family", lambda: self._redis.start(family, jti, ttl)),
         )
@@ -94,7 +94,7 @@ class FailoverRefreshTokenStore:
                 await self._on_reuse(family, ttl)
 
         return await self._failover.write(
-            lambda _: self._redis.rotate(family, jti, successor, ttl),
+            lambda: self._redis.rotate(family, jti, successor, ttl),
             fallback,
             ("rotate_refresh", replay),
         )
@@ -108,12 +108,12 @@ class FailoverAuthEventLog:
 
     async def record(self, event: AuthEvent) -> None:
         await self._failover.write(
-            lambda _: self._redis.record(event),
+            lambda: self._redis.record(event),
             lambda: self._memory.record(event),
             ("record_event", lambda: self._redis.record(event)),
         )
 
     async def recent(self, limit: int) -> list[AuthEvent]:
         return await self._failover.read(
-            lambda _: self._redis.recent(limit), lambda: self._memory.recent(limit)
+            lambda: self._redis.recent(limit), lambda: self._memory.recent(limit)
         )

@@ -2,14 +2,14 @@
 back to memory (or fail closed), and journal writes for replay."""
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from adapters.failover.journal import Replay, ReplayJournal
-from adapters.redis.link import RedisLink, RedisUnavailableError
+from adapters.failover.link import RedisLink, RedisUnavailableError
 from domain.errors import DependencyUnavailableError
 
 T = TypeVar("T")
-Op = Callable[[Any], Awaitable[T]]
+Op = Callable[[], Awaitable[T]]
 
 
 class Failover:
@@ -33,13 +33,8 @@ class Failover:
         self.journal = journal
         self.retry_after = retry_after
 
-    @property
-    def is_down(self) -> bool:
-        """True when this capability cannot serve: Redis not in use under fail_closed."""
-        return self.fail_closed and not self.link.is_up
-
-    async def read(self, primary: Op[T], fallback: Callable[[], Awaitable[T]]) -> T:
-        """`primary` receives the Redis client; `fallback` runs when Redis cannot answer."""
+    async def read(self, primary: Op[T], fallback: Op[T]) -> T:
+        """`primary` asks Redis; `fallback` runs when Redis cannot answer."""
         try:
             return await self.link.call(primary)
         except RedisUnavailableError:
@@ -50,11 +45,12 @@ class Failover:
     async def write(
         self,
         primary: Op[T],
-        fallback: Callable[[], Awaitable[T]],
+        fallback: Op[T],
         replay: tuple[str, Replay] | None = None,
     ) -> T:
-        """Like `read`; a fallback write also queues `replay` (name, idempotent coroutine
-        function) to run against Redis when it returns."""
+        """Like `read`, for a write; a fallback write also queues `replay` (name, idempotent
+        coroutine function) to run against Redis when it returns. Without `replay` (disposable
+        state: caches, counters, leases) the fallback write is simply not replayed."""
         try:
             return await self.link.call(primary)
         except RedisUnavailableError:
@@ -76,7 +72,7 @@ class Failover:
                 raise
             self.journal.append(self.capability, *replay)
 
-    async def _fallback(self, fallback: Callable[[], Awaitable[T]]) -> T:
+    async def _fallback(self, fallback: Op[T]) -> T:
         if self.fail_closed:
             raise DependencyUnavailableError(f"redis ({self.capability})", self.retry_after)
         self.link.count_fallback(self.capability)

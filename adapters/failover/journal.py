@@ -65,9 +65,3 @@ class ReplayJournal:
 
     def __len__(self) -> int:
         return len(self._entries)
-
-    def pending_by_capability(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for entry in self._entries:
-            counts[entry.capability] = counts.get(entry.capability, 0) + 1
-        return counts

@@ -30,7 +30,7 @@ class FailoverNotificationRepository:
         await self._write(notification, "update_notification")
 
     async def _write(self, notification: Notification, operation: str) -> None:
-        async def primary(_: object) -> None:
+        async def primary() -> None:
             await self._redis.put(notification)
             await self._memory.update(notification)
 
@@ -44,7 +44,7 @@ class FailoverNotificationRepository:
 
     async def get(self, notification_id: str) -> Notification | None:
         return await self._failover.read(
-            lambda _: self._redis.get(notification_id), lambda: self._memory.get(notification_id)
+            lambda: self._redis.get(notification_id), lambda: self._memory.get(notification_id)
         )
 
     async def list_for_recipient(
@@ -55,14 +55,14 @@ class FailoverNotificationRepository:
         after: PageCursor | None,
     ) -> NotificationPage:
         return await self._failover.read(
-            lambda _: self._redis.list_for_recipient(recipient, status, limit, after),
+            lambda: self._redis.list_for_recipient(recipient, status, limit, after),
             lambda: self._memory.list_for_recipient(recipient, status, limit, after),
         )
 
     async def claim_idempotency_key(
         self, sender: str, key: str, notification_id: str, ttl: int
     ) -> str:
-        async def primary(_: object) -> str:
+        async def primary() -> str:
             holder = await self._redis.claim_idempotency_key(sender, key, notification_id, ttl)
             # Mirrored: a repeat during a later outage still finds the first notification.
             await self._memory.claim_idempotency_key(sender, key, holder, ttl)
@@ -85,23 +85,23 @@ class FailoverNotificationRepository:
         async def release() -> None:
             await self._redis.release_idempotency_key(sender, key, notification_id)
 
-        await self._failover.defer(lambda _: release(), ("release_idempotency_key", release))
+        await self._failover.defer(release, ("release_idempotency_key", release))
 
     async def pending_before(self, before: float, limit: int) -> list[str]:
         return await self._failover.read(
-            lambda _: self._redis.pending_before(before, limit),
+            lambda: self._redis.pending_before(before, limit),
             lambda: self._memory.pending_before(before, limit),
         )
 
     async def claim_delivery(self, notification_id: str, owner: str, seconds: float) -> bool:
-        return await self._failover.read(
-            lambda _: self._redis.claim_delivery(notification_id, owner, seconds),
+        return await self._failover.write(
+            lambda: self._redis.claim_delivery(notification_id, owner, seconds),
             lambda: self._memory.claim_delivery(notification_id, owner, seconds),
         )
 
     async def release_delivery(self, notification_id: str, owner: str) -> None:
         await self._memory.release_delivery(notification_id, owner)
-        await self._failover.read(
-            lambda _: self._redis.release_delivery(notification_id, owner),
+        await self._failover.write(
+            lambda: self._redis.release_delivery(notification_id, owner),
             lambda: self._memory.release_delivery(notification_id, owner),
         )

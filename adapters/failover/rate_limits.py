@@ -7,8 +7,8 @@ import contextlib
 import logging
 
 from adapters.failover.core import Failover
+from adapters.failover.link import RedisUnavailableError
 from adapters.memory.rate_limits import MemoryRateLimiter
-from adapters.redis.link import RedisUnavailableError
 from adapters.redis.rate_limits import RedisInstanceCensus, RedisRateLimiter
 from domain.rate_limits import Quota, RateDecision
 
@@ -26,7 +26,7 @@ class InstanceCount:
     async def beat(self) -> None:
         """One heartbeat; while Redis is down the last known count stays."""
         try:
-            count = await self._failover.link.call(lambda _: self._census.beat())
+            count = await self._failover.link.call(self._census.beat)
         except RedisUnavailableError:
             return
         if count != self.instances:
@@ -36,7 +36,7 @@ class InstanceCount:
     async def leave(self) -> None:
         """At stop: no longer counted by the others (else they would wait out the TTL)."""
         with contextlib.suppress(RedisUnavailableError):
-            await self._failover.link.call(lambda _: self._census.leave())
+            await self._failover.link.call(self._census.leave)
 
 
 class FailoverRateLimiter:
@@ -53,5 +53,5 @@ class FailoverRateLimiter:
     async def hit(self, key: str, quota: Quota) -> RateDecision:
         share = quota.share(self._instances.instances)
         return await self._failover.write(
-            lambda _: self._redis.hit(key, quota), lambda: self._memory.hit(key, share)
+            lambda: self._redis.hit(key, quota), lambda: self._memory.hit(key, share)
         )

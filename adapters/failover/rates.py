@@ -14,15 +14,12 @@ class FailoverRateCache:
         self._redis, self._memory, self._failover = redis, memory, failover
 
     async def get(self) -> RateTable | None:
-        async def primary(_: object) -> RateTable | None:
-            return await self._redis.get()
-
-        return await self._failover.read(primary, self._memory.get)
+        return await self._failover.read(self._redis.get, self._memory.get)
 
     async def put(self, table: RateTable, ttl: int) -> None:
         await self._memory.put(table, ttl)
 
-        async def primary(_: object) -> None:
+        async def primary() -> None:
             await self._redis.put(table, ttl)
 
         async def nothing_more() -> None:

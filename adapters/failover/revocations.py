@@ -2,15 +2,13 @@
 re-accepts a token revoked before it."""
 
 import asyncio
-import contextlib
 import contextvars
 import logging
 
 from adapters.failover.core import Failover
+from adapters.failover.link import LINK_ERRORS, RedisLink
 from adapters.memory.auth import MemoryRevocationList
-from adapters.redis import keys
-from adapters.redis.auth import RedisRevocationList, decode_revocation
-from adapters.redis.link import LINK_ERRORS, RedisLink
+from adapters.redis.auth import RedisRevocationList
 from domain.tokens import Revocation
 
 log = logging.getLogger("ballast.failover")
@@ -43,7 +41,7 @@ class ReplicatedRevocationList:
             return None
 
         await self._failover.write(
-            lambda _: self._redis.revoke(revocation),
+            lambda: self._redis.revoke(revocation),
             noop,
             ("revoke", lambda: self._redis.revoke(revocation)),
         )
@@ -55,11 +53,11 @@ class ReplicatedRevocationList:
         """Recovery hook: subscribe, then load, then write back (no revocation falls
         between loading and subscribing)."""
         await self._start_listener()
-        loaded = await self._link.raw(lambda _: self._redis.load())
+        loaded = await self._link.raw(self._redis.load)
         for revocation in loaded:
             await self._replica.revoke(revocation)
         local = self._replica.live()
-        await self._link.raw(lambda _: self._redis.write_back(local))
+        await self._link.raw(lambda: self._redis.write_back(local))
         log.info("event=revocations_synced loaded=%d local=%d", len(loaded), len(local))
 
     async def _start_listener(self) -> None:
@@ -74,23 +72,13 @@ class ReplicatedRevocationList:
             await self._subscribed.wait()
 
     async def _listen(self) -> None:
-        pubsub = self._link.client.pubsub(ignore_subscribe_messages=True)
         try:
-            await pubsub.subscribe(keys.REVOCATION_CHANNEL)
-            self._subscribed.set()
-            while True:
-                message = await pubsub.get_message(timeout=1.0)
-                if message is not None:
-                    with contextlib.suppress(ValueError):
-                        await self._replica.revoke(decode_revocation(message["data"]))
+            await self._redis.listen(self._subscribed.set, self._replica.revoke)
         except LINK_ERRORS as e:
             # The subscription is lost (Redis restarted or gone): what was published
             # meanwhile is unknown, so go through recovery, which resyncs everything.
             log.warning("event=revocation_feed_lost error=%s", type(e).__name__)
             self._link.breaker.trip()
-        finally:
-            with contextlib.suppress(*LINK_ERRORS):
-                await pubsub.aclose()
 
     async def stop(self) -> None:
         if self._listener is not None:

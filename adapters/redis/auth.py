@@ -1,8 +1,12 @@
 """Redis adapters of the auth ports. Plain: they raise redis errors, the failover layer
 decides what an error means."""
 
+import contextlib
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+from redis.exceptions import RedisError
 
 from adapters.redis import keys
 from domain.errors import ConflictError
@@ -77,7 +81,8 @@ def decode_revocation(raw: str) -> Revocation:
 
 
 class RedisRevocationList:
-    """Revocations as keys expiring with their tokens, announced on a pub/sub channel."""
+    """Revocations as keys expiring with their tokens, announced on a pub/sub channel:
+    `revoke` and `write_back` publish, `listen` subscribes."""
 
     def __init__(self, client: Any) -> None:
         self._redis = client
@@ -91,6 +96,26 @@ class RedisRevocationList:
             )
             pipe.publish(keys.REVOCATION_CHANNEL, encode_revocation(revocation))
             await pipe.execute()
+
+    async def listen(
+        self,
+        on_subscribed: Callable[[], None],
+        on_revocation: Callable[[Revocation], Awaitable[None]],
+    ) -> None:
+        """Passes on every revocation announced on the channel, until the subscription
+        fails (raises the redis error: what was announced meanwhile is unknown)."""
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(keys.REVOCATION_CHANNEL)
+            on_subscribed()
+            while True:
+                message = await pubsub.get_message(timeout=1.0)
+                if message is not None:
+                    with contextlib.suppress(ValueError):
+                        await on_revocation(decode_revocation(message["data"]))
+        finally:
+            with contextlib.suppress(RedisError, OSError, TimeoutError):
+                await pubsub.aclose()
 
     async def load(self) -> list[Revocation]:
         """Every unexpired revocation in Redis."""

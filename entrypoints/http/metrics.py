@@ -25,7 +25,7 @@ from starlette.responses import Response
 
 from adapters.failover.breaker import BreakerState
 from adapters.failover.journal import ReplayJournal
-from adapters.redis.link import RedisLink
+from adapters.failover.link import RedisLink
 from entrypoints.metrics_dir import MULTIPROC_ENV
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)

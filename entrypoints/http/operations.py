@@ -6,7 +6,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
 from adapters.failover.journal import ReplayJournal
-from adapters.redis.link import RedisLink
+from adapters.failover.link import RedisLink
 from application.auth.tokens import VerifyToken
 from application.rate_limits import CheckRateLimits
 from entrypoints.http import docs, metrics

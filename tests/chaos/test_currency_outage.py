@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from adapters.failover.link import RedisLink
 from adapters.redis import keys
-from adapters.redis.link import RedisLink
 from domain.ports import Clock, PasswordHasher
 from entrypoints.bootstrap import bootstrap
 from entrypoints.http.app import create_app

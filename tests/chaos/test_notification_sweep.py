@@ -11,9 +11,9 @@ import attrs
 import pytest
 
 from adapters.failover.core import Failover
+from adapters.failover.link import RedisLink
 from adapters.failover.notifications import FailoverNotificationRepository
 from adapters.memory.notifications import MemoryNotificationRepository
-from adapters.redis.link import RedisLink
 from adapters.redis.notifications import RedisNotificationRepository
 from adapters.system import RandomIds, SystemClock
 from application.notifications.delivery import DeliveryWorker, RetryPolicy

@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 import pytest
 
-from adapters.redis.link import RedisLink
+from adapters.failover.link import RedisLink
 from tests.redis_fixtures import client_for, started_link
 from tests.redis_server import RedisServer
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from adapters.failover.core import Failover
+from adapters.failover.link import RedisLink
 from adapters.failover.rate_limits import FailoverRateLimiter, InstanceCount
 from adapters.memory.rate_limits import MemoryRateLimiter
-from adapters.redis.link import RedisLink
 from adapters.redis.rate_limits import RedisInstanceCensus, RedisRateLimiter
 from adapters.system import SystemClock
 from domain.rate_limits import Quota

@@ -52,7 +52,7 @@ async def test_a_full_journal_drops_the_oldest_and_counts_it() -> None:
 
         journal.append("events", "op", op)
     assert journal.dropped == 3
-    assert journal.pending_by_capability() == {"events": 2}
+    assert len(journal) == 2
     await journal.replay()
     assert done == [3, 4]
 

@@ -8,11 +8,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
-import redis.asyncio as aioredis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from adapters.failover.breaker import BreakerState, CircuitBreaker
@@ -33,36 +29,6 @@ class RedisUnavailableError(Exception):
 # Set while recovery hooks run: their calls reach Redis although the breaker is half open,
 # while concurrent requests (other tasks, other contexts) stay on the fallbacks.
 _recovering: contextvars.ContextVar[bool] = contextvars.ContextVar("recovering", default=False)
-
-
-def make_client(url: str, connect_timeout: float, command_timeout: float) -> Any:
-    """A client that never retries on its own: redis-py's default retries turn one call
-    against a hung server into a minute of waiting. The breaker decides, not the client."""
-    options: dict[str, Any] = {
-        "socket_timeout": command_timeout,
-        "socket_connect_timeout": connect_timeout,
-        "retry": Retry(NoBackoff(), 0),
-        "health_check_interval": 0,
-        "decode_responses": True,
-        "max_connections": 64,
-    }
-    scheme = urlsplit(url).scheme
-    if scheme == "redis+sentinel":
-        parts = urlsplit(url)
-        nodes = [(h.rsplit(":", 1)[0], int(h.rsplit(":", 1)[1])) for h in parts.netloc.split(",")]
-        service = parts.path.strip("/").split("/")[0] or "mymaster"
-        sentinel = aioredis.Sentinel(
-            nodes, socket_timeout=command_timeout, socket_connect_timeout=connect_timeout
-        )
-        options.pop("max_connections")
-        return sentinel.master_for(service, **options)
-    if scheme.endswith("+cluster"):
-        from redis.asyncio.cluster import RedisCluster
-
-        plain = url.replace("+cluster", "", 1)
-        options.pop("health_check_interval")
-        return RedisCluster.from_url(plain, **options)
-    return aioredis.Redis.from_url(url, **options)
 
 
 class RedisLink:
@@ -108,12 +74,12 @@ class RedisLink:
         A hook talks to Redis with `raw`, or journals through its Failover."""
         self._recovery_hooks.append((name, hook))
 
-    async def call(self, op: Callable[[Any], Awaitable[T]]) -> T:
+    async def call(self, op: Callable[[], Awaitable[T]]) -> T:
         if not self.breaker.allows_requests and not _recovering.get():
             raise RedisUnavailableError("breaker open")
         try:
             async with asyncio.timeout(self.command_timeout):
-                result = await op(self.client)
+                result = await op()
         except LINK_ERRORS as e:
             self.breaker.record_failure()
             log.debug("event=redis_call_failed error=%s", type(e).__name__)
@@ -121,10 +87,10 @@ class RedisLink:
         self.breaker.record_success()
         return result
 
-    async def raw(self, op: Callable[[Any], Awaitable[T]]) -> T:
+    async def raw(self, op: Callable[[], Awaitable[T]]) -> T:
         """A call that ignores the breaker (recovery work), still bounded in time."""
         async with asyncio.timeout(self.command_timeout * 4):
-            return await op(self.client)
+            return await op()
 
     def count_fallback(self, capability: str) -> None:
         self.fallback_ops[capability] = self.fallback_ops.get(capability, 0) + 1
@@ -151,7 +117,7 @@ class RedisLink:
     async def _ping(self) -> bool:
         started = time.perf_counter()
         try:
-            await self.raw(lambda c: c.ping())
+            await self.raw(self.client.ping)
         except LINK_ERRORS:
             return False
         self.latency_ms = round((time.perf_counter() - started) * 1000, 3)
@@ -196,7 +162,7 @@ class RedisLink:
             return None
         started = time.perf_counter()
         try:
-            await self.call(lambda c: c.ping())
+            await self.call(self.client.ping)
         except RedisUnavailableError:
             return None
         self.latency_ms = round((time.perf_counter() - started) * 1000, 3)

@@ -1,7 +1,7 @@
 """The `redis` health check: latency, mode, breaker state and writes waiting for replay."""
 
 from adapters.failover.journal import ReplayJournal
-from adapters.redis.link import RedisLink
+from adapters.failover.link import RedisLink
 from domain.health import ComponentHealth, HealthStatus
 
 
