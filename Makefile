@@ -8,8 +8,9 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 
 .PHONY: run test lint typecheck layers pytest venv redis-server chromium bench lock clean
 
+# `make run PORT=8080 HOST=0.0.0.0` (or BALLAST_PORT / BALLAST_HOST in the environment).
 run: $(STAMP)
-	$(BIN)/ballast serve
+	$(BIN)/ballast serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 test: $(STAMP) redis-server chromium lint typecheck layers pytest
 

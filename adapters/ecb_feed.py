@@ -18,7 +18,7 @@ import httpx
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from domain.errors import RatesUnavailableError
+from domain.errors import RatesFeedNotConfiguredError, RatesUnavailableError
 from domain.iso4217 import CURRENCIES
 from domain.ports import Clock
 from domain.rates import RateOrigin, RateTable
@@ -138,4 +138,4 @@ class NoRateFeed:
     table are all there is."""
 
     async def fetch(self) -> RateTable:
-        raise RatesUnavailableError("BALLAST_RATES_URL is not set")
+        raise RatesFeedNotConfiguredError("BALLAST_RATES_URL is not set")

@@ -124,3 +124,7 @@ class RatesUnavailableError(BallastError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"rates feed unavailable: {reason}")
+
+
+class RatesFeedNotConfiguredError(RatesUnavailableError):
+    """No live feed was configured: serving the built-in table is a choice, not a fault."""

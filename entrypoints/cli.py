@@ -7,7 +7,9 @@ import logging
 import logging.config
 import os
 import secrets
+import socket
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
 from entrypoints.settings import ConfigError, Settings
 
@@ -46,12 +48,42 @@ def _settings() -> Settings:
         raise SystemExit(2) from None
 
 
+def _version() -> str:
+    try:
+        return version("ballast")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def address_in_use(host: str, port: int) -> str | None:
+    """Why (host, port) cannot be listened on, or None: checked before uvicorn starts, so a
+    busy port is one line and a non-zero exit instead of a failure after start-up."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as e:
+        return f"cannot resolve {host!r}: {e.strerror or e}"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # As uvicorn binds: SO_REUSEADDR, so a port in TIME_WAIT is not reported busy.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as e:
+            return e.strerror or str(e)
+    return None
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from entrypoints.metrics_dir import multiprocess_metrics
 
     settings = _settings()
+    host = settings.host if args.host is None else args.host
+    port = settings.port if args.port is None else args.port
+    if args.workers < 1:
+        print("ballast: --workers must be 1 or more", file=sys.stderr)
+        return 2
     if args.workers > 1 and not settings.uses_redis:
         print(
             f"ballast: --workers {args.workers} needs REDIS_URL: without Redis every worker keeps"
@@ -60,6 +92,14 @@ def serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    busy = address_in_use(host, port)
+    if busy is not None:
+        print(
+            f"ballast: cannot listen on {host}:{port}: {busy}; choose another port with"
+            " --port or BALLAST_PORT",
+            file=sys.stderr,
+        )
+        return 1
     # Workers are separate processes: they must share one secret and one admin password,
     # so generate them here, once, and hand them down through the environment.
     if settings.env != "production":
@@ -73,8 +113,8 @@ def serve(args: argparse.Namespace) -> int:
         uvicorn.run(
             "entrypoints.http.app:create_app",
             factory=True,
-            host=args.host,
-            port=args.port,
+            host=host,
+            port=port,
             workers=args.workers,
             log_config=logging_config(),
             access_log=False,
@@ -120,11 +160,32 @@ def hash_password(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ballast", description=__doc__)
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("serve", help="run the HTTP service")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--workers", type=int, default=1)
+    s = sub.add_parser(
+        "serve",
+        help="run the HTTP service",
+        description="Run the HTTP service. Every other setting is read from the environment"
+        " (see the README's Configuration).",
+    )
+    s.add_argument(
+        "--host",
+        metavar="ADDRESS",
+        help="address to listen on (default: $BALLAST_HOST, else 127.0.0.1)",
+    )
+    s.add_argument(
+        "--port",
+        type=int,
+        metavar="N",
+        help="TCP port to listen on (default: $BALLAST_PORT, else 8000)",
+    )
+    s.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes; more than 1 needs REDIS_URL (default: %(default)s)",
+    )
     s.set_defaults(run=serve)
     h = sub.add_parser("health", help="check the configured dependencies once, print the JSON")
     h.set_defaults(run=health)

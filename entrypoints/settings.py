@@ -74,6 +74,8 @@ class RedisSettings:
 @attrs.frozen
 class Settings:
     env: str = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
     redis: RedisSettings | None = None
     storage: Storage = Storage.MEMORY
     policies: Policies = Policies()
@@ -226,8 +228,14 @@ def _read(env: Mapping[str, str]) -> "Settings":
             fallback_max=integer("BALLAST_FALLBACK_MAX_ENTRIES", 100_000),
         )
 
+    port = integer("BALLAST_PORT", 8000)
+    if port > 65535:
+        raise ConfigError("BALLAST_PORT", f"{port} is not a port number (1-65535)")
+
     return Settings(
         env=env_name,
+        host=get("BALLAST_HOST") or "127.0.0.1",
+        port=port,
         redis=redis,
         storage=Storage(storage),
         policies=policies,

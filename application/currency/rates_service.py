@@ -5,7 +5,7 @@ import logging
 
 import attrs
 
-from domain.errors import RatesUnavailableError
+from domain.errors import RatesFeedNotConfiguredError, RatesUnavailableError
 from domain.ports import Clock, RateCache, RateSource
 from domain.rates import RateOrigin, RateTable
 
@@ -79,11 +79,16 @@ class RatesService:
             fetched = await self.source.fetch()
         except RatesUnavailableError as e:
             self._retry_at = now + self.retry_interval
-            # Once per distinct reason, not every retry: an unset feed is a normal setup.
-            level = logging.DEBUG if e.reason == self._last_failure else logging.WARNING
+            # Once per distinct reason, not every retry.
+            repeated = e.reason == self._last_failure
             self._last_failure = e.reason
+            if isinstance(e, RatesFeedNotConfiguredError):
+                # Running on the built-in table by choice is not a fault.
+                if not repeated:
+                    log.info("event=rates_feed_not_configured table=fallback")
+                return
             log.log(
-                level,
+                logging.DEBUG if repeated else logging.WARNING,
                 "event=rates_feed_failed reason=%s retry_in=%s",
                 e.reason,
                 self.retry_interval,

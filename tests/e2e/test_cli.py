@@ -2,11 +2,13 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.metadata import version
 from pathlib import Path
 
 import httpx
@@ -258,3 +260,76 @@ def test_python_dash_m_entrypoints_works_as_ballast() -> None:
     assert result.returncode == 0
     for command in ("serve", "health", "hash-password"):
         assert command in result.stdout
+
+
+def test_version_prints_the_package_version() -> None:
+    result = subprocess.run(
+        [BALLAST, "--version"], env=clean_env(), capture_output=True, text=True, timeout=30
+    )
+
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"ballast {version('ballast')}"
+
+
+def test_serve_help_gives_every_option_a_text_and_its_default() -> None:
+    result = subprocess.run(
+        [BALLAST, "serve", "--help"], env=clean_env(), capture_output=True, text=True, timeout=30
+    )
+
+    assert result.returncode == 0
+    options = " ".join(result.stdout.split()).split("options:", 1)[1]
+    for option in ("--host", "--port", "--workers"):
+        text = options.split(option, 1)[1].split("--", 1)[0]
+        assert "default:" in text, option
+    assert "BALLAST_HOST" in options
+    assert "BALLAST_PORT" in options
+
+
+def test_serve_listens_on_ballast_host_and_ballast_port(tmp_path: Path) -> None:
+    port = free_port()
+    with (tmp_path / "serve.log").open("wb") as log:
+        process = subprocess.Popen(
+            [BALLAST, "serve"],
+            env=clean_env(BALLAST_HOST="127.0.0.1", BALLAST_PORT=str(port)),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until_live(f"http://127.0.0.1:{port}", process)
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+
+def test_a_taken_port_is_refused_in_one_line_before_start_up() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [BALLAST, "serve", "--port", str(port)],
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in lines[0]
+    assert "startup" not in result.stderr.lower()
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "70000"])
+def test_a_bad_ballast_port_is_a_configuration_error(value: str) -> None:
+    result = subprocess.run(
+        [BALLAST, "serve"],
+        env=clean_env(BALLAST_PORT=value),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode == 2
+    assert "BALLAST_PORT" in result.stderr

@@ -2,12 +2,14 @@
 the shared cache before the feed, the built-in table only when nothing else exists."""
 
 import asyncio
+import logging
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from adapters.ecb_feed import NoRateFeed
 from adapters.fallback_rates import fallback_table
 from adapters.memory.rates import MemoryRateCache
 from application.currency.convert import ConvertMoney, GetRates
@@ -193,3 +195,23 @@ def test_converting_text_amounts_gives_decimal_results_with_the_target_decimals(
         assert decimals == result.currency.minor_units
 
     asyncio.run(run())
+
+
+async def test_no_configured_feed_is_said_once_at_info_never_as_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = FakeClock()
+    rates = RatesService(
+        NoRateFeed(), MemoryRateCache(clock), clock, fallback_table(), ttl=TTL, retry_interval=30
+    )
+    caplog.set_level(logging.DEBUG, logger="ballast.currency")
+    await rates.start(wait=5)
+    for _ in range(3):
+        clock.advance(31)
+        rates.snapshot()
+        await settle(rates)
+
+    said = [r for r in caplog.records if "rates_feed" in r.getMessage()]
+    assert [r.levelno for r in said if r.levelno >= logging.INFO] == [logging.INFO]
+    assert said[0].getMessage() == "event=rates_feed_not_configured table=fallback"
+    assert rates.snapshot().table.source is RateOrigin.FALLBACK
