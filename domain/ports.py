@@ -61,16 +61,33 @@ class UserDirectory(Protocol):
         """Creates or replaces: for users defined by configuration, which is authoritative."""
         ...
 
+    async def remove(self, username: str) -> None:
+        """Forgets the user (nothing happens if there is none)."""
+        ...
+
+    async def configured_names(self) -> set[str]:
+        """Usernames of the stored users whose source is configuration (`UserSource.FILE`)."""
+        ...
+
 
 class RefreshTokenStore(Protocol):
-    """The current (unused) refresh token of every live family."""
+    """The current (unused) refresh token of every live family, indexed by user so that
+    every family of a user can be ended at once."""
 
-    async def start(self, family: str, jti: str, ttl: int) -> None:
+    async def start(self, user: str, family: str, jti: str, ttl: int) -> None:
         """A new family whose current token is `jti`; forgotten `ttl` seconds after its last use."""
         ...
 
-    async def rotate(self, family: str, jti: str, successor: str, ttl: int) -> Rotation:
+    async def rotate(self, user: str, family: str, jti: str, successor: str, ttl: int) -> Rotation:
         """Atomically: if `jti` is the family's current token, make `successor` current."""
+        ...
+
+    async def end(self, user: str, family: str) -> None:
+        """Forgets the family: its refresh tokens are unknown from now on."""
+        ...
+
+    async def end_all(self, user: str) -> list[str]:
+        """Forgets every live family of `user`, and answers their ids (to revoke them)."""
         ...
 
 

@@ -16,13 +16,30 @@ class Role(enum.StrEnum):
     SERVICE = "service"
 
 
+class UserSource(enum.StrEnum):
+    """Who defined a user: the API, or configuration (BALLAST_USERS_FILE and the bootstrap
+    admin), which is authoritative for the users it defines."""
+
+    API = "api"
+    FILE = "file"
+
+
 @attrs.frozen
 class User:
-    """A user as stored: the password only ever as a salted hash."""
+    """A user as stored: the password only ever as a salted hash.
+
+    A disabled user cannot log in or refresh; `source` says whether configuration owns it.
+    """
 
     username: str
     password_hash: str = attrs.field(repr=False)
     roles: frozenset[Role] = frozenset()
+    disabled: bool = False
+    source: UserSource = UserSource.API
+
+    @property
+    def active(self) -> bool:
+        return not self.disabled
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles

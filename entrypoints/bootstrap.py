@@ -4,6 +4,7 @@
 override single ports (a fake clock, a cheap password hasher).
 """
 
+import logging
 from typing import Any
 
 import punq
@@ -23,6 +24,7 @@ from application.auth.events import EventRecorder, ListAuthEvents
 from application.auth.login import Login
 from application.auth.refresh import Refresh
 from application.auth.revoke import Logout, RevokeToken
+from application.auth.sessions import EndSessions
 from application.auth.tokens import TokenIssuer, VerifyToken
 from application.auth.users import CreateUser, SeedUsers
 from application.health import CheckHealth
@@ -45,10 +47,13 @@ from entrypoints.rate_limit_wiring import bind_rate_limiting
 from entrypoints.redis_wiring import bind_redis_auth, bind_redis_link
 from entrypoints.settings import Settings
 
+log = logging.getLogger("ballast.auth")
+
 USE_CASES = (
     TokenIssuer,
     VerifyToken,
     EventRecorder,
+    EndSessions,
     Login,
     Refresh,
     Logout,
@@ -102,7 +107,8 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
     seed = container.resolve(SeedUsers)
 
     async def seed_users() -> None:
-        await seed(settings.admin_password, list(settings.users))
+        for name in await seed(settings.admin_password, list(settings.users)):
+            log.warning("event=user_removed username=%s reason=no_longer_configured", name)
 
     lifecycle.on_start(seed_users)
     if link is not None:

@@ -107,6 +107,7 @@ def bind_redis_auth(
             MemoryRefreshTokenStore(clock, redis.fallback_max),
             failover("tokens", policies.tokens),
             revoke_family,
+            settings.refresh_ttl,
         ),
     )
     bind(

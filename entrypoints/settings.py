@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from domain.errors import ValidationError
-from domain.users import User, parse_roles, username_problem
+from domain.users import User, UserSource, parse_roles, username_problem
 
 
 class ConfigError(Exception):
@@ -281,5 +281,5 @@ def _users_file(path: str) -> tuple[User, ...]:
             roles = parse_roles(entry.get("roles", []))
         except ValidationError:
             raise ConfigError(name, f"users[{i}].roles must be a list of admin, service") from None
-        users.append(User(username, hashed, roles))
+        users.append(User(username, hashed, roles, source=UserSource.FILE))
     return tuple(users)

@@ -54,49 +54,92 @@ class FailoverUserDirectory:
             primary, lambda: self._memory.put(user), ("put_user", lambda: self._redis.put(user))
         )
 
+    async def remove(self, username: str) -> None:
+        async def primary() -> None:
+            await self._redis.remove(username)
+            await self._memory.remove(username)
+
+        await self._failover.write(
+            primary,
+            lambda: self._memory.remove(username),
+            ("remove_user", lambda: self._redis.remove(username)),
+        )
+
+    async def configured_names(self) -> set[str]:
+        return await self._failover.read(
+            lambda: self._redis.configured_names(), self._memory.configured_names
+        )
+
 
 class FailoverRefreshTokenStore:
     """During an outage a validly signed refresh token unknown to memory is adopted once
     (policy `fallback`); its use is journaled, and if Redis shows the token was already
-    used, `on_reuse` revokes the family when the journal is replayed."""
+    used, `revoke_family` revokes the family when the journal is replayed (as it does for
+    the families Redis still held when a journaled `end_all` is replayed)."""
 
     def __init__(
         self,
         redis: RedisRefreshTokenStore,
         memory: MemoryRefreshTokenStore,
         failover: Failover,
-        on_reuse: Callable[[str, int], Awaitable[None]],
+        revoke_family: Callable[[str, int], Awaitable[None]],
+        family_ttl: int = 2_592_000,
     ) -> None:
         self._redis, self._memory, self._failover = redis, memory, failover
-        self._on_reuse = on_reuse
+        self._revoke_family = revoke_family
+        self._family_ttl = family_ttl
 
-    async def start(self, family: str, jti: str, ttl: int) -> None:
+    async def start(self, user: str, family: str, jti: str, ttl: int) -> None:
         await self._failover.write(
-            lambda: self._redis.start(family, jti, ttl),
-            lambda: self._memory.start(family, jti, ttl),
-            ("start_family", lambda: self._redis.start(family, jti, ttl)),
+            lambda: self._redis.start(user, family, jti, ttl),
+            lambda: self._memory.start(user, family, jti, ttl),
+            ("start_family", lambda: self._redis.start(user, family, jti, ttl)),
         )
 
-    async def rotate(self, family: str, jti: str, successor: str, ttl: int) -> Rotation:
+    async def rotate(self, user: str, family: str, jti: str, successor: str, ttl: int) -> Rotation:
         async def fallback() -> Rotation:
-            outcome = await self._memory.rotate(family, jti, successor, ttl)
+            outcome = await self._memory.rotate(user, family, jti, successor, ttl)
             if outcome is Rotation.UNKNOWN:
-                await self._memory.start(family, successor, ttl)
+                await self._memory.start(user, family, successor, ttl)
                 return Rotation.ROTATED
             return outcome
 
         async def replay() -> None:
-            outcome = await self._redis.rotate(family, jti, successor, ttl)
+            outcome = await self._redis.rotate(user, family, jti, successor, ttl)
             if outcome is Rotation.UNKNOWN:
-                await self._redis.start(family, successor, ttl)
+                await self._redis.start(user, family, successor, ttl)
             elif outcome is Rotation.REUSED:
                 log.warning("event=refresh_reuse_detected_on_replay family_prefix=%s", family[:6])
-                await self._on_reuse(family, ttl)
+                await self._revoke_family(family, ttl)
 
         return await self._failover.write(
-            lambda: self._redis.rotate(family, jti, successor, ttl),
+            lambda: self._redis.rotate(user, family, jti, successor, ttl),
             fallback,
             ("rotate_refresh", replay),
+        )
+
+    async def end(self, user: str, family: str) -> None:
+        async def primary() -> None:
+            await self._redis.end(user, family)
+            await self._memory.end(user, family)
+
+        await self._failover.write(
+            primary,
+            lambda: self._memory.end(user, family),
+            ("end_family", lambda: self._redis.end(user, family)),
+        )
+
+    async def end_all(self, user: str) -> list[str]:
+        async def primary() -> list[str]:
+            ended = await self._redis.end_all(user)
+            return sorted({*ended, *await self._memory.end_all(user)})
+
+        async def replay() -> None:
+            for family in await self._redis.end_all(user):
+                await self._revoke_family(family, self._family_ttl)
+
+        return await self._failover.write(
+            primary, lambda: self._memory.end_all(user), ("end_user_families", replay)
         )
 
 

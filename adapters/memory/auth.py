@@ -7,7 +7,7 @@ from domain.errors import ConflictError
 from domain.events import AuthEvent
 from domain.ports import Clock
 from domain.tokens import Revocation, RevocationKind, Rotation
-from domain.users import User
+from domain.users import User, UserSource
 
 
 class MemoryUserDirectory:
@@ -27,28 +27,87 @@ class MemoryUserDirectory:
     async def put(self, user: User) -> None:
         self._users.set(user.username, user)
 
+    async def remove(self, username: str) -> None:
+        self._users.pop(username)
+
+    async def configured_names(self) -> set[str]:
+        return {
+            name for name, user, _ in self._users.live_items() if user.source is UserSource.FILE
+        }
+
     @property
     def dropped(self) -> int:
         return self._users.dropped
 
 
 class MemoryRefreshTokenStore:
-    """Each family's current refresh token id; a family expires `ttl` after its last use."""
+    """Each family's owner and current refresh token id, and each user's families; a family
+    expires `ttl` after its last use.
+
+    The per-user index may hold families that have since expired: it is pruned lazily (when
+    a user's set doubles, and when the whole index outgrows twice the live families), so
+    the cost per login stays O(1) amortized.
+    """
 
     def __init__(self, clock: Clock, max_families: int = 1_000_000) -> None:
-        self._current: TtlMap[str] = TtlMap(clock, max_families)
+        self._current: TtlMap[tuple[str, str]] = TtlMap(clock, max_families)
+        self._by_user: dict[str, set[str]] = {}
+        self._prune_at: dict[str, int] = {}
+        self._indexed = 0
 
-    async def start(self, family: str, jti: str, ttl: int) -> None:
-        self._current.set(family, jti, ttl)
+    async def start(self, user: str, family: str, jti: str, ttl: int) -> None:
+        self._current.set(family, (user, jti), ttl)
+        self._index(user, family)
 
-    async def rotate(self, family: str, jti: str, successor: str, ttl: int) -> Rotation:
+    async def rotate(self, user: str, family: str, jti: str, successor: str, ttl: int) -> Rotation:
         current = self._current.get(family)
         if current is None:
             return Rotation.UNKNOWN
-        if current != jti:
+        if current[1] != jti:
             return Rotation.REUSED
-        self._current.set(family, successor, ttl)
+        self._current.set(family, (current[0], successor), ttl)
         return Rotation.ROTATED
+
+    async def end(self, user: str, family: str) -> None:
+        self._current.pop(family)
+        families = self._by_user.get(user)
+        if families is not None and family in families:
+            families.discard(family)
+            self._indexed -= 1
+
+    async def end_all(self, user: str) -> list[str]:
+        families = self._by_user.pop(user, set())
+        self._prune_at.pop(user, None)
+        self._indexed -= len(families)
+        ended = []
+        for family in sorted(families):
+            current = self._current.get(family)
+            if current is not None and current[0] == user:
+                self._current.pop(family)
+                ended.append(family)
+        return ended
+
+    def _index(self, user: str, family: str) -> None:
+        families = self._by_user.setdefault(user, set())
+        if family not in families:
+            families.add(family)
+            self._indexed += 1
+        if len(families) >= self._prune_at.get(user, 64):
+            self._prune(user)
+            self._prune_at[user] = max(64, 2 * len(self._by_user.get(user, ())))
+        if self._indexed > 2 * len(self._current) + 1024:
+            for name in list(self._by_user):
+                self._prune(name)
+
+    def _prune(self, user: str) -> None:
+        families = self._by_user.get(user, set())
+        live = {f for f in families if self._current.get(f) is not None}
+        self._indexed -= len(families) - len(live)
+        if live:
+            self._by_user[user] = live
+        else:
+            self._by_user.pop(user, None)
+            self._prune_at.pop(user, None)
 
     @property
     def dropped(self) -> int:

@@ -12,7 +12,7 @@ from adapters.redis import keys
 from domain.errors import ConflictError
 from domain.events import AuthEvent, AuthEventType
 from domain.tokens import Revocation, RevocationKind, Rotation
-from domain.users import Role, User
+from domain.users import Role, User, UserSource
 
 EVENTS_MAX = 10_000
 EVENT_REPLAY_GUARD_TTL = 7 * 86_400
@@ -20,27 +20,58 @@ EVENT_REPLAY_GUARD_TTL = 7 * 86_400
 
 def _user_json(user: User) -> str:
     return json.dumps(
-        {"password_hash": user.password_hash, "roles": sorted(r.value for r in user.roles)}
+        {
+            "password_hash": user.password_hash,
+            "roles": sorted(r.value for r in user.roles),
+            "disabled": user.disabled,
+            "source": user.source.value,
+        }
+    )
+
+
+def _user(username: str, raw: str) -> User:
+    data = json.loads(raw)
+    return User(
+        username,
+        data["password_hash"],
+        frozenset(Role(r) for r in data["roles"]),
+        disabled=bool(data.get("disabled", False)),
+        source=UserSource(data.get("source", UserSource.API.value)),
     )
 
 
 class RedisUserDirectory:
+    """Users as JSON strings; the names of configured users also in one set, so that the
+    ones configuration no longer lists can be found at start."""
+
     def __init__(self, client: Any) -> None:
         self._redis = client
 
     async def get(self, username: str) -> User | None:
         raw = await self._redis.get(keys.user(username))
-        if raw is None:
-            return None
-        data = json.loads(raw)
-        return User(username, data["password_hash"], frozenset(Role(r) for r in data["roles"]))
+        return None if raw is None else _user(username, raw)
 
     async def add(self, user: User) -> None:
         if not await self._redis.set(keys.user(user.username), _user_json(user), nx=True):
             raise ConflictError("user", user.username)
+        await self._note_source(user)
 
     async def put(self, user: User) -> None:
         await self._redis.set(keys.user(user.username), _user_json(user))
+        await self._note_source(user)
+
+    async def remove(self, username: str) -> None:
+        await self._redis.delete(keys.user(username))
+        await self._redis.srem(keys.CONFIGURED_USERS, username)
+
+    async def configured_names(self) -> set[str]:
+        return set(await self._redis.smembers(keys.CONFIGURED_USERS))
+
+    async def _note_source(self, user: User) -> None:
+        if user.source is UserSource.FILE:
+            await self._redis.sadd(keys.CONFIGURED_USERS, user.username)
+        else:
+            await self._redis.srem(keys.CONFIGURED_USERS, user.username)
 
 
 # Idempotent: presenting (jti -> successor) again after it was applied answers "rotated".
@@ -53,21 +84,62 @@ redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return 'rotated'
 """
 
+# The user's index of families: (re)scores one family by its expiry, drops expired ones,
+# and keeps the index alive as long as its newest family. Redis time, like the TTLs.
+INDEX_FAMILY = """
+local now = tonumber(redis.call('TIME')[1])
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('EXPIREAT', KEYS[1], math.ceil(tonumber(newest[2])))
+return 1
+"""
+
+# Takes the user's whole index: the families that were live.
+TAKE_FAMILIES = """
+local now = tonumber(redis.call('TIME')[1])
+local live = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
+redis.call('DEL', KEYS[1])
+return live
+"""
+
 
 class RedisRefreshTokenStore:
-    """Rotation is one Lua script: two concurrent refreshes give one winner, one reuse."""
+    """Rotation is one Lua script: two concurrent refreshes give one winner, one reuse.
+
+    Every script touches one key (family, or a user's index), so each runs on one Cluster
+    slot; the index is kept beside the family in a second command."""
 
     def __init__(self, client: Any) -> None:
         self._redis = client
         self._rotate = client.register_script(ROTATE)
+        self._index = client.register_script(INDEX_FAMILY)
+        self._take = client.register_script(TAKE_FAMILIES)
 
-    async def start(self, family: str, jti: str, ttl: int) -> None:
+    async def start(self, user: str, family: str, jti: str, ttl: int) -> None:
         # NX: replaying a start after the family moved on must not rewind it.
         await self._redis.set(keys.family(family), jti, ex=ttl, nx=True)
+        await self._index(keys=[keys.user_families(user)], args=[family, ttl])
 
-    async def rotate(self, family: str, jti: str, successor: str, ttl: int) -> Rotation:
-        outcome = await self._rotate(keys=[keys.family(family)], args=[jti, successor, ttl])
-        return Rotation(outcome)
+    async def rotate(self, user: str, family: str, jti: str, successor: str, ttl: int) -> Rotation:
+        outcome = Rotation(
+            await self._rotate(keys=[keys.family(family)], args=[jti, successor, ttl])
+        )
+        if outcome is Rotation.ROTATED:
+            await self._index(keys=[keys.user_families(user)], args=[family, ttl])
+        return outcome
+
+    async def end(self, user: str, family: str) -> None:
+        await self._redis.delete(keys.family(family))
+        await self._redis.zrem(keys.user_families(user), family)
+
+    async def end_all(self, user: str) -> list[str]:
+        families: list[str] = sorted(await self._take(keys=[keys.user_families(user)]))
+        ended = []
+        for family in families:
+            if await self._redis.delete(keys.family(family)):
+                ended.append(family)
+        return ended
 
 
 def encode_revocation(r: Revocation) -> str:

@@ -2,7 +2,10 @@
 Redis Cluster hash tag, so the keys of one aggregate share a slot.
 
     ballast:{user:<name>}            string  JSON of the user
+    ballast:{users}:file             set     usernames defined by configuration (users file,
+                                             bootstrap admin), removed at start when dropped
     ballast:{fam:<family>}           string  the family's current refresh token id (TTL)
+    ballast:{ufam:<user>}            zset    the user's refresh families by expiry (epoch s)
     ballast:{rev}:<kind>:<id>        string  expiry (epoch s) of a revocation (EXAT)
     ballast:revocations              pub/sub channel announcing new revocations
     ballast:{events}                 stream  the auth event log (capped)
@@ -27,8 +30,15 @@ def user(username: str) -> str:
     return f"{PREFIX}{{user:{username}}}"
 
 
+CONFIGURED_USERS = f"{PREFIX}{{users}}:file"
+
+
 def family(family_id: str) -> str:
     return f"{PREFIX}{{fam:{family_id}}}"
+
+
+def user_families(username: str) -> str:
+    return f"{PREFIX}{{ufam:{username}}}"
 
 
 REVOCATIONS = f"{PREFIX}{{rev}}:"

@@ -13,7 +13,8 @@ from domain.users import username_problem
 
 @attrs.define
 class Login:
-    """Unknown user and wrong password fail alike, in the same time and with the same error."""
+    """Unknown user, disabled user and wrong password fail alike, in the same time and with
+    the same error."""
 
     users: UserDirectory
     hasher: PasswordHasher
@@ -25,11 +26,13 @@ class Login:
     async def __call__(self, username: str, password: str, client: str) -> TokenPair:
         user = None if username_problem(username) else await self.users.get(username)
         matches = await self.hasher.verify(password, user.password_hash if user else None)
-        if user is None or not matches:
+        if user is None or not matches or not user.active:
             await self.events.record(AuthEventType.LOGIN_FAILED, username[:64], client)
             raise InvalidCredentialsError()
         family, refresh_jti = self.ids.new_id(), self.ids.new_id()
-        await self.refresh_tokens.start(family, refresh_jti, self.issuer.policy.refresh_ttl)
+        await self.refresh_tokens.start(
+            user.username, family, refresh_jti, self.issuer.policy.refresh_ttl
+        )
         pair = self.issuer.pair(user.username, user.roles, family, refresh_jti)
         await self.events.record(AuthEventType.LOGIN_SUCCEEDED, user.username, client)
         return pair

@@ -3,37 +3,48 @@
 import attrs
 
 from application.auth.events import EventRecorder
+from application.auth.sessions import EndSessions
 from application.auth.tokens import TokenIssuer, VerifyToken
 from domain.errors import InvalidTokenError
 from domain.events import AuthEventType
-from domain.ports import Clock, IdSource, RefreshTokenStore, RevocationList
-from domain.tokens import Revocation, RevocationKind, Rotation, TokenPair, TokenType
+from domain.ports import IdSource, RefreshTokenStore, UserDirectory
+from domain.tokens import Rotation, TokenPair, TokenType
 
 
 @attrs.define
 class Refresh:
-    """Reuse of a used refresh token means it leaked: every token of the family dies."""
+    """Reuse of a used refresh token means it leaked: every token of the family dies.
+
+    The user is read again on every refresh: a user who no longer exists or is disabled
+    gets 401 and loses the family, and the new pair carries the user's current roles.
+    """
 
     verify: VerifyToken
     issuer: TokenIssuer
     refresh_tokens: RefreshTokenStore
-    revocations: RevocationList
+    users: UserDirectory
+    sessions: EndSessions
     events: EventRecorder
-    clock: Clock
     ids: IdSource
 
     async def __call__(self, refresh_token: str, client: str) -> TokenPair:
         claims = await self.verify(refresh_token, TokenType.REFRESH)
+        user = await self.users.get(claims.sub)
+        if user is None or not user.active:
+            await self.refresh_tokens.end(claims.sub, claims.fam)
+            await self.sessions.revoke_families({claims.fam})
+            raise InvalidTokenError("the token's user no longer exists or is disabled")
         successor = self.ids.new_id()
         ttl = self.issuer.policy.refresh_ttl
-        outcome = await self.refresh_tokens.rotate(claims.fam, claims.jti, successor, ttl)
+        outcome = await self.refresh_tokens.rotate(
+            user.username, claims.fam, claims.jti, successor, ttl
+        )
         if outcome is Rotation.REUSED:
-            until = int(self.clock.now()) + ttl
-            await self.revocations.revoke(Revocation(RevocationKind.FAMILY, claims.fam, until))
+            await self.sessions.revoke_families({claims.fam})
             await self.events.record(AuthEventType.REFRESH_REUSE_DETECTED, claims.sub, client)
             raise InvalidTokenError("refresh token was already used; its family is revoked")
         if outcome is Rotation.UNKNOWN:
             raise InvalidTokenError("refresh token is not known")
-        pair = self.issuer.pair(claims.sub, claims.roles, claims.fam, successor)
+        pair = self.issuer.pair(user.username, user.roles, claims.fam, successor)
         await self.events.record(AuthEventType.TOKEN_REFRESHED, claims.sub, client)
         return pair

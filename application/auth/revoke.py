@@ -4,28 +4,28 @@ import attrs
 
 from application.auth.access import require_role
 from application.auth.events import EventRecorder
+from application.auth.sessions import EndSessions
 from domain.errors import InvalidTokenError, ValidationError
 from domain.events import AuthEventType
-from domain.ports import Clock, RevocationList, TokenCodec
-from domain.tokens import Revocation, RevocationKind, TokenClaims, TokenPolicy
+from domain.ports import RefreshTokenStore, RevocationList, TokenCodec
+from domain.tokens import Revocation, RevocationKind, TokenClaims
 from domain.users import Role
 
 
 @attrs.define
 class Logout:
-    """Revokes the access token and its whole refresh family (and a second family if sent)."""
+    """Revokes the access token and its whole refresh family (and a second family of the
+    same user if sent), and ends those families in the refresh token store."""
 
     codec: TokenCodec
     revocations: RevocationList
+    refresh_tokens: RefreshTokenStore
+    sessions: EndSessions
     events: EventRecorder
-    clock: Clock
-    policy: TokenPolicy
 
     async def __call__(
         self, caller: TokenClaims, client: str, refresh_token: str | None = None
     ) -> None:
-        # A family lives as long as its newest refresh token: at most refresh_ttl from now.
-        family_until = int(self.clock.now()) + self.policy.refresh_ttl
         families = {caller.fam}
         if refresh_token is not None:
             try:
@@ -35,8 +35,9 @@ class Logout:
             if other is not None and other.sub == caller.sub:
                 families.add(other.fam)
         await self.revocations.revoke(Revocation(RevocationKind.TOKEN, caller.jti, caller.exp))
+        await self.sessions.revoke_families(families)
         for family in sorted(families):
-            await self.revocations.revoke(Revocation(RevocationKind.FAMILY, family, family_until))
+            await self.refresh_tokens.end(caller.sub, family)
         await self.events.record(AuthEventType.LOGOUT, caller.sub, client)
 
 

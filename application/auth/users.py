@@ -3,10 +3,18 @@
 import attrs
 
 from application.auth.access import require_role
+from application.auth.sessions import EndSessions
 from domain.errors import FieldError, ValidationError
 from domain.ports import PasswordHasher, UserDirectory
 from domain.tokens import TokenClaims
-from domain.users import Role, User, parse_roles, password_problem, username_problem
+from domain.users import (
+    Role,
+    User,
+    UserSource,
+    parse_roles,
+    password_problem,
+    username_problem,
+)
 
 
 @attrs.define
@@ -42,22 +50,33 @@ class CreateUser:
 
 @attrs.define
 class SeedUsers:
-    """Users from configuration (the bootstrap admin, the users file) replace stored ones.
+    """Configuration (the bootstrap admin, the users file) is authoritative for the users
+    it defines: they replace stored ones, and a user it defined before and no longer lists
+    is removed, with every refresh family of that user ended and revoked.
 
     Run at start and again whenever a store may have lost them (a Redis restarted empty);
-    the admin password is hashed once.
+    the admin password is hashed once. Users created through the API are left alone.
     """
 
     users: UserDirectory
     hasher: PasswordHasher
+    sessions: EndSessions
     _prepared: list[User] | None = attrs.field(init=False, default=None)
 
-    async def __call__(self, admin_password: str | None, configured: list[User]) -> None:
+    async def __call__(self, admin_password: str | None, configured: list[User]) -> list[str]:
+        """Seeds the users; answers the names of the users it removed."""
         if self._prepared is None:
-            prepared = list(configured)
+            prepared = [attrs.evolve(u, source=UserSource.FILE) for u in configured]
             if admin_password is not None:
                 admin_hash = await self.hasher.hash(admin_password)
-                prepared.insert(0, User("admin", admin_hash, frozenset({Role.ADMIN})))
+                admin = User("admin", admin_hash, frozenset({Role.ADMIN}), source=UserSource.FILE)
+                prepared.insert(0, admin)
             self._prepared = prepared
         for user in self._prepared:
             await self.users.put(user)
+        listed = {user.username for user in self._prepared}
+        dropped = sorted(await self.users.configured_names() - listed)
+        for name in dropped:
+            await self.users.remove(name)
+            await self.sessions(name)
+        return dropped

@@ -29,7 +29,7 @@ from adapters.system import SystemClock
 from domain.errors import ConflictError
 from domain.events import AuthEvent, AuthEventType
 from domain.tokens import Revocation, RevocationKind, Rotation
-from domain.users import Role, User
+from domain.users import Role, User, UserSource
 from tests.contract.conftest import Backend
 
 pytestmark = pytest.mark.anyio
@@ -123,30 +123,86 @@ async def test_put_replaces_a_user(users: Any) -> None:
     assert stored.password_hash == "new-hash" and stored.roles == {Role.ADMIN}
 
 
+async def test_a_user_round_trips_disabled_and_source(users: Any) -> None:
+    configured = User("carol", "h", frozenset(), disabled=True, source=UserSource.FILE)
+    await users.put(configured)
+    assert await users.get("carol") == configured
+
+
+async def test_configured_names_are_the_users_configuration_defined(users: Any) -> None:
+    await users.add(ALICE)
+    await users.put(User("carol", "h", frozenset(), source=UserSource.FILE))
+    await users.put(User("dave", "h", frozenset(), source=UserSource.FILE))
+    assert await users.configured_names() == {"carol", "dave"}
+    await users.put(User("dave", "h", frozenset()))  # now owned by the API
+    assert await users.configured_names() == {"carol"}
+
+
+async def test_a_removed_user_is_gone(users: Any) -> None:
+    await users.put(User("carol", "h", frozenset(), source=UserSource.FILE))
+    await users.remove("carol")
+    await users.remove("never-was")
+    assert await users.get("carol") is None
+    assert await users.configured_names() == set()
+
+
+async def test_end_all_ends_every_live_family_of_the_user_and_no_other(
+    refresh_tokens: Any,
+) -> None:
+    await refresh_tokens.start("alice", "fa1", "r1", 60)
+    await refresh_tokens.start("alice", "fa2", "r2", 60)
+    await refresh_tokens.rotate("alice", "fa2", "r2", "r3", 60)
+    await refresh_tokens.start("bob", "fb1", "s1", 60)
+
+    assert await refresh_tokens.end_all("alice") == ["fa1", "fa2"]
+
+    assert await refresh_tokens.rotate("alice", "fa1", "r1", "x", 60) is Rotation.UNKNOWN
+    assert await refresh_tokens.rotate("alice", "fa2", "r3", "x", 60) is Rotation.UNKNOWN
+    assert await refresh_tokens.rotate("bob", "fb1", "s1", "s2", 60) is Rotation.ROTATED
+    assert await refresh_tokens.end_all("alice") == []
+
+
+async def test_an_ended_family_is_unknown_and_left_out_of_end_all(refresh_tokens: Any) -> None:
+    await refresh_tokens.start("alice", "fa1", "r1", 60)
+    await refresh_tokens.start("alice", "fa2", "r2", 60)
+
+    await refresh_tokens.end("alice", "fa1")
+
+    assert await refresh_tokens.rotate("alice", "fa1", "r1", "x", 60) is Rotation.UNKNOWN
+    assert await refresh_tokens.end_all("alice") == ["fa2"]
+
+
+async def test_end_all_leaves_out_expired_families(refresh_tokens: Any) -> None:
+    await refresh_tokens.start("alice", "short", "r1", 1)
+    await refresh_tokens.start("alice", "long", "r2", 60)
+    await asyncio.sleep(1.2)
+    assert await refresh_tokens.end_all("alice") == ["long"]
+
+
 async def test_rotation_accepts_the_current_token_once(refresh_tokens: Any) -> None:
-    await refresh_tokens.start("fam1", "r1", 60)
-    assert await refresh_tokens.rotate("fam1", "r1", "r2", 60) is Rotation.ROTATED
-    assert await refresh_tokens.rotate("fam1", "r1", "r3", 60) is Rotation.REUSED
-    assert await refresh_tokens.rotate("fam1", "r2", "r3", 60) is Rotation.ROTATED
+    await refresh_tokens.start("alice", "fam1", "r1", 60)
+    assert await refresh_tokens.rotate("alice", "fam1", "r1", "r2", 60) is Rotation.ROTATED
+    assert await refresh_tokens.rotate("alice", "fam1", "r1", "r3", 60) is Rotation.REUSED
+    assert await refresh_tokens.rotate("alice", "fam1", "r2", "r3", 60) is Rotation.ROTATED
 
 
 async def test_rotation_of_an_unknown_family_is_unknown(refresh_tokens: Any) -> None:
-    assert await refresh_tokens.rotate("nope", "r1", "r2", 60) is Rotation.UNKNOWN
+    assert await refresh_tokens.rotate("alice", "nope", "r1", "r2", 60) is Rotation.UNKNOWN
 
 
 async def test_concurrent_rotations_of_one_token_have_one_winner(refresh_tokens: Any) -> None:
-    await refresh_tokens.start("fam", "r1", 60)
+    await refresh_tokens.start("alice", "fam", "r1", 60)
     outcomes = await asyncio.gather(
-        *(refresh_tokens.rotate("fam", "r1", f"next{i}", 60) for i in range(20))
+        *(refresh_tokens.rotate("alice", "fam", "r1", f"next{i}", 60) for i in range(20))
     )
     assert outcomes.count(Rotation.ROTATED) == 1
     assert outcomes.count(Rotation.REUSED) == 19
 
 
 async def test_a_family_is_forgotten_after_its_ttl(refresh_tokens: Any) -> None:
-    await refresh_tokens.start("short", "r1", 1)
+    await refresh_tokens.start("alice", "short", "r1", 1)
     await asyncio.sleep(1.2)
-    assert await refresh_tokens.rotate("short", "r1", "r2", 1) is Rotation.UNKNOWN
+    assert await refresh_tokens.rotate("alice", "short", "r1", "r2", 1) is Rotation.UNKNOWN
 
 
 async def test_revoked_token_and_family_are_revoked(revocations: Any) -> None:

@@ -14,6 +14,7 @@ from application.auth.events import EventRecorder, ListAuthEvents
 from application.auth.login import Login
 from application.auth.refresh import Refresh
 from application.auth.revoke import Logout, RevokeToken
+from application.auth.sessions import EndSessions
 from application.auth.tokens import TokenIssuer, VerifyToken
 from application.auth.users import CreateUser, SeedUsers
 from domain.tokens import TokenClaims, TokenPolicy, TokenType
@@ -47,6 +48,7 @@ class AuthWorld:
     revoke: RevokeToken
     create_user: CreateUser
     seed: SeedUsers
+    sessions: EndSessions
     list_events: ListAuthEvents
 
     async def add_user(self, username: str, password: str, *roles: Role) -> None:
@@ -74,6 +76,7 @@ def auth_world(access_ttl: int = ACCESS_TTL, refresh_ttl: int = REFRESH_TTL) -> 
     recorder = EventRecorder(event_log, clock, ids)
     issuer = TokenIssuer(codec, policy, clock, ids)
     verify = VerifyToken(codec, revocations)
+    sessions = EndSessions(refresh_tokens, revocations, clock, policy)
     return AuthWorld(
         clock=clock,
         ids=ids,
@@ -86,11 +89,12 @@ def auth_world(access_ttl: int = ACCESS_TTL, refresh_ttl: int = REFRESH_TTL) -> 
         event_log=event_log,
         verify=verify,
         login=Login(users, hasher, issuer, refresh_tokens, recorder, ids),
-        refresh=Refresh(verify, issuer, refresh_tokens, revocations, recorder, clock, ids),
-        logout=Logout(codec, revocations, recorder, clock, policy),
+        refresh=Refresh(verify, issuer, refresh_tokens, users, sessions, recorder, ids),
+        logout=Logout(codec, revocations, refresh_tokens, sessions, recorder),
         revoke=RevokeToken(codec, revocations, recorder),
         create_user=CreateUser(users, hasher),
-        seed=SeedUsers(users, hasher),
+        seed=SeedUsers(users, hasher, sessions),
+        sessions=sessions,
         list_events=ListAuthEvents(event_log),
     )
 

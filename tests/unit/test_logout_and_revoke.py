@@ -4,7 +4,7 @@ import pytest
 
 from domain.errors import ForbiddenError, InvalidTokenError, ValidationError
 from domain.events import AuthEventType
-from domain.tokens import TokenType
+from domain.tokens import Rotation, TokenType
 from tests.unit.auth_world import (
     ACCESS_TTL,
     ALICE_PASSWORD,
@@ -173,3 +173,17 @@ async def test_admin_claims_come_from_a_verified_access_token() -> None:
 
     assert admin.type is TokenType.ACCESS
     assert admin.sub == "admin"
+
+
+@pytest.mark.anyio
+async def test_logout_ends_the_family_in_the_refresh_token_store() -> None:
+    world = await seeded_world()
+    pair = await world.login("alice", ALICE_PASSWORD, CLIENT)
+    claims = world.claims(pair.refresh_token)
+
+    await world.logout(await world.verify(pair.access_token), CLIENT)
+
+    # Not only revoked: the store no longer holds the family at all.
+    assert await world.refresh_tokens.end_all("alice") == []
+    outcome = await world.refresh_tokens.rotate("alice", claims.fam, claims.jti, "next", 60)
+    assert outcome is Rotation.UNKNOWN

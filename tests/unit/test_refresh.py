@@ -1,10 +1,12 @@
 """Refresh with rotation and reuse detection."""
 
+import attrs
 import pytest
 
-from domain.errors import InvalidTokenError
+from domain.errors import InvalidCredentialsError, InvalidTokenError
 from domain.events import AuthEventType
 from domain.tokens import TokenType
+from domain.users import Role
 from tests.unit.auth_world import ALICE_PASSWORD, CLIENT, REFRESH_TTL, seeded_world
 
 
@@ -145,3 +147,49 @@ async def test_a_refresh_token_is_refused_where_an_access_token_is_needed() -> N
 
     with pytest.raises(InvalidTokenError, match="access token is required"):
         await world.verify(pair.refresh_token, TokenType.ACCESS)
+
+
+@pytest.mark.anyio
+async def test_refresh_carries_the_users_current_roles_not_the_old_tokens() -> None:
+    world = await seeded_world()
+    await world.add_user("bob", "bob-password", Role.ADMIN)
+    pair = await world.login("bob", "bob-password", CLIENT)
+    await world.add_user("bob", "bob-password")  # demoted
+
+    renewed = await world.refresh(pair.refresh_token, CLIENT)
+
+    assert world.claims(renewed.access_token).roles == frozenset()
+    assert world.claims(renewed.refresh_token).roles == frozenset()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("change", ["removed", "disabled"])
+async def test_a_user_who_is_gone_or_disabled_cannot_refresh_and_loses_the_family(
+    change: str,
+) -> None:
+    world = await seeded_world()
+    pair = await world.login("alice", ALICE_PASSWORD, CLIENT)
+    if change == "removed":
+        await world.users.remove("alice")
+    else:
+        user = await world.users.get("alice")
+        assert user is not None
+        await world.users.put(attrs.evolve(user, disabled=True))
+
+    with pytest.raises(InvalidTokenError, match="no longer exists or is disabled"):
+        await world.refresh(pair.refresh_token, CLIENT)
+
+    with pytest.raises(InvalidTokenError, match="revoked"):
+        await world.verify(pair.access_token)
+    assert await world.refresh_tokens.end_all("alice") == []
+
+
+@pytest.mark.anyio
+async def test_a_disabled_user_cannot_log_in() -> None:
+    world = await seeded_world()
+    user = await world.users.get("alice")
+    assert user is not None
+    await world.users.put(attrs.evolve(user, disabled=True))
+
+    with pytest.raises(InvalidCredentialsError):
+        await world.login("alice", ALICE_PASSWORD, CLIENT)

@@ -3,8 +3,15 @@
 import pytest
 
 from adapters.memory.auth import MemoryUserDirectory
-from domain.errors import ConflictError, ForbiddenError, ValidationError
-from domain.users import Role, User
+from application.auth.users import SeedUsers
+from domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidCredentialsError,
+    InvalidTokenError,
+    ValidationError,
+)
+from domain.users import Role, User, UserSource
 from tests.unit.auth_world import ALICE_PASSWORD, CLIENT, auth_world, seeded_world
 
 
@@ -135,7 +142,12 @@ async def test_seeding_creates_the_admin_with_the_admin_role() -> None:
 async def test_seeding_replaces_stored_users_because_configuration_is_authoritative() -> None:
     world = auth_world()
     await world.add_user("alice", "stored-password")
-    configured = User("alice", await world.hasher.hash("configured-pw"), frozenset({Role.SERVICE}))
+    configured = User(
+        "alice",
+        await world.hasher.hash("configured-pw"),
+        frozenset({Role.SERVICE}),
+        source=UserSource.FILE,
+    )
 
     await world.seed("admin-password", [configured])
 
@@ -160,9 +172,36 @@ async def test_seeding_again_restores_the_same_users_into_a_store_that_lost_them
 @pytest.mark.anyio
 async def test_seeding_without_an_admin_password_creates_no_admin() -> None:
     world = auth_world()
-    configured = User("svc", await world.hasher.hash("service-password"), frozenset())
+    configured = User(
+        "svc", await world.hasher.hash("service-password"), frozenset(), source=UserSource.FILE
+    )
 
     await world.seed(None, [configured])
 
     assert await world.users.get("admin") is None
     assert await world.users.get("svc") == configured
+
+
+@pytest.mark.anyio
+async def test_a_configured_user_no_longer_listed_is_removed_and_loses_every_session() -> None:
+    world = auth_world()
+    hashed = await world.hasher.hash("carol-password")
+    carol = User("carol", hashed, frozenset({Role.ADMIN}), source=UserSource.FILE)
+    await world.seed("admin-password", [carol])
+    first = await world.login("carol", "carol-password", CLIENT)
+    second = await world.login("carol", "carol-password", CLIENT)
+    await world.create_user(await world.admin(), "dave", "dave-password", [])
+    world.seed = SeedUsers(world.users, world.hasher, world.sessions)  # a restart
+
+    removed = await world.seed("admin-password", [])
+
+    assert removed == ["carol"]
+    assert await world.users.get("carol") is None
+    assert await world.users.get("dave") is not None  # created through the API: untouched
+    for pair in (first, second):
+        with pytest.raises(InvalidTokenError, match="revoked"):
+            await world.verify(pair.access_token)
+        with pytest.raises(InvalidTokenError):
+            await world.refresh(pair.refresh_token, CLIENT)
+    with pytest.raises(InvalidCredentialsError):
+        await world.login("carol", "carol-password", CLIENT)
