@@ -7,8 +7,14 @@ from collections.abc import Awaitable, Callable
 
 import attrs
 
+from application.supervision import SUPERVISOR, Supervisor
+
 Hook = Callable[[], Awaitable[None]]
 log = logging.getLogger("ballast")
+
+
+def _name(hook: Hook) -> str:
+    return getattr(hook, "__qualname__", None) or repr(hook)
 
 
 @attrs.define
@@ -18,6 +24,7 @@ class Lifecycle:
     starting: list[Hook] = attrs.Factory(list)
     stopping: list[Hook] = attrs.Factory(list)
     shutting_down: bool = False
+    supervisor: Supervisor = SUPERVISOR
 
     def on_start(self, hook: Hook) -> None:
         self.starting.append(hook)
@@ -25,19 +32,18 @@ class Lifecycle:
     def on_stop(self, hook: Hook) -> None:
         self.stopping.append(hook)
 
-    def every(self, seconds: float, step: Hook) -> None:
-        """Runs `step` every `seconds` from start to stop, in one background task; a step
-        that raises ends nothing but itself (each step handles its own expected errors)."""
+    def every(self, seconds: float, step: Hook, name: str | None = None) -> None:
+        """Runs `step` every `seconds` from start to stop, in one supervised background
+        task: a step that raises is logged (once per distinct error) and runs again at its
+        next tick."""
         task: asyncio.Task[None] | None = None
-
-        async def loop() -> None:
-            while True:
-                await asyncio.sleep(seconds)
-                await step()
+        label = name or _name(step)
 
         async def start() -> None:
             nonlocal task
-            task = asyncio.get_running_loop().create_task(loop())
+            task = asyncio.get_running_loop().create_task(
+                self.supervisor.every(label, seconds, step), name=label
+            )
 
         async def stop() -> None:
             if task is not None:
@@ -53,6 +59,7 @@ class Lifecycle:
             await hook()
 
     async def stop(self) -> None:
+        """Every stop hook runs, even when some raise (each failure is logged)."""
         self.shutting_down = True
         for hook in reversed(self.stopping):
-            await hook()
+            await self.supervisor.attempt(f"stop:{_name(hook)}", hook)

@@ -64,9 +64,9 @@ def bind_notifications(
     tasks: list[asyncio.Task[None]] = []
 
     async def start() -> None:
-        loop = asyncio.get_running_loop()
-        tasks.append(loop.create_task(worker.run()))
-        tasks.append(loop.create_task(worker.sweep_periodically()))
+        # Supervised: a worker loop that raises is logged and started again.
+        tasks.append(lifecycle.supervisor.spawn("delivery_worker", worker.run))
+        tasks.append(lifecycle.supervisor.spawn("delivery_sweep", worker.sweep_periodically))
 
     async def stop() -> None:
         # Deliveries in flight get a bounded time to finish; whatever is left stays pending

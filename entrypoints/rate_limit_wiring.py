@@ -34,7 +34,7 @@ def bind_rate_limiting(
         census = RedisInstanceCensus(link.client, secrets.token_hex(8), HEARTBEAT_TTL)
         instances = bind(InstanceCount, InstanceCount(census, failover))
         lifecycle.on_start(instances.beat)
-        lifecycle.every(HEARTBEAT_EVERY, instances.beat)
+        lifecycle.every(HEARTBEAT_EVERY, instances.beat, "instance_heartbeat")
         lifecycle.on_stop(instances.leave)
         limiter = FailoverRateLimiter(
             RedisRateLimiter(link.client), MemoryRateLimiter(clock, max_keys), failover, instances

@@ -50,7 +50,16 @@ def bind_redis_link(
     client = make_client(redis.url, redis.connect_timeout, redis.command_timeout)
     journal: ReplayJournal = bind(ReplayJournal, ReplayJournal(redis.journal_max))
     link: RedisLink = bind(
-        RedisLink, RedisLink(client, journal, redis.command_timeout, redis.failures_to_open)
+        RedisLink,
+        RedisLink(
+            client,
+            journal,
+            redis.command_timeout,
+            redis.failures_to_open,
+            heartbeat_interval=redis.heartbeat_interval,
+            heartbeat_timeout=redis.heartbeat_timeout,
+            supervisor=lifecycle.supervisor,
+        ),
     )
     lifecycle.on_start(link.start)
     lifecycle.on_stop(link.stop)

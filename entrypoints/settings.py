@@ -67,6 +67,8 @@ class RedisSettings:
     connect_timeout: float = 0.25
     command_timeout: float = 0.25
     failures_to_open: int = 3
+    heartbeat_interval: float = 0.5
+    heartbeat_timeout: float = 0.25
     journal_max: int = 100_000
     fallback_max: int = 100_000
 
@@ -224,6 +226,8 @@ def _read(env: Mapping[str, str]) -> "Settings":
             connect_timeout=seconds("BALLAST_REDIS_CONNECT_TIMEOUT", 0.25),
             command_timeout=seconds("BALLAST_REDIS_COMMAND_TIMEOUT", 0.25),
             failures_to_open=integer("BALLAST_REDIS_FAILURES_TO_OPEN", 3),
+            heartbeat_interval=seconds("BALLAST_REDIS_HEARTBEAT_INTERVAL", 0.5),
+            heartbeat_timeout=seconds("BALLAST_REDIS_HEARTBEAT_TIMEOUT", 0.25),
             journal_max=integer("BALLAST_REPLAY_JOURNAL_MAX", 100_000),
             fallback_max=integer("BALLAST_FALLBACK_MAX_ENTRIES", 100_000),
         )

@@ -1,43 +1,144 @@
 """One link per Redis server: a connection pool with short timeouts and one circuit breaker
-that every Redis adapter on the link shares, plus the background probe that closes it."""
+that every Redis adapter on the link shares, the heartbeat that opens it when Redis stops
+answering, and the background probe that closes it."""
 
 import asyncio
 import contextlib
 import contextvars
 import logging
+import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
-from redis.exceptions import RedisError
+from redis.exceptions import (
+    ClusterDownError,
+    DataError,
+    PubSubError,
+    ReadOnlyError,
+    RedisClusterException,
+    RedisError,
+    ResponseError,
+    SlotNotCoveredError,
+    TryAgainError,
+    WatchError,
+)
 
 from adapters.failover.breaker import BreakerState, CircuitBreaker
 from adapters.failover.journal import ReplayJournal
+from application.supervision import SUPERVISOR, Supervisor
 
 log = logging.getLogger("ballast.failover")
 T = TypeVar("T")
 Hook = Callable[[], Awaitable[None]]
 
-# What a dead, hung or restarted server raises through redis-py.
-LINK_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
+# Everything a call through redis-py can raise that is about Redis (not a bug of the caller).
+LINK_ERRORS: tuple[type[BaseException], ...] = (
+    RedisError,
+    OSError,
+    TimeoutError,
+    RedisClusterException,
+)
+# Error replies that mean "this server cannot serve now": an outage, not a bad command.
+UNAVAILABLE_REPLIES = frozenset(
+    {"LOADING", "BUSY", "MASTERDOWN", "READONLY", "CLUSTERDOWN", "TRYAGAIN"}
+)
+# redis-py rewrites an error inside a pipeline as "Command # 2 (ZADD key ...) of pipeline
+# caused error: ('BUSY ...',)": the command name and the reply code are read from that.
+_PIPELINE_ERROR = re.compile(r"Command # \d+ \((\S+).*caused error: \(?['\"]?(\S+)", re.DOTALL)
+
+
+def is_outage(error: BaseException) -> bool:
+    """True for an availability failure (refused, reset, timed out, or a reply saying the
+    server cannot serve now); False for an error caused by the command or its data."""
+    if isinstance(error, ReadOnlyError | ClusterDownError | TryAgainError | SlotNotCoveredError):
+        return True
+    if isinstance(error, ResponseError):
+        return _reply_code(error) in UNAVAILABLE_REPLIES
+    if isinstance(error, DataError | WatchError | PubSubError):
+        return False
+    return isinstance(error, LINK_ERRORS)
+
+
+def _reply_code(error: ResponseError) -> str:
+    code = getattr(error, "status_code", None)
+    if code:
+        return str(code)
+    text = str(error.args[0]) if error.args else ""
+    pipelined = _PIPELINE_ERROR.match(text)
+    return pipelined[2] if pipelined else text.split(" ", 1)[0]
+
+
+def command_of(error: BaseException) -> str:
+    """The Redis command an error reply answered (never its arguments, which hold user
+    data): from redis-py's pipeline message, else from the failing call's frames."""
+    text = str(error.args[0]) if error.args else ""
+    pipelined = _PIPELINE_ERROR.match(text)
+    if pipelined:
+        return pipelined[1].upper()
+    name: object = None
+    tb = error.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_locals.get("command_name", name)
+        tb = tb.tb_next
+    if isinstance(name, bytes):
+        name = name.decode(errors="replace")
+    return name.split(" ", 1)[0].upper() if isinstance(name, str) and name else "unknown"
 
 
 class RedisUnavailableError(Exception):
-    """The call did not reach Redis (breaker open, refused, timed out, reset)."""
+    """The call did not reach Redis (breaker open, refused, timed out, reset, budget spent)."""
+
+
+class RedisCommandError(Exception):
+    """Redis refused a command because of its data: a bug in the request or in Ballast.
+    A 500 for that one request, never an outage (the breaker does not count it)."""
+
+    def __init__(self, command: str) -> None:
+        super().__init__(f"redis rejected a {command} command")
+        self.command = command
+
+
+class RequestBudget:
+    """How long one request has waited on Redis: at most one command timeout in total."""
+
+    __slots__ = ("spent",)
+
+    def __init__(self) -> None:
+        self.spent = 0.0
 
 
 # Set while recovery hooks run: their calls reach Redis although the breaker is half open,
 # while concurrent requests (other tasks, other contexts) stay on the fallbacks.
 _recovering: contextvars.ContextVar[bool] = contextvars.ContextVar("recovering", default=False)
+# Set per HTTP request (by middleware): the request's Redis budget. None in background work.
+_budget: contextvars.ContextVar[RequestBudget | None] = contextvars.ContextVar(
+    "redis_budget", default=None
+)
+
+
+@contextlib.contextmanager
+def request_budget() -> Iterator[RequestBudget]:
+    """One request's budget: once it has waited one command timeout on Redis in total
+    (after its first timeout, at the latest), its remaining calls go straight to the
+    fallbacks."""
+    budget = RequestBudget()
+    token = _budget.set(budget)
+    try:
+        yield budget
+    finally:
+        _budget.reset(token)
 
 
 class RedisLink:
-    """Calls go through `call`: refused at once while the breaker is open, bounded by the
-    command timeout otherwise.
+    """Calls go through `call`: refused at once while the breaker is open or the request's
+    budget is spent, bounded by the command timeout otherwise.
 
-    Recovery runs when the probe sees Redis answer again, while the breaker is half open
-    (requests still on fallbacks): first the hooks (revocation resync, ...), then the
-    journal replay, last, so that what the hooks and concurrent requests journaled is
+    A heartbeat (PING every `heartbeat_interval`, within `heartbeat_timeout`) opens the
+    breaker when Redis stops answering, so that a silent hang is found before a request
+    finds it. Recovery runs when the probe sees Redis answer again, while the breaker is
+    half open (requests still on fallbacks): first the hooks (revocation resync, ...), then
+    the journal replay, last, so that what the hooks and concurrent requests journaled is
     replayed too; the breaker closes right after the journal is empty.
     """
 
@@ -48,16 +149,24 @@ class RedisLink:
         command_timeout: float = 0.25,
         failures_to_open: int = 3,
         max_probe_interval: float = 0.5,
+        heartbeat_interval: float = 0.5,
+        heartbeat_timeout: float = 0.25,
+        supervisor: Supervisor = SUPERVISOR,
     ) -> None:
         self.client = client
         self.journal = journal
         self.command_timeout = command_timeout
         self.breaker = CircuitBreaker(failures_to_open, self._on_breaker_change)
         self.max_probe_interval = max_probe_interval
+        self.heartbeat_interval = heartbeat_interval
+        self.heartbeat_timeout = heartbeat_timeout
+        self.supervisor = supervisor
         self.latency_ms: float | None = None
         self.fallback_ops: dict[str, int] = {}
+        self.command_errors = 0  # data errors Redis answered with: bugs, never outages
         self._recovery_hooks: list[tuple[str, Hook]] = []
         self._probe: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
         self._stopping = False
 
     @property
@@ -77,15 +186,36 @@ class RedisLink:
     async def call(self, op: Callable[[], Awaitable[T]]) -> T:
         if not self.breaker.allows_requests and not _recovering.get():
             raise RedisUnavailableError("breaker open")
+        budget = _budget.get()
+        timeout = self.command_timeout
+        if budget is not None:
+            timeout -= budget.spent
+            if timeout <= 0:
+                raise RedisUnavailableError("request budget spent")
+        started = time.perf_counter()
         try:
-            async with asyncio.timeout(self.command_timeout):
+            async with asyncio.timeout(timeout):
                 result = await op()
         except LINK_ERRORS as e:
-            self.breaker.record_failure()
+            if not is_outage(e):
+                self.breaker.record_success()  # it answered: the server is up
+                raise self._command_error(e) from None
+            # A timeout cut short by the request's budget says little about the server.
+            if timeout >= self.command_timeout or not isinstance(e, TimeoutError):
+                self.breaker.record_failure()
             log.debug("event=redis_call_failed error=%s", type(e).__name__)
             raise RedisUnavailableError(type(e).__name__) from e
+        finally:
+            if budget is not None:
+                budget.spent += time.perf_counter() - started
         self.breaker.record_success()
         return result
+
+    def _command_error(self, error: BaseException) -> RedisCommandError:
+        command = command_of(error)
+        self.command_errors += 1
+        log.error("event=redis_command_error command=%s error=%s", command, type(error).__name__)
+        return RedisCommandError(command)
 
     async def raw(self, op: Callable[[], Awaitable[T]]) -> T:
         """A call that ignores the breaker (recovery work), still bounded in time."""
@@ -100,19 +230,48 @@ class RedisLink:
         self.breaker.state = BreakerState.HALF_OPEN
         if not await self._recover():
             self.breaker.trip()
+        self._heartbeat = asyncio.get_running_loop().create_task(
+            self.supervisor.every("redis_heartbeat", self.heartbeat_interval, self.beat),
+            name="redis_heartbeat",
+            context=contextvars.Context(),
+        )
 
     async def stop(self) -> None:
         self._stopping = True
-        if self._probe is not None:
-            self._probe.cancel()
-            await asyncio.gather(self._probe, return_exceptions=True)
+        for task in (self._heartbeat, self._probe):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         with contextlib.suppress(*LINK_ERRORS):
             await self.client.aclose()
+
+    async def beat(self) -> None:
+        """One heartbeat: while the breaker is closed, a PING within `heartbeat_timeout`;
+        no answer opens the breaker at once (the probe takes over from there)."""
+        if self.breaker.state is not BreakerState.CLOSED or self._stopping:
+            return
+        if len(self.journal):
+            # Writes fell back while the breaker stayed closed (a lone timeout): only a
+            # recovery may replay them, with requests kept off Redis meanwhile.
+            log.warning("event=replay_pending_while_closed pending=%d", len(self.journal))
+            self.breaker.trip()
+            return
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.heartbeat_timeout):
+                await self.client.ping()
+        except LINK_ERRORS as e:
+            if not is_outage(e):
+                raise
+            log.warning("event=redis_heartbeat_failed error=%s", type(e).__name__)
+            self.breaker.trip()
+            return
+        self.latency_ms = round((time.perf_counter() - started) * 1000, 3)
 
     def _on_breaker_change(self, before: BreakerState, after: BreakerState) -> None:
         probing = self._probe is not None and not self._probe.done()
         if after is BreakerState.OPEN and not self._stopping and not probing:
-            self._probe = asyncio.get_running_loop().create_task(self._probe_loop())
+            self._probe = self.supervisor.spawn("redis_probe", self._probe_loop)
 
     async def _ping(self) -> bool:
         started = time.perf_counter()
@@ -139,9 +298,14 @@ class RedisLink:
             for name, hook in steps:
                 try:
                     await hook()
-                except (*LINK_ERRORS, RedisUnavailableError) as e:
-                    log.warning("event=recovery_failed step=%s error=%s", name, type(e).__name__)
-                    return False
+                except (*LINK_ERRORS, RedisUnavailableError, RedisCommandError) as e:
+                    if isinstance(e, RedisUnavailableError) or is_outage(e):
+                        log.warning(
+                            "event=recovery_failed step=%s error=%s", name, type(e).__name__
+                        )
+                        return False
+                    # A data error: a bug in this step, logged; Redis itself serves.
+                    self.supervisor.failed(f"recovery:{name}", e)
         finally:
             _recovering.reset(token)
         self.breaker.close()  # no await since the journal was seen empty
@@ -151,9 +315,12 @@ class RedisLink:
         delay = 0.05
         while not self._stopping and self.breaker.state is not BreakerState.CLOSED:
             await asyncio.sleep(delay)
-            if await self._recover():
-                return
-            self.breaker.trip()
+            try:
+                if await self._recover():
+                    return
+            finally:
+                if self.breaker.state is not BreakerState.CLOSED:
+                    self.breaker.trip()
             delay = min(delay * 2, self.max_probe_interval)
 
     async def ping_ms(self) -> float | None:

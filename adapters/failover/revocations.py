@@ -6,7 +6,7 @@ import contextvars
 import logging
 
 from adapters.failover.core import Failover
-from adapters.failover.link import LINK_ERRORS, RedisLink
+from adapters.failover.link import LINK_ERRORS, RedisLink, is_outage
 from adapters.memory.auth import MemoryRevocationList
 from adapters.redis.auth import RedisRevocationList
 from domain.tokens import Revocation
@@ -73,12 +73,25 @@ class ReplicatedRevocationList:
 
     async def _listen(self) -> None:
         try:
-            await self._redis.listen(self._subscribed.set, self._replica.revoke)
-        except LINK_ERRORS as e:
-            # The subscription is lost (Redis restarted or gone): what was published
-            # meanwhile is unknown, so go through recovery, which resyncs everything.
-            log.warning("event=revocation_feed_lost error=%s", type(e).__name__)
+            await self._redis.listen(self._subscribed.set, self._apply)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            # The subscription is lost (Redis restarted or gone, or a surprise): what was
+            # announced meanwhile is unknown, so go through recovery, which resyncs
+            # everything and starts the feed again.
+            if isinstance(e, LINK_ERRORS) and is_outage(e):
+                log.warning("event=revocation_feed_lost error=%s", type(e).__name__)
+            else:
+                self._link.supervisor.failed("revocation_feed", e)
             self._link.breaker.trip()
+
+    async def _apply(self, revocation: Revocation) -> None:
+        """One announced revocation into the replica; one that fails is logged (by the
+        supervisor) and the feed goes on."""
+        await self._link.supervisor.attempt(
+            "revocation_feed", lambda: self._replica.revoke(revocation)
+        )
 
     async def stop(self) -> None:
         if self._listener is not None:

@@ -5,6 +5,7 @@ import logging
 
 import attrs
 
+from application.supervision import SUPERVISOR, Supervisor
 from domain.errors import RatesFeedNotConfiguredError, RatesUnavailableError
 from domain.ports import Clock, RateCache, RateSource
 from domain.rates import RateOrigin, RateTable
@@ -36,6 +37,7 @@ class RatesService:
     ttl: int
     keep_for: int = 7 * 86_400
     retry_interval: float = 30.0
+    supervisor: Supervisor = SUPERVISOR
     _current: RateTable | None = None
     _task: asyncio.Task[None] | None = None
     _retry_at: float | None = None
@@ -105,18 +107,14 @@ class RatesService:
             return self._task
         if not force and self._retry_at is not None and now < self._retry_at:
             return None
-        self._task = asyncio.get_running_loop().create_task(self.refresh())
-        self._task.add_done_callback(self._finished)
+        self._task = asyncio.get_running_loop().create_task(self._supervised_refresh())
         return self._task
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        if task.cancelled():
-            return
-        error = task.exception()
-        if error is not None:
-            # A cache adapter without failover can raise; the next attempt waits its turn.
+    async def _supervised_refresh(self) -> None:
+        # A refresh that raises (a bug, a cache adapter without failover) is logged once per
+        # distinct error by the supervisor; the next attempt waits its turn.
+        if not await self.supervisor.attempt("rates_refresh", self.refresh):
             self._retry_at = self.clock.now() + self.retry_interval
-            log.error("event=rates_refresh_failed error=%s", type(error).__name__)
 
     def _is_newer(self, table: RateTable) -> bool:
         return self._current is None or table.fetched_at > self._current.fetched_at

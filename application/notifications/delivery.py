@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import attrs
 
+from application.supervision import SUPERVISOR, Supervisor
 from domain.errors import DeliveryError, DependencyUnavailableError
 from domain.notifications import Notification, NotificationStatus
 from domain.ports import Clock, DeliveryChannels, NotificationRepository
@@ -132,11 +133,16 @@ class DeliveryWorker:
             log.info("event=delivery_sweep queued=%d", len(orphans))
         return len(orphans)
 
-    async def sweep_periodically(self) -> None:
-        """Sweeps at once, then every `sweep_interval` seconds until stopped."""
-        while not self._stopping:
-            await self.sweep()
-            await asyncio.sleep(self.policy.sweep_interval)
+    async def sweep_periodically(self, supervisor: Supervisor = SUPERVISOR) -> None:
+        """Sweeps at once, then every `sweep_interval` seconds until stopped; a sweep that
+        raises is logged by the supervisor and runs again at the next interval."""
+        await supervisor.every(
+            "delivery_sweep",
+            self.policy.sweep_interval,
+            self.sweep,
+            at_once=True,
+            running=lambda: not self._stopping,
+        )
 
     async def run(self) -> None:
         """Until stopped: drain, then sleep until the next job is due or a new one arrives.

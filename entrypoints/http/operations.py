@@ -54,6 +54,6 @@ def routes(container: punq.Container) -> list[BaseRoute]:
     lifecycle: Lifecycle = container.resolve(Lifecycle)
     if link is not None:
         lifecycle.on_start(exporter.sync)
-        lifecycle.every(1.0, exporter.sync)
+        lifecycle.every(1.0, exporter.sync, "metrics_sync")
     lifecycle.on_stop(exporter.stop)
     return [Route("/metrics", metrics.endpoint(exporter), methods=["GET"]), *docs.routes()]
