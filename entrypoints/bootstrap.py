@@ -28,6 +28,7 @@ from application.auth.sessions import EndSessions
 from application.auth.tokens import TokenIssuer, VerifyToken
 from application.auth.users import CreateUser, SeedUsers
 from application.health import CheckHealth
+from domain.errors import DependencyUnavailableError
 from domain.ports import (
     AuthEventLog,
     Clock,
@@ -110,7 +111,15 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
         for name in await seed(settings.admin_password, list(settings.users)):
             log.warning("event=user_removed username=%s reason=no_longer_configured", name)
 
-    lifecycle.on_start(seed_users)
+    async def seed_at_start() -> None:
+        # With Redis down under fail_closed the users cannot be stored yet: start anyway;
+        # the link's recovery seeds them when Redis answers, before requests use it.
+        try:
+            await seed_users()
+        except DependencyUnavailableError:
+            log.warning("event=seed_users_postponed reason=redis_down")
+
+    lifecycle.on_start(seed_at_start)
     if link is not None:
         link.on_recovery("seed_users", seed_users)
     return container

@@ -125,22 +125,24 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def health(args: argparse.Namespace) -> int:
+    """The checks of GET /health, once, and nothing else: no start hooks run, so nothing is
+    written anywhere (no users seeded, nothing journaled), whatever state Redis is in."""
+    from adapters.failover.link import RedisLink
     from application.health import CheckHealth
     from domain.health import HealthStatus
     from entrypoints.bootstrap import bootstrap
     from entrypoints.http.health_routes import report_json
-    from entrypoints.lifecycle import Lifecycle
 
     settings = _settings()
 
     async def run() -> int:
         container = bootstrap(settings)
-        lifecycle: Lifecycle = container.resolve(Lifecycle)
-        await lifecycle.start()
         try:
             report = await container.resolve(CheckHealth)()
         finally:
-            await lifecycle.stop()
+            if settings.uses_redis:
+                link: RedisLink = container.resolve(RedisLink)
+                await link.stop()
         print(json.dumps(report_json(report), indent=2))
         return 1 if report.status is HealthStatus.FAIL else 0
 
