@@ -47,7 +47,7 @@ def bind_redis_link(
 ) -> tuple[RedisLink, ReplayJournal]:
     """The link and the journal every Redis-backed capability shares."""
     redis: RedisSettings = settings.redis  # type: ignore[assignment]
-    client = make_client(redis.url, redis.connect_timeout, redis.command_timeout)
+    client = make_client(redis.url, redis.connect_timeout, redis.command_timeout, redis.tls)
     journal: ReplayJournal = bind(ReplayJournal, ReplayJournal(redis.journal_max))
     link: RedisLink = bind(
         RedisLink,

@@ -10,12 +10,14 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import attrs
 
+from adapters.redis.client import TlsFiles
+from adapters.redis.url import RedisUrlError, parse_redis_url
 from domain.errors import ValidationError
 from domain.users import User, UserSource, parse_roles, username_problem
 
@@ -63,7 +65,7 @@ class Policies:
 
 @attrs.frozen
 class RedisSettings:
-    url: str
+    url: str = attrs.field(repr=False)  # may hold a password
     connect_timeout: float = 0.25
     command_timeout: float = 0.25
     failures_to_open: int = 3
@@ -71,6 +73,7 @@ class RedisSettings:
     heartbeat_timeout: float = 0.25
     journal_max: int = 100_000
     fallback_max: int = 100_000
+    tls: TlsFiles = attrs.field(factory=TlsFiles)
 
 
 @attrs.frozen
@@ -183,10 +186,12 @@ def _read(env: Mapping[str, str]) -> "Settings":
         )
     production = env_name == "production"
 
-    redis_url = url(
-        "REDIS_URL",
-        ("redis", "rediss", "unix", "redis+sentinel", "redis+cluster", "rediss+cluster"),
-    )
+    redis_url = get("REDIS_URL")
+    if redis_url is not None:
+        try:
+            target = parse_redis_url(redis_url)
+        except RedisUrlError as e:
+            raise ConfigError("REDIS_URL", str(e)) from None
     storage = choice("BALLAST_STORAGE", Storage, "auto")
     if storage is Storage.REDIS and redis_url is None:
         raise ConfigError("BALLAST_STORAGE", "'redis' needs REDIS_URL to be set")
@@ -230,6 +235,7 @@ def _read(env: Mapping[str, str]) -> "Settings":
             heartbeat_timeout=seconds("BALLAST_REDIS_HEARTBEAT_TIMEOUT", 0.25),
             journal_max=integer("BALLAST_REPLAY_JOURNAL_MAX", 100_000),
             fallback_max=integer("BALLAST_FALLBACK_MAX_ENTRIES", 100_000),
+            tls=_tls_files(get, target.tls),
         )
 
     port = integer("BALLAST_PORT", 8000)
@@ -259,6 +265,28 @@ def _read(env: Mapping[str, str]) -> "Settings":
         smtp_url=url("BALLAST_SMTP_URL", ("smtp", "smtps")),
         password_hash_n=2 ** integer("BALLAST_PASSWORD_HASH_LOG2_N", 15, minimum=10),
     )
+
+
+def _tls_files(get: Callable[[str], str | None], tls: bool) -> TlsFiles:
+    """The PEM files of BALLAST_REDIS_*_FILE, each checked readable now rather than at the
+    first connection."""
+    paths = {
+        name: get(f"BALLAST_REDIS_{name.upper()}") for name in ("ca_file", "cert_file", "key_file")
+    }
+    for name, path in paths.items():
+        variable = f"BALLAST_REDIS_{name.upper()}"
+        if path is None:
+            continue
+        if not tls:
+            raise ConfigError(variable, "is set but REDIS_URL does not use TLS (rediss://...)")
+        try:
+            with Path(path).open("rb") as f:
+                f.read(1)
+        except OSError as e:
+            raise ConfigError(variable, f"cannot read {path!r}: {e.strerror}") from None
+    if paths["key_file"] and not paths["cert_file"]:
+        raise ConfigError("BALLAST_REDIS_KEY_FILE", "needs BALLAST_REDIS_CERT_FILE as well")
+    return TlsFiles(**paths)
 
 
 def _users_file(path: str) -> tuple[User, ...]:

@@ -1,38 +1,66 @@
-"""The Redis client every adapter on a link shares, built from `REDIS_URL`."""
+"""The Redis client every adapter on a link shares, built from `REDIS_URL` (any of the forms
+adapters/redis/url.py reads)."""
 
 from typing import Any
-from urllib.parse import urlsplit
 
+import attrs
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
+from adapters.redis.url import Topology, parse_redis_url
 
-def make_client(url: str, connect_timeout: float, command_timeout: float) -> Any:
+
+@attrs.frozen
+class TlsFiles:
+    """PEM files for TLS to Redis: a private CA, and a client certificate when the server
+    asks for one (paths; checked readable when settings are read)."""
+
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+
+
+def make_client(
+    url: str, connect_timeout: float, command_timeout: float, tls: TlsFiles | None = None
+) -> Any:
     """A client that never retries on its own: redis-py's default retries turn one call
     against a hung server into a minute of waiting. The breaker decides, not the client."""
+    target = parse_redis_url(url)
     options: dict[str, Any] = {
         "socket_timeout": command_timeout,
         "socket_connect_timeout": connect_timeout,
         "retry": Retry(NoBackoff(), 0),
-        "health_check_interval": 0,
         "decode_responses": True,
         "max_connections": 64,
     }
-    scheme = urlsplit(url).scheme
-    if scheme == "redis+sentinel":
-        parts = urlsplit(url)
-        nodes = [(h.rsplit(":", 1)[0], int(h.rsplit(":", 1)[1])) for h in parts.netloc.split(",")]
-        service = parts.path.strip("/").split("/")[0] or "mymaster"
+    if target.tls:
+        files = tls or TlsFiles()
+        options |= {
+            "ssl_ca_certs": files.ca_file,
+            "ssl_certfile": files.cert_file,
+            "ssl_keyfile": files.key_file,
+        }
+    if target.topology is Topology.SINGLE:
+        return aioredis.Redis.from_url(url, health_check_interval=0, **options)
+    credentials = {"username": target.username, "password": target.password}
+    if target.topology is Topology.SENTINEL:
+        if target.tls:
+            options["ssl"] = True
+        # The sentinels get the timeouts only: the URL's credentials are the data nodes'.
         sentinel = aioredis.Sentinel(
-            nodes, socket_timeout=command_timeout, socket_connect_timeout=connect_timeout
+            list(target.nodes),
+            socket_timeout=command_timeout,
+            socket_connect_timeout=connect_timeout,
         )
         options.pop("max_connections")
-        return sentinel.master_for(service, **options)
-    if scheme.endswith("+cluster"):
-        from redis.asyncio.cluster import RedisCluster
-
-        plain = url.replace("+cluster", "", 1)
-        options.pop("health_check_interval")
-        return RedisCluster.from_url(plain, **options)
-    return aioredis.Redis.from_url(url, **options)
+        return sentinel.master_for(
+            target.service, db=target.db, health_check_interval=0, **credentials, **options
+        )
+    return RedisCluster(
+        startup_nodes=[ClusterNode(host, port) for host, port in target.nodes],
+        ssl=target.tls,
+        **credentials,
+        **options,
+    )
