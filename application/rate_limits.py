@@ -9,15 +9,18 @@ from domain.rate_limits import Limit, RateDecision
 @attrs.define
 class CheckRateLimits:
     """Counts a request against each limit in turn, stopping at the first refusal: a request
-    refused by one limit is not counted against the next."""
+    refused by one limit is not counted against the next. Exact limits go to `exact`, the
+    others to `limiter` (which takes both when every decision it makes is exact)."""
 
     limiter: RateLimiter
+    exact: RateLimiter | None = None
 
     async def __call__(self, limits: list[Limit]) -> tuple[Limit, RateDecision] | None:
         """The binding limit and decision: the refusal, or the one with the least left."""
         binding: tuple[Limit, RateDecision] | None = None
         for limit in limits:
-            decision = await self.limiter.hit(limit.key, limit.quota)
+            limiter = self.exact if limit.exact and self.exact is not None else self.limiter
+            decision = await limiter.hit(limit.key, limit.quota)
             if not decision.allowed:
                 return limit, decision
             if binding is None or decision.remaining < binding[1].remaining:

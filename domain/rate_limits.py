@@ -26,11 +26,14 @@ class Quota:
 
 @attrs.frozen
 class Limit:
-    """One limit that applies to a request: its name (for metrics), key and quota."""
+    """One limit that applies to a request: its name (for metrics), key and quota. An exact
+    limit is decided where every instance's hits are counted (one round trip each); the
+    others may be decided in process and shared later (see the README's bound)."""
 
     name: str
     key: str
     quota: Quota
+    exact: bool = False
 
 
 @attrs.frozen
@@ -56,3 +59,9 @@ def gcra(tat: float | None, now: float, quota: Quota) -> tuple[float | None, Rat
         return None, RateDecision(False, quota.count, 0, base - now, allow_at - now)
     remaining = math.floor((quota.period - (new_tat - now)) / quota.interval + EPSILON)
     return new_tat, RateDecision(True, quota.count, max(0, remaining), new_tat - now, 0.0)
+
+
+def remaining_at(tat: float, now: float, quota: Quota) -> int:
+    """How many requests a key whose arrival time is `tat` would allow at `now`."""
+    ahead = max(tat, now) - now
+    return max(0, math.floor((quota.period - ahead) / quota.interval + EPSILON))

@@ -1,16 +1,27 @@
-"""The rate limiter behind the failover: shared in Redis, and during an outage each instance
-enforces its share of the limit (the limit divided by the last known number of instances),
-so N instances on fallback do not let N times the traffic through. Counters are disposable:
-never replayed, never failed closed."""
+"""The rate limiters behind the failover. Two kinds share one key space in Redis:
+
+- `FailoverRateLimiter`, exact: one round trip per decision (the login limit).
+- `SyncedRateLimiter`, approximate: decided in process, its hits exchanged with Redis in one
+  pipeline per sync interval for every key touched (the default limit). See its docstring
+  for the bound on how far past a limit N instances can go.
+
+During an outage each instance enforces its share of the limit (the limit divided by the
+last known number of instances), so N instances on fallback do not let N times the traffic
+through. Counters are disposable: never replayed, never failed closed."""
 
 import contextlib
 import logging
+import math
+
+import attrs
 
 from adapters.failover.core import Failover
 from adapters.failover.link import RedisUnavailableError
 from adapters.memory.rate_limits import MemoryRateLimiter
+from adapters.memory.ttl_map import TtlMap
 from adapters.redis.rate_limits import RedisInstanceCensus, RedisRateLimiter
-from domain.rate_limits import Quota, RateDecision
+from domain.ports import Clock
+from domain.rate_limits import Quota, RateDecision, gcra, remaining_at
 
 log = logging.getLogger("ballast.failover")
 
@@ -55,3 +66,93 @@ class FailoverRateLimiter:
         return await self._failover.write(
             lambda: self._redis.hit(key, quota), lambda: self._memory.hit(key, share)
         )
+
+
+@attrs.define
+class _View:
+    """One key as this instance sees it: the shared arrival time at the last sync (`base`,
+    on this instance's clock) and its own hits since (`used`, folded into `tat`)."""
+
+    quota: Quota
+    base: float
+    tat: float
+    used: int = 0
+
+
+class SyncedRateLimiter:
+    """Decides every request in process; shared across instances by a sync every `every`
+    seconds that adds each touched key's hits to Redis and adopts the count it returns
+    (keys still live here are refreshed too, so no view is older than one interval).
+
+    Bound: between two syncs an instance lets through at most ceil(L / N) requests of a key,
+    L being what the key had left at its last sync (with the refill since) and N the live
+    instances. N instances together pass at most L + N - 1 per interval (Gubernator's GLOBAL
+    mode lets each peer spend all of its cached L: N x L), every hit is charged at the next
+    sync, and a lone instance is exact. When Redis is away the share applies (see module).
+    """
+
+    MAX_REFRESH = 1024
+
+    def __init__(
+        self,
+        redis: RedisRateLimiter,
+        memory: MemoryRateLimiter,
+        failover: Failover,
+        instances: InstanceCount,
+        clock: Clock,
+        max_keys: int = 100_000,
+    ) -> None:
+        self._redis, self._memory, self._failover = redis, memory, failover
+        self._instances, self._clock = instances, clock
+        self._views: TtlMap[_View] = TtlMap(clock, max_keys)
+        self._pending: dict[str, tuple[Quota, int]] = {}
+
+    async def hit(self, key: str, quota: Quota) -> RateDecision:
+        if not self._failover.link.is_up:
+            self._failover.link.count_fallback(self._failover.capability)
+            return await self._memory.hit(key, quota.share(self._instances.instances))
+        now = self._clock.now()
+        view = self._views.get(key)
+        if view is None or view.quota != quota:
+            view = _View(quota, now, now)
+        new_tat, decision = gcra(view.tat, now, quota)
+        if new_tat is None:
+            return decision
+        share = math.ceil(remaining_at(view.base, now, quota) / self._instances.instances)
+        if view.used >= share:
+            # This instance has spent its share of what was left: wait for the next sync.
+            return RateDecision(False, quota.count, 0, decision.reset_after, quota.interval)
+        view.tat, view.used = new_tat, view.used + 1
+        self._views.set_until(key, view, new_tat)
+        _, hits = self._pending.get(key, (quota, 0))
+        self._pending[key] = (quota, hits + 1)
+        return decision
+
+    async def sync(self) -> None:
+        """One pipeline for every key touched since the last sync and every key still live
+        here; on failure the hits are dropped (disposable, like the outage's counters)."""
+        if not self._failover.link.is_up:
+            return
+        batch = self._pending
+        self._pending = {}
+        for key, view in self._views.newest(self.MAX_REFRESH):
+            batch.setdefault(key, (view.quota, 0))
+        if not batch:
+            return
+        sent = [(key, quota, hits) for key, (quota, hits) in batch.items()]
+        try:
+            ahead = await self._failover.link.call(lambda: self._redis.sync(sent))
+        except RedisUnavailableError:
+            return
+        now = self._clock.now()
+        for (key, quota, _), seconds in zip(sent, ahead, strict=True):
+            _, since = self._pending.get(key, (quota, 0))  # let through while in flight
+            base = now + seconds
+            view = _View(quota, base, max(base, now) + since * quota.interval, since)
+            if view.tat > now:
+                self._views.set_until(key, view, view.tat)
+            else:
+                self._views.pop(key)
+
+    def __len__(self) -> int:
+        return len(self._views)

@@ -1,5 +1,6 @@
 """A bounded mapping whose entries expire: the storage of every memory adapter."""
 
+import itertools
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Generic, TypeVar
@@ -71,6 +72,14 @@ class TtlMap(Generic[V]):
         for key, (value, exp) in list(self._items.items()):
             if exp is None or exp > now:
                 yield key, value, exp
+
+    def newest(self, count: int) -> Iterator[tuple[str, V]]:
+        """Up to `count` live entries, most recently written first, without a full scan."""
+        now = self._clock.now()
+        for key in list(itertools.islice(reversed(self._items), count)):
+            value, exp = self._items[key]
+            if exp is None or exp > now:
+                yield key, value
 
     def __len__(self) -> int:
         return len(self._items)

@@ -77,7 +77,7 @@ class RateLimitMiddleware:
                 await from_error(e)(scope, receive, send)
                 return
             key = f"login:{address}:{_username(body)[:MAX_USERNAME_KEY]}"
-            limits.append(Limit("login", key, self.login))  # type: ignore[arg-type]
+            limits.append(Limit("login", key, self.login, exact=True))  # type: ignore[arg-type]
         binding = await self.check(limits)
         if binding is None:
             await self.app(scope, receive, send)

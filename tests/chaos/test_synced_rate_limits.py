@@ -1,0 +1,128 @@
+"""The in-process rate limiter on real Redis servers: no round trip per decision, one
+pipeline per sync, a limit shared by instances within the README's bound, and each
+instance's share while Redis is away."""
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from adapters.failover.core import Failover
+from adapters.failover.link import RedisLink
+from adapters.failover.rate_limits import InstanceCount, SyncedRateLimiter
+from adapters.memory.rate_limits import MemoryRateLimiter
+from adapters.redis.rate_limits import RedisInstanceCensus, RedisRateLimiter
+from adapters.system import SystemClock
+from domain.rate_limits import Quota
+from tests.redis_fixtures import started_link
+from tests.redis_server import RedisServer
+
+pytestmark = [pytest.mark.anyio, pytest.mark.redis]
+
+
+def synced_parts(link: RedisLink, instance: str) -> tuple[SyncedRateLimiter, InstanceCount]:
+    failover = Failover(link, "rate_limits")
+    instances = InstanceCount(RedisInstanceCensus(link.client, instance, ttl=60), failover)
+    limiter = SyncedRateLimiter(
+        RedisRateLimiter(link.client),
+        MemoryRateLimiter(SystemClock()),
+        failover,
+        instances,
+        SystemClock(),
+    )
+    return limiter, instances
+
+
+async def script_calls(client: Any) -> int:
+    stats = await client.info("commandstats")
+    return sum(int(stats.get(f"cmdstat_{c}", {}).get("calls", 0)) for c in ("evalsha", "eval"))
+
+
+async def allowed(limiter: SyncedRateLimiter, key: str, quota: Quota, tries: int) -> int:
+    return sum([(await limiter.hit(key, quota)).allowed for _ in range(tries)])
+
+
+async def test_a_lone_instance_is_exact_without_a_round_trip_per_request(
+    own_redis: RedisServer,
+) -> None:
+    async with started_link(own_redis.url) as link:
+        limiter, _ = synced_parts(link, "alone")
+        before = await script_calls(link.client)
+        decisions = [await limiter.hit("client", Quota(3, 3600)) for _ in range(5)]
+        assert [d.allowed for d in decisions] == [True] * 3 + [False] * 2
+        assert [d.remaining for d in decisions[:3]] == [2, 1, 0]
+        assert await script_calls(link.client) == before
+        await limiter.sync()
+        # One script call for the one key touched; Redis now holds its three hits.
+        assert await script_calls(link.client) == before + 1
+        assert 3_590_000 < await link.client.pttl("ballast:{rl:client}") <= 3_600_000
+
+
+async def test_two_instances_share_one_limit_within_the_bound(own_redis: RedisServer) -> None:
+    quota = Quota(10, 3600)
+    async with started_link(own_redis.url) as link_a, started_link(own_redis.url) as link_b:
+        a, count_a = synced_parts(link_a, "a")
+        b, count_b = synced_parts(link_b, "b")
+        for count in (count_a, count_b, count_a):
+            await count.beat()
+        rounds = []
+        for _ in range(4):
+            rounds.append((await allowed(a, "k", quota, 20), await allowed(b, "k", quota, 20)))
+            await a.sync()
+            await b.sync()
+        # Round 1: each its half of 10. Round 2: `a` saw only its own 5 at its sync, so it
+        # spends its half of the 5 it believes left: L + N - 1 = 6 at most, here 3. Then
+        # both see the shared count and refuse.
+        assert rounds == [(5, 5), (3, 0), (0, 0), (0, 0)]
+        # Every hit was charged: 13 intervals of 6 minutes ahead.
+        assert 13 * 360_000 - 2_000 < await link_a.client.pttl("ballast:{rl:k}") <= 13 * 360_000
+
+
+async def test_a_gcra_limit_the_instances_have_never_seen_is_all_theirs(
+    own_redis: RedisServer,
+) -> None:
+    async with started_link(own_redis.url) as link:
+        limiter, count = synced_parts(link, "fresh")
+        await count.beat()
+        await link.client.set("ballast:{rl:other}", "1")
+        assert await allowed(limiter, "new", Quota(4, 3600), 6) == 4
+
+
+async def test_an_outage_keeps_each_instance_to_its_share(own_redis: RedisServer) -> None:
+    quota = Quota(10, 3600)
+    async with started_link(own_redis.url) as link_a, started_link(own_redis.url) as link_b:
+        a, count_a = synced_parts(link_a, "a")
+        b, count_b = synced_parts(link_b, "b")
+        for count in (count_a, count_b, count_a):
+            await count.beat()
+        assert (await allowed(a, "warm", quota, 1), await allowed(b, "warm", quota, 1)) == (1, 1)
+        own_redis.kill()
+        # The next sync finds Redis gone (the breaker of these links opens at once).
+        await a.sync()
+        await b.sync()
+        assert not link_a.is_up and not link_b.is_up
+        assert (await allowed(a, "k", quota, 20), await allowed(b, "k", quota, 20)) == (5, 5)
+        assert link_a.fallback_ops["rate_limits"] == 20
+        # While Redis is away the last known count stays.
+        await count_a.beat()
+        assert count_a.instances == 2
+
+
+async def test_hits_are_shared_again_once_redis_is_back(own_redis: RedisServer) -> None:
+    async with started_link(own_redis.url) as link:
+        limiter, _ = synced_parts(link, "back")
+        assert await allowed(limiter, "k", Quota(5, 3600), 1) == 1
+        own_redis.kill()
+        await limiter.sync()
+        assert not link.is_up
+        assert await allowed(limiter, "k", Quota(5, 3600), 1) == 1
+        own_redis.start()
+        for _ in range(500):
+            if link.is_up:
+                break
+            await asyncio.sleep(0.02)
+        assert link.is_up
+        assert await allowed(limiter, "k", Quota(5, 3600), 2) == 2
+        await limiter.sync()
+        # Counted in Redis, which came back empty: the outage's counter is not replayed.
+        assert 1_430_000 < await link.client.pttl("ballast:{rl:k}") <= 1_440_000
