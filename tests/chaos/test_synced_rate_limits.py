@@ -3,6 +3,8 @@ pipeline per sync, a limit shared by instances within the README's bound, and ea
 instance's share while Redis is away."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -33,6 +35,19 @@ def synced_parts(link: RedisLink, instance: str) -> tuple[SyncedRateLimiter, Ins
     return limiter, instances
 
 
+@asynccontextmanager
+async def two_instances(
+    url: str,
+) -> AsyncIterator[tuple[SyncedRateLimiter, SyncedRateLimiter, RedisLink, RedisLink, Any]]:
+    """Two limiters on their own links, each knowing there are two instances."""
+    async with started_link(url) as link_a, started_link(url) as link_b:
+        a, count_a = synced_parts(link_a, "a")
+        b, count_b = synced_parts(link_b, "b")
+        for count in (count_a, count_b, count_a):
+            await count.beat()
+        yield a, b, link_a, link_b, count_a
+
+
 async def script_calls(client: Any) -> int:
     stats = await client.info("commandstats")
     return sum(int(stats.get(f"cmdstat_{c}", {}).get("calls", 0)) for c in ("evalsha", "eval"))
@@ -60,11 +75,7 @@ async def test_a_lone_instance_is_exact_without_a_round_trip_per_request(
 
 async def test_two_instances_share_one_limit_within_the_bound(own_redis: RedisServer) -> None:
     quota = Quota(10, 3600)
-    async with started_link(own_redis.url) as link_a, started_link(own_redis.url) as link_b:
-        a, count_a = synced_parts(link_a, "a")
-        b, count_b = synced_parts(link_b, "b")
-        for count in (count_a, count_b, count_a):
-            await count.beat()
+    async with two_instances(own_redis.url) as (a, b, link_a, _, _):
         rounds = []
         for _ in range(4):
             rounds.append((await allowed(a, "k", quota, 20), await allowed(b, "k", quota, 20)))
@@ -78,7 +89,7 @@ async def test_two_instances_share_one_limit_within_the_bound(own_redis: RedisSe
         assert 13 * 360_000 - 2_000 < await link_a.client.pttl("ballast:{rl:k}") <= 13 * 360_000
 
 
-async def test_a_gcra_limit_the_instances_have_never_seen_is_all_theirs(
+async def test_a_key_new_to_a_lone_instance_gets_the_whole_limit(
     own_redis: RedisServer,
 ) -> None:
     async with started_link(own_redis.url) as link:
@@ -90,11 +101,7 @@ async def test_a_gcra_limit_the_instances_have_never_seen_is_all_theirs(
 
 async def test_an_outage_keeps_each_instance_to_its_share(own_redis: RedisServer) -> None:
     quota = Quota(10, 3600)
-    async with started_link(own_redis.url) as link_a, started_link(own_redis.url) as link_b:
-        a, count_a = synced_parts(link_a, "a")
-        b, count_b = synced_parts(link_b, "b")
-        for count in (count_a, count_b, count_a):
-            await count.beat()
+    async with two_instances(own_redis.url) as (a, b, link_a, link_b, count_a):
         assert (await allowed(a, "warm", quota, 1), await allowed(b, "warm", quota, 1)) == (1, 1)
         own_redis.kill()
         # The next sync finds Redis gone (the breaker of these links opens at once).
