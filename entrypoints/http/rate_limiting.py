@@ -13,7 +13,7 @@ from domain.errors import BallastError, RateLimitedError
 from domain.rate_limits import Limit, Quota, RateDecision
 from entrypoints.http import metrics
 from entrypoints.http.problems import from_error
-from entrypoints.http.requests import parse_bearer
+from entrypoints.http.requests import authenticate_scope, scope_bearer
 from entrypoints.settings import RateLimit
 
 LOGIN_PATH = "/api/auth/login"
@@ -99,16 +99,12 @@ class RateLimitMiddleware:
         await self.app(scope, receive, send_with_headers)
 
     async def _client_key(self, scope: Scope, address: str) -> str:
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                token = parse_bearer(value.decode("latin-1"))
-                if token is not None:
-                    try:
-                        claims = await self.verify(token)
-                    except BallastError:
-                        break
-                    return f"user:{claims.sub}"
-                break
+        if scope_bearer(scope) is not None:
+            try:
+                claims = await authenticate_scope(scope, self.verify)
+            except BallastError:
+                return f"addr:{address}"
+            return f"user:{claims.sub}"
         return f"addr:{address}"
 
 

@@ -4,9 +4,10 @@ import json
 from typing import Any
 
 from starlette.requests import Request
+from starlette.types import Scope
 
 from application.auth.tokens import VerifyToken
-from domain.errors import FieldError, MissingTokenError, ValidationError
+from domain.errors import BallastError, FieldError, MissingTokenError, ValidationError
 from domain.tokens import TokenClaims
 from entrypoints.http.problems import MalformedBodyError
 
@@ -43,15 +44,39 @@ def parse_bearer(header: str) -> str | None:
     return token if scheme.lower() == "bearer" and token else None
 
 
-def bearer_token(request: Request) -> str:
-    token = parse_bearer(request.headers.get("authorization", ""))
-    if token is None:
-        raise MissingTokenError()
-    return token
+def scope_bearer(scope: Scope) -> str | None:
+    """The bearer token of the request's (first) Authorization header, or None."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return parse_bearer(value.decode("latin-1"))
+    return None
+
+
+# Where the outcome of verifying a request's token is kept: the claims or the error.
+VERIFIED = "ballast.verified"
+
+
+async def authenticate_scope(scope: Scope, verify: VerifyToken) -> TokenClaims:
+    """The request's access token, verified once per request: whoever asks first (the rate
+    limiter, for its client key) verifies, and the route reuses the outcome."""
+    outcome: TokenClaims | BallastError | None = scope.get(VERIFIED)
+    if outcome is None:
+        token = scope_bearer(scope)
+        if token is None:
+            outcome = MissingTokenError()
+        else:
+            try:
+                outcome = await verify(token)
+            except BallastError as e:
+                outcome = e
+        scope[VERIFIED] = outcome
+    if isinstance(outcome, BallastError):
+        raise outcome
+    return outcome
 
 
 async def authenticate(request: Request, verify: VerifyToken) -> TokenClaims:
-    return await verify(bearer_token(request))
+    return await authenticate_scope(request.scope, verify)
 
 
 def client_address(request: Request) -> str:

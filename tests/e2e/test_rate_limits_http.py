@@ -6,7 +6,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from domain.ports import PasswordHasher
+from adapters.jwt_codec import JwtTokenCodec
+from adapters.system import SystemClock
+from domain.ports import PasswordHasher, TokenCodec
+from domain.tokens import TokenClaims
 from entrypoints.bootstrap import bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.settings import RateLimit, Settings
@@ -123,3 +126,46 @@ def test_forwarded_for_from_a_trusted_proxy_names_the_client() -> None:
         second = c.get("/api/auth/me", headers={"X-Forwarded-For": "198.51.100.2"})
         again = c.get("/api/auth/me", headers={"X-Forwarded-For": "198.51.100.1"})
         assert (first.status_code, second.status_code, again.status_code) == (401, 401, 429)
+
+
+class CountingCodec(JwtTokenCodec):
+    """The real codec, counting how often a request's token is decoded."""
+
+    decoded = 0
+
+    def decode(self, token: str) -> TokenClaims:
+        self.decoded += 1
+        return super().decode(token)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/auth/me"),
+        ("GET", "/api/auth/events"),
+        ("GET", "/api/notifications"),
+        ("GET", "/api/notifications/unknown-id"),
+        ("POST", "/api/auth/logout"),
+    ],
+)
+def test_the_rate_limiter_and_the_route_verify_the_token_once(method: str, path: str) -> None:
+    settings = Settings(admin_password=ADMIN, rate_limit=RateLimit(100, 60), login_rate_limit=None)
+    codec = CountingCodec(settings.jwt_secret, settings.jwt_issuer, SystemClock())
+    container = bootstrap(settings, {PasswordHasher: fast_hasher(), TokenCodec: codec})
+    with TestClient(create_app(container)) as client:
+        login = client.post("/api/auth/login", json={"username": "admin", "password": ADMIN})
+        token = login.json()["access_token"]
+        before = codec.decoded
+        response = client.request(method, path, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code < 500
+        assert response.headers["RateLimit-Limit"] == "100"
+        assert codec.decoded - before == 1
+
+
+def test_a_bad_token_is_refused_by_the_route_after_the_limiter_keyed_by_address() -> None:
+    with client_for(rate_limit=RateLimit(2, 3600), login_rate_limit=None) as client:
+        bad = {"Authorization": "Bearer not-a-token"}
+        responses = [client.get("/api/auth/me", headers=bad) for _ in range(3)]
+        assert [r.status_code for r in responses] == [401, 401, 429]
+        # Keyed by address: a request with no token shares the same count.
+        assert client.get("/api/auth/me").status_code == 429
