@@ -13,9 +13,11 @@ def client_for(url: str, timeout: float = 0.25) -> object:
 
 
 @asynccontextmanager
-async def started_link(url: str, failures_to_open: int = 1) -> AsyncIterator[RedisLink]:
+async def started_link(
+    url: str, failures_to_open: int = 1, timeout: float = 0.25
+) -> AsyncIterator[RedisLink]:
     """A link whose breaker opens at the first failure, so tests need not warm it up."""
-    link = RedisLink(client_for(url), ReplayJournal(1000), 0.25, failures_to_open)
+    link = RedisLink(client_for(url, timeout), ReplayJournal(1000), timeout, failures_to_open)
     await link.start()
     try:
         yield link
