@@ -14,10 +14,12 @@ def client_for(url: str, timeout: float = 0.25) -> object:
 
 @asynccontextmanager
 async def started_link(
-    url: str, failures_to_open: int = 1, timeout: float = 0.25
+    url: str, failures_to_open: int = 1, command_timeout: float = 0.25
 ) -> AsyncIterator[RedisLink]:
     """A link whose breaker opens at the first failure, so tests need not warm it up."""
-    link = RedisLink(client_for(url, timeout), ReplayJournal(1000), timeout, failures_to_open)
+    link = RedisLink(
+        client_for(url, command_timeout), ReplayJournal(1000), command_timeout, failures_to_open
+    )
     await link.start()
     try:
         yield link

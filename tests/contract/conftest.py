@@ -50,6 +50,6 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     else:
         # A healthy server: the contract is about what Redis holds, so a generous timeout
         # (opening dozens of connections at once on a busy machine is not an outage).
-        async with started_link(server.url, timeout=2.0) as link:
+        async with started_link(server.url, command_timeout=2.0) as link:
             yield Backend("failover", client=client, link=link)
     await client.aclose()
