@@ -105,10 +105,12 @@ class InvalidTransitionError(BallastError):
 
 
 class DeliveryError(BallastError):
-    """A channel did not get a notification through; `reason` is kept on the notification."""
+    """A channel did not get a notification through; `reason` is kept on the notification.
+    `retry_after` is the receiver's own word (429 or 503 with Retry-After), in seconds."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
         self.reason = reason
+        self.retry_after = retry_after
         super().__init__(reason)
 
 

@@ -59,6 +59,20 @@ class Notification:
     status: NotificationStatus = NotificationStatus.PENDING
     attempts: int = 0
     error: str | None = None
+    # When the next delivery attempt is due (None: at once); the sweep goes by it, so a
+    # receiver's Retry-After holds even when another process picks the delivery up.
+    due_at: float | None = None
+    # When the current round of delivery began: created, or put back by a redelivery.
+    # A notification still pending `max_age` seconds after it fails for good.
+    pending_since: float | None = None
+
+    @property
+    def delivery_started(self) -> float:
+        return self.created_at if self.pending_since is None else self.pending_since
+
+    @property
+    def next_due(self) -> float:
+        return self.updated_at if self.due_at is None else self.due_at
 
     def can_become(self, status: NotificationStatus) -> bool:
         return status in TRANSITIONS[self.status]
@@ -73,7 +87,14 @@ class Notification:
     def attempted(self, now: float, error: str | None) -> "Notification":
         """One more delivery attempt, successful when `error` is None."""
         moved = self.moved_to(NotificationStatus.SENT, now) if error is None else self
-        return attrs.evolve(moved, attempts=self.attempts + 1, updated_at=now, error=error)
+        return attrs.evolve(
+            moved, attempts=self.attempts + 1, updated_at=now, error=error, due_at=None
+        )
+
+    def redelivered(self, now: float) -> "Notification":
+        """A failed notification put back to pending for a fresh round of attempts."""
+        moved = self.moved_to(NotificationStatus.PENDING, now)
+        return attrs.evolve(moved, attempts=0, due_at=None, pending_since=now)
 
     def public(self) -> dict[str, Any]:
         """The notification as the API and webhooks show it."""

@@ -1,4 +1,4 @@
-"""The `ballast` command: serve, health, hash-password."""
+"""The `ballast` command: serve, health, hash-password, webhook-secret."""
 
 import argparse
 import asyncio
@@ -160,6 +160,14 @@ def hash_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def webhook_secret(args: argparse.Namespace) -> int:
+    """A new BALLAST_WEBHOOK_SECRET: 32 random bytes in the Standard Webhooks form."""
+    import base64
+
+    print("whsec_" + base64.b64encode(secrets.token_bytes(32)).decode())
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ballast", description=__doc__)
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -193,6 +201,8 @@ def parser() -> argparse.ArgumentParser:
     h.set_defaults(run=health)
     hp = sub.add_parser("hash-password", help="read a password on stdin, print its hash")
     hp.set_defaults(run=hash_password)
+    ws = sub.add_parser("webhook-secret", help="print a new BALLAST_WEBHOOK_SECRET")
+    ws.set_defaults(run=webhook_secret)
     return p
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from adapters.channels.email import EmailChannel
 from adapters.channels.log import LogChannel
 from adapters.channels.router import ChannelRouter
-from adapters.channels.webhook import WebhookChannel
+from adapters.channels.webhook import WebhookChannel, WebhookSigner
 from adapters.failover.link import RedisLink
 from adapters.failover.notifications import FailoverNotificationRepository
 from adapters.memory.notifications import MemoryNotificationRepository
@@ -19,6 +19,7 @@ from application.notifications.read import (
     ListNotifications,
     MarkNotificationRead,
 )
+from application.notifications.redeliver import RedeliverNotification
 from application.notifications.send import SendNotification
 from domain.ports import Clock, DeliveryChannels, IdSource, NotificationRepository
 from entrypoints.http.metrics import record_delivery
@@ -27,7 +28,6 @@ from entrypoints.redis_wiring import failover_for
 from entrypoints.settings import Settings
 
 Bind = Callable[[type, Any], Any]
-USE_CASES = (SendNotification, GetNotification, ListNotifications, MarkNotificationRead)
 
 
 def _repository(settings: Settings, clock: Clock, link: RedisLink | None) -> Any:
@@ -49,17 +49,26 @@ def bind_notifications(
     link: RedisLink | None,
 ) -> DeliveryWorker:
     repository = bind(NotificationRepository, _repository(settings, clock, link))
-    webhook = WebhookChannel(settings.webhook_allowed_hosts)
+    webhook = WebhookChannel(
+        settings.webhook_allowed_hosts, signer=WebhookSigner(settings.webhook_secrets)
+    )
     email = EmailChannel(settings.smtp_url) if settings.smtp_url else None
     channels = bind(DeliveryChannels, ChannelRouter(LogChannel(), webhook, email))
     worker: DeliveryWorker = bind(
         DeliveryWorker,
-        DeliveryWorker(repository, channels, clock, RetryPolicy(), on_attempt=record_delivery),
+        DeliveryWorker(
+            repository,
+            channels,
+            clock,
+            RetryPolicy(max_age=float(settings.notification_max_age)),
+            on_attempt=record_delivery,
+        ),
     )
     bind(SendNotification, SendNotification(repository, channels, worker, clock, ids))
     bind(GetNotification, GetNotification(repository))
     bind(ListNotifications, ListNotifications(repository))
     bind(MarkNotificationRead, MarkNotificationRead(repository, clock))
+    bind(RedeliverNotification, RedeliverNotification(repository, worker, clock))
 
     tasks: list[asyncio.Task[None]] = []
 

@@ -4,6 +4,8 @@ Every cast and default lives here; a bad value raises ConfigError naming the var
 the process stops before it serves.
 """
 
+import base64
+import binascii
 import enum
 import ipaddress
 import json
@@ -97,6 +99,8 @@ class Settings:
     rates_url: str | None = None
     rates_ttl: int = 3600
     webhook_allowed_hosts: tuple[str, ...] = ()
+    webhook_secrets: tuple[str, ...] = attrs.field(repr=False, default=())
+    notification_max_age: int = 86_400
     smtp_url: str | None = None
     password_hash_n: int = 2**15
 
@@ -224,6 +228,16 @@ def _read(env: Mapping[str, str]) -> "Settings":
     if generated:
         admin_password = secrets.token_urlsafe(12)
 
+    webhook_hosts = tuple(h.lower() for h in words("BALLAST_WEBHOOK_ALLOWED_HOSTS"))
+    webhook_secrets = tuple(
+        _webhook_secret(i, w) for i, w in enumerate((get("BALLAST_WEBHOOK_SECRET") or "").split())
+    )
+    if production and webhook_hosts and not webhook_secrets:
+        raise ConfigError(
+            "BALLAST_WEBHOOK_SECRET",
+            "production needs a signing secret when BALLAST_WEBHOOK_ALLOWED_HOSTS is set",
+        )
+
     redis = None
     if redis_url is not None:
         redis = RedisSettings(
@@ -261,7 +275,9 @@ def _read(env: Mapping[str, str]) -> "Settings":
         trusted_proxies=networks("BALLAST_TRUSTED_PROXIES"),
         rates_url=url("BALLAST_RATES_URL", ("http", "https", "file")),
         rates_ttl=integer("BALLAST_RATES_TTL", 3600),
-        webhook_allowed_hosts=tuple(h.lower() for h in words("BALLAST_WEBHOOK_ALLOWED_HOSTS")),
+        webhook_allowed_hosts=webhook_hosts,
+        webhook_secrets=webhook_secrets,
+        notification_max_age=integer("BALLAST_NOTIFICATION_MAX_AGE", 86_400, minimum=60),
         smtp_url=url("BALLAST_SMTP_URL", ("smtp", "smtps")),
         password_hash_n=2 ** integer("BALLAST_PASSWORD_HASH_LOG2_N", 15, minimum=10),
     )
@@ -287,6 +303,23 @@ def _tls_files(get: Callable[[str], str | None], tls: bool) -> TlsFiles:
     if paths["key_file"] and not paths["cert_file"]:
         raise ConfigError("BALLAST_REDIS_KEY_FILE", "needs BALLAST_REDIS_CERT_FILE as well")
     return TlsFiles(**paths)
+
+
+def _webhook_secret(position: int, secret: str) -> str:
+    """A Standard Webhooks secret: `whsec_` and base64 of 24 to 64 random bytes."""
+    body = secret.removeprefix("whsec_")
+    try:
+        key = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
+    except binascii.Error:
+        key = b""
+    if not secret.startswith("whsec_") or not 24 <= len(key) <= 64:
+        # The value itself is never echoed: it is a secret.
+        raise ConfigError(
+            "BALLAST_WEBHOOK_SECRET",
+            f"secret {position + 1} is not 'whsec_' and base64 of 24-64 bytes"
+            " (make one with: ballast webhook-secret)",
+        )
+    return secret
 
 
 def _users_file(path: str) -> tuple[User, ...]:

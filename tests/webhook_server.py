@@ -24,6 +24,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: Any
+    raw: bytes = b""
 
 
 @attrs.define
@@ -45,7 +46,10 @@ def webhook_server(*replies: Reply) -> Iterator[WebhookServer]:
             raw = self.rfile.read(int(self.headers.get("content-length", "0")))
             state.received.append(
                 Received(
-                    self.path, {k.lower(): v for k, v in self.headers.items()}, json.loads(raw)
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    json.loads(raw),
+                    raw,
                 )
             )
             reply = state.replies.pop(0) if len(state.replies) > 1 else state.replies[0]

@@ -39,7 +39,7 @@ class MemoryNotificationRepository:
         expires_at = notification.created_at + self._retention
         self._items.set_until(notification.id, notification, expires_at)
         if notification.status is NotificationStatus.PENDING:
-            self._pending[notification.id] = notification.updated_at
+            self._pending[notification.id] = notification.next_due
         else:
             self._pending.pop(notification.id, None)
         inbox = self._inbox.setdefault(notification.recipient, set())
@@ -86,12 +86,12 @@ class MemoryNotificationRepository:
 
     async def pending_before(self, before: float, limit: int) -> list[str]:
         due: list[tuple[float, str]] = []
-        for notification_id, updated_at in list(self._pending.items()):
+        for notification_id, due_at in list(self._pending.items()):
             found = self._items.get(notification_id)
             if found is None or found.status is not NotificationStatus.PENDING:
                 del self._pending[notification_id]
-            elif updated_at <= before:
-                due.append((updated_at, notification_id))
+            elif due_at <= before:
+                due.append((due_at, notification_id))
         return [notification_id for _, notification_id in sorted(due)[:limit]]
 
     async def claim_delivery(self, notification_id: str, owner: str, seconds: float) -> bool:

@@ -32,7 +32,15 @@ def _fields(n: Notification) -> dict[str, str]:
         "created_at": repr(n.created_at),
         "updated_at": repr(n.updated_at),
         "error": n.error or "",
+        "due_at": "" if n.due_at is None else repr(n.due_at),
+        "pending_since": "" if n.pending_since is None else repr(n.pending_since),
     }
+
+
+def _optional_time(fields: dict[str, str], name: str) -> float | None:
+    # Absent from notifications stored before the field existed.
+    raw = fields.get(name)
+    return float(raw) if raw else None
 
 
 def _notification(fields: dict[str, str]) -> Notification:
@@ -50,6 +58,8 @@ def _notification(fields: dict[str, str]) -> Notification:
         created_at=float(fields["created_at"]),
         updated_at=float(fields["updated_at"]),
         error=fields["error"] or None,
+        due_at=_optional_time(fields, "due_at"),
+        pending_since=_optional_time(fields, "pending_since"),
     )
 
 
@@ -87,7 +97,7 @@ class RedisNotificationRepository:
         pipe.expireat(inbox, expires_at, gt=True)
         pipe.expireat(inbox, expires_at, nx=True)
         if n.status is NotificationStatus.PENDING:
-            pipe.zadd(keys.PENDING, {n.id: n.updated_at})
+            pipe.zadd(keys.PENDING, {n.id: n.next_due})
         else:
             pipe.zrem(keys.PENDING, n.id)
         await pipe.execute()

@@ -6,6 +6,7 @@ import contextlib
 import heapq
 import itertools
 import logging
+import random
 import secrets
 from collections.abc import Callable
 
@@ -21,11 +22,16 @@ log = logging.getLogger("ballast.notifications")
 
 @attrs.frozen
 class RetryPolicy:
-    """`max_attempts` tries; the n-th retry waits base * 2**(n-1) seconds, at most `max_delay`."""
+    """`max_attempts` tries within `max_age` seconds; the n-th retry waits up to
+    base * 2**(n-1) seconds (at most `max_delay`), less a random share of up to `jitter`,
+    so that receivers coming back from an outage are not hit by every retry at once. A
+    receiver's Retry-After (on 429 or 503) is honoured when it asks for longer."""
 
     max_attempts: int = 5
     base_delay: float = 1.0
     max_delay: float = 60.0
+    jitter: float = 0.5
+    max_age: float = 86_400.0
     storage_retry: float = 1.0  # wait when the store cannot be reached (no attempt counted)
     lease: float = 60.0  # how long one worker holds a delivery: longer than any attempt takes
     # A notification pending and untouched this long is nobody's any more: the sweep takes it.
@@ -35,8 +41,14 @@ class RetryPolicy:
     sweep_batch: int = 500
     stop_grace: float = 5.0  # at shutdown, deliveries in flight get this long to finish
 
-    def delay(self, attempts: int) -> float:
-        return float(min(self.base_delay * 2 ** max(attempts - 1, 0), self.max_delay))
+    def delay(self, attempts: int, draw: float = 0.0) -> float:
+        """The wait before the next attempt; `draw` in [0, 1) picks the jitter."""
+        longest = float(min(self.base_delay * 2 ** max(attempts - 1, 0), self.max_delay))
+        return longest * (1.0 - self.jitter * draw)
+
+    def retry_in(self, attempts: int, draw: float, retry_after: float | None) -> float:
+        backoff = self.delay(attempts, draw)
+        return backoff if retry_after is None else max(backoff, retry_after)
 
 
 @attrs.frozen(order=True)
@@ -66,6 +78,7 @@ class DeliveryWorker:
     # Told of every attempt: (channel, outcome) with outcome sent, retry or failed; for metrics.
     on_attempt: Callable[[str, str], None] | None = None
     owner: str = attrs.Factory(lambda: secrets.token_hex(8))  # this worker, in leases
+    draw: Callable[[], float] = random.random
     _jobs: list[_Job] = attrs.Factory(list)
     _seq: "itertools.count[int]" = attrs.Factory(itertools.count)
     _wake: asyncio.Event = attrs.Factory(asyncio.Event)
@@ -188,17 +201,41 @@ class DeliveryWorker:
         if notification is None or notification.status is not NotificationStatus.PENDING:
             await self._release(notification_id)
             return
-        try:
-            await self.channels.deliver(notification)
-            error = None
-        except DeliveryError as e:
-            error = e.reason
-        outcome = notification.attempted(self.clock.now(), error)
-        if error is not None and outcome.attempts >= self.policy.max_attempts:
-            outcome = outcome.moved_to(NotificationStatus.FAILED, outcome.updated_at, error)
+        if notification.next_due > self.clock.now():
+            # Queued early (a redelivery, another process's sweep): the receiver asked for
+            # time, or the backoff is not over; come back when it is.
+            await self._release(notification_id)
+            self.enqueue(notification_id, notification.next_due - self.clock.now())
+            return
+        outcome = await self._attempt(notification)
         if await self._store(outcome):
             await self._release(notification_id)
         self._log(outcome)
+
+    async def _attempt(self, notification: Notification) -> Notification:
+        """Delivers once, unless the notification is past its age; the outcome says what
+        comes next: sent, failed for good, or pending until `due_at`."""
+        now = self.clock.now()
+        policy = self.policy
+        if now - notification.delivery_started >= policy.max_age:
+            expired = f"not delivered within {policy.max_age:g} s"
+            if notification.error:
+                expired += f" (last error: {notification.error})"
+            return notification.moved_to(NotificationStatus.FAILED, now, expired)
+        try:
+            await self.channels.deliver(notification)
+            return notification.attempted(self.clock.now(), None)
+        except DeliveryError as e:
+            error, retry_after = e.reason, e.retry_after
+        now = self.clock.now()
+        outcome = notification.attempted(now, error)
+        due = now + policy.retry_in(outcome.attempts, self.draw(), retry_after)
+        if (
+            outcome.attempts >= policy.max_attempts
+            or due - outcome.delivery_started >= policy.max_age
+        ):
+            return outcome.moved_to(NotificationStatus.FAILED, now, error)
+        return attrs.evolve(outcome, due_at=due)
 
     async def _store(self, outcome: Notification) -> bool:
         """False when the store is down: the outcome is kept and written later, and the
@@ -210,7 +247,7 @@ class DeliveryWorker:
             self._push(attrs.evolve(job, outcome=outcome))
             return False
         if outcome.status is NotificationStatus.PENDING:
-            self.enqueue(outcome.id, self.policy.delay(outcome.attempts))
+            self.enqueue(outcome.id, max(outcome.next_due - self.clock.now(), 0.0))
         return True
 
     async def _release(self, notification_id: str) -> None:

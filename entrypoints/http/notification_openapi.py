@@ -93,4 +93,14 @@ PATHS: dict[str, dict[str, Schema]] = {
             tag="notifications",
         ),
     },
+    "/api/notifications/{id}/redeliver": {
+        "post": operation(
+            "Put a failed notification back to pending (admin or its sender); 409 otherwise",
+            ok=202,
+            response=NOTIFICATION,
+            errors=(404, 409, 503),
+            parameters=[ID],
+            tag="notifications",
+        ),
+    },
 }

@@ -7,6 +7,7 @@ from starlette.routing import Route
 
 from application.auth.tokens import VerifyToken
 from application.notifications.read import GetNotification, ListNotifications, MarkNotificationRead
+from application.notifications.redeliver import RedeliverNotification
 from application.notifications.send import SendNotification
 from entrypoints.http.requests import authenticate, int_param, json_object
 
@@ -17,6 +18,7 @@ def routes(container: punq.Container) -> list[Route]:
     get: GetNotification = container.resolve(GetNotification)
     list_mine: ListNotifications = container.resolve(ListNotifications)
     mark: MarkNotificationRead = container.resolve(MarkNotificationRead)
+    redeliver: RedeliverNotification = container.resolve(RedeliverNotification)
 
     async def send_endpoint(request: Request) -> Response:
         caller = await authenticate(request, verify)
@@ -64,9 +66,15 @@ def routes(container: punq.Container) -> list[Route]:
         notification = await mark(caller, request.path_params["id"], body.get("status"))
         return JSONResponse(notification.public())
 
+    async def redeliver_endpoint(request: Request) -> Response:
+        caller = await authenticate(request, verify)
+        notification = await redeliver(caller, request.path_params["id"])
+        return JSONResponse(notification.public(), status_code=202)
+
     return [
         Route("/api/notifications", send_endpoint, methods=["POST"]),
         Route("/api/notifications", list_endpoint, methods=["GET"]),
         Route("/api/notifications/{id}", get_endpoint, methods=["GET"]),
         Route("/api/notifications/{id}", patch_endpoint, methods=["PATCH"]),
+        Route("/api/notifications/{id}/redeliver", redeliver_endpoint, methods=["POST"]),
     ]

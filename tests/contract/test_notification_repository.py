@@ -190,6 +190,21 @@ async def test_a_notification_leaves_the_pending_list_when_delivered_and_moves_w
     assert await repository.pending_before(NOW, 10) == ["a"]
 
 
+async def test_the_delivery_schedule_round_trips(repository: Any) -> None:
+    scheduled = notification("n1", attempts=1, due_at=NOW + 120, pending_since=NOW - 5)
+    await repository.add(scheduled)
+    assert await repository.get("n1") == scheduled
+
+
+async def test_a_pending_notification_is_listed_by_when_it_is_due(repository: Any) -> None:
+    # A receiver asked for time (Retry-After): a sweep leaves it alone until then.
+    await repository.add(notification("waits", at=NOW - 30, attempts=1, due_at=NOW + 100))
+    await repository.add(notification("due", at=NOW - 30, attempts=1, due_at=NOW - 20))
+
+    assert await repository.pending_before(NOW - 5, 10) == ["due"]
+    assert await repository.pending_before(NOW + 100, 10) == ["due", "waits"]
+
+
 async def test_a_delivery_lease_is_held_by_one_owner_until_released(repository: Any) -> None:
     assert await repository.claim_delivery("n1", "worker-a", 60)
     assert not await repository.claim_delivery("n1", "worker-b", 60)

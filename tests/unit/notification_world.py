@@ -10,6 +10,7 @@ from application.notifications.read import (
     ListNotifications,
     MarkNotificationRead,
 )
+from application.notifications.redeliver import RedeliverNotification
 from application.notifications.send import SendNotification
 from domain.errors import DeliveryError, FieldError
 from domain.notifications import Channel, Notification
@@ -41,12 +42,14 @@ BOB = caller("bob")
 
 @attrs.define
 class SpyChannels:
-    """Records every delivery; fails the next `failures` attempts with `reason`."""
+    """Records every delivery; fails the next `failures` attempts with `reason` (and the
+    receiver's `retry_after`, if set)."""
 
     delivered: list[Notification] = attrs.Factory(list)
     attempts: int = 0
     failures: int = 0
     reason: str = "webhook answered 500"
+    retry_after: float | None = None
 
     def refusal(self, channel: Channel, target: str | None) -> FieldError | None:
         if channel is Channel.WEBHOOK and target and ALLOWED_HOST not in target:
@@ -57,7 +60,7 @@ class SpyChannels:
         self.attempts += 1
         if self.failures > 0:
             self.failures -= 1
-            raise DeliveryError(self.reason)
+            raise DeliveryError(self.reason, self.retry_after)
         self.delivered.append(notification)
 
 
@@ -71,6 +74,7 @@ class NotificationWorld:
     get: GetNotification
     list: ListNotifications
     mark: MarkNotificationRead
+    redeliver: RedeliverNotification
 
     async def sent(self, to: str = "alice", subject: str = "hello", **extra: object) -> str:
         """Sends a log notification as the service user; returns its id."""
@@ -82,7 +86,8 @@ def notification_world(policy: RetryPolicy | None = None) -> NotificationWorld:
     clock = FakeClock()
     repository = MemoryNotificationRepository(clock)
     channels = SpyChannels()
-    worker = DeliveryWorker(repository, channels, clock, policy or RetryPolicy())
+    # No jitter unless a test asks for it: a draw of 0 waits the whole backoff.
+    worker = DeliveryWorker(repository, channels, clock, policy or RetryPolicy(), draw=lambda: 0.0)
     return NotificationWorld(
         clock=clock,
         repository=repository,
@@ -92,4 +97,5 @@ def notification_world(policy: RetryPolicy | None = None) -> NotificationWorld:
         get=GetNotification(repository),
         list=ListNotifications(repository),
         mark=MarkNotificationRead(repository, clock),
+        redeliver=RedeliverNotification(repository, worker, clock),
     )
