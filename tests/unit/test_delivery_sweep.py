@@ -53,7 +53,8 @@ async def test_a_retry_left_behind_is_swept_with_its_attempts_counted() -> None:
     await world.worker.drain()  # attempt 1 fails; the retry is queued, then the process stops
 
     restarted = DeliveryWorker(world.repository, world.channels, world.clock, POLICY)
-    world.clock.advance(POLICY.sweep_grace)
+    # The sweep takes it once the retry has been due for the grace period.
+    world.clock.advance(POLICY.delay(1) + POLICY.sweep_grace)
     await restarted.sweep()
     await restarted.drain()
 
