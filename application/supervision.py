@@ -10,7 +10,8 @@ instead of ending its loop unnoticed. Each task still handles its expected error
 import asyncio
 import contextvars
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 log = logging.getLogger("ballast.supervision")
 Step = Callable[[], Awaitable[object]]
@@ -101,11 +102,14 @@ class Supervisor:
             await asyncio.sleep(restart_after)
 
     def spawn(self, task: str, body: Step, restart_after: float = 1.0) -> "asyncio.Task[None]":
-        """`keep_running` as a background task of the running loop, in a fresh context: it
-        outlives whatever request or hook started it and must not inherit its state."""
-        return asyncio.get_running_loop().create_task(
-            self.keep_running(task, body, restart_after), name=task, context=contextvars.Context()
-        )
+        """`keep_running` as a background task."""
+        return detached(self.keep_running(task, body, restart_after), task)
+
+
+def detached(work: Coroutine[Any, Any, None], name: str) -> "asyncio.Task[None]":
+    """A background task of the running loop in a fresh context: it outlives whatever
+    request or hook started it and must not inherit its state (a request's Redis budget)."""
+    return asyncio.get_running_loop().create_task(work, name=name, context=contextvars.Context())
 
 
 SUPERVISOR = Supervisor()

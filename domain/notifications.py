@@ -3,6 +3,7 @@
 import base64
 import binascii
 import enum
+import math
 import re
 from typing import Any
 
@@ -137,7 +138,8 @@ class PageCursor:
             cursor = cls(float(created), id_)
         except (ValueError, binascii.Error, UnicodeDecodeError):
             raise ValidationError.single("cursor", "is not a cursor from this API") from None
-        if not id_:
+        # A time is a finite number: "nan" or "inf" would reach Redis as a bad score.
+        if not id_ or not math.isfinite(cursor.created_at):
             raise ValidationError.single("cursor", "is not a cursor from this API")
         return cursor
 

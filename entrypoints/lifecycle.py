@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import attrs
 
-from application.supervision import SUPERVISOR, Supervisor
+from application.supervision import SUPERVISOR, Supervisor, detached
 
 Hook = Callable[[], Awaitable[None]]
 log = logging.getLogger("ballast")
@@ -41,9 +41,7 @@ class Lifecycle:
 
         async def start() -> None:
             nonlocal task
-            task = asyncio.get_running_loop().create_task(
-                self.supervisor.every(label, seconds, step), name=label
-            )
+            task = detached(self.supervisor.every(label, seconds, step), label)
 
         async def stop() -> None:
             if task is not None:

@@ -59,6 +59,7 @@ class Failover:
             result = await self._fallback(fallback)
             if replay is not None and self.journal is not None:
                 self.journal.append(self.capability, *replay)
+                self.link.behind()
             return result
 
     async def defer(self, primary: Op[None], replay: tuple[str, Replay]) -> None:
@@ -71,6 +72,7 @@ class Failover:
             if self.link.recovering or self.journal is None:
                 raise
             self.journal.append(self.capability, *replay)
+            self.link.behind()
 
     async def _fallback(self, fallback: Op[T]) -> T:
         if self.fail_closed:

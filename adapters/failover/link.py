@@ -23,10 +23,11 @@ from redis.exceptions import (
     TryAgainError,
     WatchError,
 )
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from adapters.failover.breaker import BreakerState, CircuitBreaker
 from adapters.failover.journal import ReplayJournal
-from application.supervision import SUPERVISOR, Supervisor
+from application.supervision import SUPERVISOR, Supervisor, detached
 
 log = logging.getLogger("ballast.failover")
 T = TypeVar("T")
@@ -39,6 +40,9 @@ LINK_ERRORS: tuple[type[BaseException], ...] = (
     TimeoutError,
     RedisClusterException,
 )
+TIMEOUTS = (TimeoutError, RedisTimeoutError)
+# Heartbeat PINGs unanswered in a row (timed out) that open the breaker.
+HEARTBEAT_MISSES_TO_OPEN = 2
 # Error replies that mean "this server cannot serve now": an outage, not a bad command.
 UNAVAILABLE_REPLIES = frozenset(
     {"LOADING", "BUSY", "MASTERDOWN", "READONLY", "CLUSTERDOWN", "TRYAGAIN"}
@@ -164,9 +168,13 @@ class RedisLink:
         self.latency_ms: float | None = None
         self.fallback_ops: dict[str, int] = {}
         self.command_errors = 0  # data errors Redis answered with: bugs, never outages
+        self.budget_refusals = (
+            0  # calls sent to the fallback because their request's budget was spent
+        )
         self._recovery_hooks: list[tuple[str, Hook]] = []
         self._probe: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
+        self._heartbeat_misses = 0
         self._stopping = False
 
     @property
@@ -191,6 +199,7 @@ class RedisLink:
         if budget is not None:
             timeout -= budget.spent
             if timeout <= 0:
+                self.budget_refusals += 1
                 raise RedisUnavailableError("request budget spent")
         started = time.perf_counter()
         try:
@@ -201,7 +210,7 @@ class RedisLink:
                 self.breaker.record_success()  # it answered: the server is up
                 raise self._command_error(e) from None
             # A timeout cut short by the request's budget says little about the server.
-            if timeout >= self.command_timeout or not isinstance(e, TimeoutError):
+            if timeout >= self.command_timeout or not isinstance(e, TIMEOUTS):
                 self.breaker.record_failure()
             log.debug("event=redis_call_failed error=%s", type(e).__name__)
             raise RedisUnavailableError(type(e).__name__) from e
@@ -222,6 +231,14 @@ class RedisLink:
         async with asyncio.timeout(self.command_timeout * 4):
             return await op()
 
+    def behind(self) -> None:
+        """A write was journaled: Redis lacks it until a recovery replays it. If the breaker
+        is still closed (a lone timeout, a request's budget spent), open it now, so that
+        requests stop using a Redis that is behind and the probe replays at once."""
+        if self.breaker.state is BreakerState.CLOSED:
+            log.warning("event=redis_behind pending=%d", len(self.journal))
+            self.breaker.trip()
+
     def count_fallback(self, capability: str) -> None:
         self.fallback_ops[capability] = self.fallback_ops.get(capability, 0) + 1
 
@@ -230,10 +247,9 @@ class RedisLink:
         self.breaker.state = BreakerState.HALF_OPEN
         if not await self._recover():
             self.breaker.trip()
-        self._heartbeat = asyncio.get_running_loop().create_task(
+        self._heartbeat = detached(
             self.supervisor.every("redis_heartbeat", self.heartbeat_interval, self.beat),
-            name="redis_heartbeat",
-            context=contextvars.Context(),
+            "redis_heartbeat",
         )
 
     async def stop(self) -> None:
@@ -246,15 +262,14 @@ class RedisLink:
             await self.client.aclose()
 
     async def beat(self) -> None:
-        """One heartbeat: while the breaker is closed, a PING within `heartbeat_timeout`;
-        no answer opens the breaker at once (the probe takes over from there)."""
+        """One heartbeat: while the breaker is closed, a PING within `heartbeat_timeout`.
+        A refused or reset connection opens the breaker at once; a PING unanswered twice
+        in a row does too (once could be this process being slow, not Redis)."""
         if self.breaker.state is not BreakerState.CLOSED or self._stopping:
+            self._heartbeat_misses = 0
             return
         if len(self.journal):
-            # Writes fell back while the breaker stayed closed (a lone timeout): only a
-            # recovery may replay them, with requests kept off Redis meanwhile.
-            log.warning("event=replay_pending_while_closed pending=%d", len(self.journal))
-            self.breaker.trip()
+            self.behind()  # a safety net: journaling opens the breaker already
             return
         started = time.perf_counter()
         try:
@@ -263,9 +278,17 @@ class RedisLink:
         except LINK_ERRORS as e:
             if not is_outage(e):
                 raise
-            log.warning("event=redis_heartbeat_failed error=%s", type(e).__name__)
-            self.breaker.trip()
+            self._heartbeat_misses += 1
+            timed_out = isinstance(e, TIMEOUTS)
+            if not timed_out or self._heartbeat_misses >= HEARTBEAT_MISSES_TO_OPEN:
+                log.warning(
+                    "event=redis_heartbeat_failed error=%s misses=%d",
+                    type(e).__name__,
+                    self._heartbeat_misses,
+                )
+                self.breaker.trip()
             return
+        self._heartbeat_misses = 0
         self.latency_ms = round((time.perf_counter() - started) * 1000, 3)
 
     def _on_breaker_change(self, before: BreakerState, after: BreakerState) -> None:

@@ -2,13 +2,13 @@
 re-accepts a token revoked before it."""
 
 import asyncio
-import contextvars
 import logging
 
 from adapters.failover.core import Failover
 from adapters.failover.link import LINK_ERRORS, RedisLink, is_outage
 from adapters.memory.auth import MemoryRevocationList
 from adapters.redis.auth import RedisRevocationList
+from application.supervision import detached
 from domain.tokens import Revocation
 
 log = logging.getLogger("ballast.failover")
@@ -65,9 +65,7 @@ class ReplicatedRevocationList:
             return
         self._subscribed = asyncio.Event()
         # A fresh context: the listener outlives the recovery that starts it.
-        self._listener = asyncio.get_running_loop().create_task(
-            self._listen(), context=contextvars.Context()
-        )
+        self._listener = detached(self._listen(), "revocation_feed")
         async with asyncio.timeout(self._link.command_timeout * 4):
             await self._subscribed.wait()
 

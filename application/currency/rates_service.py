@@ -5,7 +5,7 @@ import logging
 
 import attrs
 
-from application.supervision import SUPERVISOR, Supervisor
+from application.supervision import SUPERVISOR, Supervisor, detached
 from domain.errors import RatesFeedNotConfiguredError, RatesUnavailableError
 from domain.ports import Clock, RateCache, RateSource
 from domain.rates import RateOrigin, RateTable
@@ -107,7 +107,7 @@ class RatesService:
             return self._task
         if not force and self._retry_at is not None and now < self._retry_at:
             return None
-        self._task = asyncio.get_running_loop().create_task(self._supervised_refresh())
+        self._task = detached(self._supervised_refresh(), "rates_refresh")
         return self._task
 
     async def _supervised_refresh(self) -> None:

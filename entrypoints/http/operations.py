@@ -13,6 +13,7 @@ from entrypoints.http import docs, metrics
 from entrypoints.http.client_address import ClientAddressMiddleware
 from entrypoints.http.observe import ObserveMiddleware
 from entrypoints.http.rate_limiting import RateLimitMiddleware
+from entrypoints.http.redis_budget import RedisBudgetMiddleware
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import Settings
 
@@ -29,6 +30,7 @@ def outer_middleware(container: punq.Container) -> list[Middleware]:
     settings: Settings = container.resolve(Settings)
     return [
         Middleware(ObserveMiddleware),
+        Middleware(RedisBudgetMiddleware),
         Middleware(ClientAddressMiddleware, trusted_proxies=settings.trusted_proxies),
     ]
 
