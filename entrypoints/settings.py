@@ -38,6 +38,11 @@ class Storage(enum.StrEnum):
     REDIS = "redis"
 
 
+class OnOff(enum.StrEnum):
+    ON = "on"
+    OFF = "off"
+
+
 class OnRedisDown(enum.StrEnum):
     FALLBACK = "fallback"
     FAIL_CLOSED = "fail_closed"
@@ -96,6 +101,7 @@ class Settings:
     rate_limit: RateLimit | None = RateLimit(1000, 60)
     login_rate_limit: RateLimit | None = RateLimit(10, 60)
     trusted_proxies: tuple[str, ...] = ()
+    access_log: bool = True
     rates_url: str | None = None
     rates_ttl: int = 3600
     webhook_allowed_hosts: tuple[str, ...] = ()
@@ -273,6 +279,7 @@ def _read(env: Mapping[str, str]) -> "Settings":
         rate_limit=limit("BALLAST_RATE_LIMIT", "1000/minute"),
         login_rate_limit=limit("BALLAST_LOGIN_RATE_LIMIT", "10/minute"),
         trusted_proxies=networks("BALLAST_TRUSTED_PROXIES"),
+        access_log=choice("BALLAST_ACCESS_LOG", OnOff, "on") is OnOff.ON,
         rates_url=url("BALLAST_RATES_URL", ("http", "https", "file")),
         rates_ttl=integer("BALLAST_RATES_TTL", 3600),
         webhook_allowed_hosts=webhook_hosts,

@@ -1,11 +1,11 @@
-"""One structured log line and the HTTP metrics per request, and its X-Request-ID.
+"""The HTTP metrics and one access-log line per request (written off the event loop, see
+access_log.py), and its X-Request-ID.
 
 A pure ASGI middleware (no BaseHTTPMiddleware: it would cost a task and a copy per request).
 The route is the template (`/api/notifications/{id}`), never the raw path: the raw path
 would put ids into the logs' keys and the metrics' labels.
 """
 
-import logging
 import re
 import secrets
 import time
@@ -14,8 +14,8 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from entrypoints.http import metrics
+from entrypoints.http.access_log import AccessLog
 
-log = logging.getLogger("ballast.access")
 REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
 UNMATCHED = "unmatched"
 
@@ -44,9 +44,10 @@ def request_id(scope: Scope) -> bytes:
 
 
 class ObserveMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, access_log: AccessLog | None = None) -> None:
         self.app = app
         self.metrics = metrics.instruments()
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,11 +74,5 @@ class ObserveMiddleware:
             labels = (method, route, str(status))
             self.metrics.requests.labels(*labels).inc()
             self.metrics.latency.labels(*labels).observe(elapsed)
-            log.info(
-                "event=request method=%s route=%s status=%d duration_ms=%.2f request_id=%s",
-                method,
-                route,
-                status,
-                elapsed * 1000,
-                scope["ballast.request_id"],
-            )
+            if self.access_log is not None:
+                self.access_log.add(method, route, status, elapsed, scope["ballast.request_id"])

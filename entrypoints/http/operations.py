@@ -10,6 +10,7 @@ from adapters.failover.link import RedisLink
 from application.auth.tokens import VerifyToken
 from application.rate_limits import CheckRateLimits
 from entrypoints.http import docs, metrics
+from entrypoints.http.access_log import AccessLog
 from entrypoints.http.client_address import ClientAddressMiddleware
 from entrypoints.http.observe import ObserveMiddleware
 from entrypoints.http.rate_limiting import RateLimitMiddleware
@@ -28,8 +29,15 @@ def _optional(container: punq.Container, kind: type) -> object | None:
 def outer_middleware(container: punq.Container) -> list[Middleware]:
     """Outside everything else, so that refused requests (413, 429) are logged and counted."""
     settings: Settings = container.resolve(Settings)
+    access_log: AccessLog | None = None
+    if settings.access_log:
+        access_log = AccessLog()
+        container.register(AccessLog, instance=access_log)  # for whoever must flush it
+        lifecycle: Lifecycle = container.resolve(Lifecycle)
+        lifecycle.on_start(access_log.start)
+        lifecycle.on_stop(access_log.stop)
     return [
-        Middleware(ObserveMiddleware),
+        Middleware(ObserveMiddleware, access_log=access_log),
         Middleware(RedisBudgetMiddleware),
         Middleware(ClientAddressMiddleware, trusted_proxies=settings.trusted_proxies),
     ]

@@ -13,6 +13,7 @@ from application.currency.rates_service import RatesService
 from application.notifications.delivery import DeliveryWorker
 from domain.ports import Clock, PasswordHasher, RateSource
 from entrypoints.bootstrap import bootstrap
+from entrypoints.http.access_log import AccessLog
 from entrypoints.http.app import create_app
 from entrypoints.settings import RateLimit, Settings
 from tests.currency_fakes import FakeRateFeed, table
@@ -75,13 +76,14 @@ def test_a_well_formed_request_id_is_echoed_and_a_bad_one_replaced(world: Any) -
 def test_one_log_line_per_request_with_the_route_template_and_no_secrets(
     world: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client, *_ = world
+    client, _, _, container = world
     caplog.set_level(logging.INFO, logger="ballast.access")
     tokens = client.post(
         "/api/auth/login", json={"username": "admin", "password": "admin-password"}
     ).json()
     client.get("/api/auth/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
     client.get("/api/notifications/some-id-123", headers={"X-Request-ID": "req-42"})
+    container.resolve(AccessLog).flush()  # written by a background thread, a batch at a time
     lines = [r.getMessage() for r in caplog.records if r.name == "ballast.access"]
     assert len(lines) == 3
     assert re.fullmatch(

@@ -1,0 +1,79 @@
+"""The access log: one line per request, written off the event loop.
+
+The request path only appends a tuple to a bounded deque; a background thread turns them
+into records of the `ballast.access` logger and hands them to that logger's handlers (the
+shared logging configuration decides the line format and the level), a batch at a time, so
+a slow or blocked stderr slows the writer, never the requests. Lines that find the deque full
+are counted, and reported by the writer in one line when it catches up.
+"""
+
+import collections
+import logging
+import threading
+import time
+
+log = logging.getLogger("ballast.access")
+MESSAGE = "event=request method=%s route=%s status=%d duration_ms=%.2f request_id=%s"
+Entry = tuple[float, str, str, int, float, str]
+
+
+class AccessLog:
+    def __init__(
+        self, logger: logging.Logger = log, every: float = 0.05, max_pending: int = 65_536
+    ) -> None:
+        self._logger = logger
+        self._every = every
+        self._max = max_pending
+        self._pending: collections.deque[Entry] = collections.deque()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._flushing = threading.Lock()  # one writer at a time keeps the lines in order
+        self.dropped = 0
+        self._reported_dropped = 0
+
+    def add(self, method: str, route: str, status: int, seconds: float, request_id: str) -> None:
+        """Called on the request path: O(1), no I/O, no formatting."""
+        if len(self._pending) >= self._max:
+            self.dropped += 1
+            return
+        self._pending.append((time.time(), method, route, status, seconds * 1000, request_id))
+
+    async def start(self) -> None:
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="ballast-access-log", daemon=True)
+        self._thread.start()
+
+    async def stop(self) -> None:
+        """Writes what is left: no line of a finished request is lost at shut-down."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.flush()
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self._every):
+            self.flush()
+
+    def flush(self) -> None:
+        """Everything pending, in order, through the logger's handlers."""
+        with self._flushing:
+            self._flush()
+
+    def _flush(self) -> None:
+        logger = self._logger
+        enabled = logger.isEnabledFor(logging.INFO)
+        while self._pending:
+            created, *args = self._pending.popleft()
+            if enabled:
+                record = logger.makeRecord(
+                    logger.name, logging.INFO, __file__, 0, MESSAGE, tuple(args), None
+                )
+                record.created = created
+                record.msecs = (created - int(created)) * 1000
+                logger.handle(record)
+        if self.dropped != self._reported_dropped:
+            logger.warning(
+                "event=access_log_dropped lines=%d", self.dropped - self._reported_dropped
+            )
+            self._reported_dropped = self.dropped

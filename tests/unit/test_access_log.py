@@ -1,0 +1,110 @@
+"""The access log: lines in the shared logging format, written by a background thread that
+the request path never waits for; nothing lost at stop; BALLAST_ACCESS_LOG=off."""
+
+import io
+import logging
+import re
+import threading
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from entrypoints.bootstrap import bootstrap
+from entrypoints.cli import logging_config
+from entrypoints.http.access_log import AccessLog
+from entrypoints.http.app import create_app
+from entrypoints.settings import Settings
+
+pytestmark = pytest.mark.anyio
+
+
+class GatedStream(io.StringIO):
+    """A stderr that blocks every write until the test opens the gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writing = threading.Event()
+        self.gate = threading.Event()
+
+    def write(self, text: str) -> int:
+        self.writing.set()
+        self.gate.wait()
+        return super().write(text)
+
+
+@pytest.fixture
+def logger() -> Iterator[logging.Logger]:
+    logger = logging.getLogger("ballast.access.test")
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    yield logger
+    logger.handlers.clear()
+
+
+def shared_handler(stream: io.StringIO) -> logging.Handler:
+    """A handler with the formatter of the shared logging configuration."""
+    handler = logging.StreamHandler(stream)
+    fmt = logging_config()["formatters"]["kv"]["format"]  # type: ignore[index]
+    handler.setFormatter(logging.Formatter(fmt))
+    return handler
+
+
+async def test_lines_use_the_shared_format_and_none_is_lost_at_stop(
+    logger: logging.Logger,
+) -> None:
+    stream = io.StringIO()
+    logger.addHandler(shared_handler(stream))
+    access = AccessLog(logger, every=3600)  # only the stop writes
+    await access.start()
+    access.add("GET", "/api/auth/me", 200, 0.00125, "rid-1")
+    access.add("POST", "/api/auth/login", 429, 0.5, "rid-2")
+    assert stream.getvalue() == ""
+    await access.stop()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2
+    assert re.fullmatch(
+        r"ts=\S+ \S+ level=INFO logger=ballast.access.test event=request method=GET "
+        r"route=/api/auth/me status=200 duration_ms=1.25 request_id=rid-1",
+        lines[0],
+    )
+    assert "method=POST route=/api/auth/login status=429 duration_ms=500.00" in lines[1]
+
+
+async def test_the_request_path_never_waits_for_a_blocked_stderr(logger: logging.Logger) -> None:
+    stream = GatedStream()
+    logger.addHandler(logging.StreamHandler(stream))
+    access = AccessLog(logger, every=0.01)
+    await access.start()
+    access.add("GET", "/a", 200, 0.001, "first")
+    assert stream.writing.wait(10)  # the writer is now stuck inside write()
+    for i in range(1000):
+        access.add("GET", "/a", 200, 0.001, f"r{i}")
+    # Every add returned while stderr was blocked: they only queued their lines.
+    assert not stream.gate.is_set()
+    stream.gate.set()
+    await access.stop()
+    assert len(stream.getvalue().splitlines()) == 1001
+
+
+async def test_a_full_queue_drops_and_says_how_many(logger: logging.Logger) -> None:
+    stream = io.StringIO()
+    logger.addHandler(logging.StreamHandler(stream))
+    access = AccessLog(logger, max_pending=2)
+    for i in range(5):
+        access.add("GET", "/a", 200, 0.001, f"r{i}")
+    access.flush()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 3
+    assert "request_id=r0" in lines[0] and "request_id=r1" in lines[1]
+    assert lines[2] == "event=access_log_dropped lines=3"
+
+
+def test_access_log_off_writes_no_line(caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings.from_env({"BALLAST_ACCESS_LOG": "off", "BALLAST_ADMIN_PASSWORD": "x" * 12})
+    assert settings.access_log is False
+    assert Settings.from_env({"BALLAST_ADMIN_PASSWORD": "x" * 12}).access_log is True
+    caplog.set_level(logging.INFO, logger="ballast.access")
+    with TestClient(create_app(bootstrap(settings))) as client:
+        assert client.get("/api/auth/me").status_code == 401
+    assert not [r for r in caplog.records if r.name == "ballast.access"]
