@@ -2,7 +2,7 @@
 
 import attrs
 
-from domain.ports import RateLimiter
+from domain.ports import ExactRateLimiter, RateLimiter
 from domain.rate_limits import Limit, RateDecision
 
 
@@ -10,16 +10,16 @@ from domain.rate_limits import Limit, RateDecision
 class CheckRateLimits:
     """Counts a request against each limit in turn, stopping at the first refusal: a request
     refused by one limit is not counted against the next. Exact limits go to `exact`, the
-    others to `limiter` (which takes both when every decision it makes is exact)."""
+    others to `limiter` (without Redis both are exact, in memory)."""
 
     limiter: RateLimiter
-    exact: RateLimiter | None = None
+    exact: ExactRateLimiter
 
     async def __call__(self, limits: list[Limit]) -> tuple[Limit, RateDecision] | None:
         """The binding limit and decision: the refusal, or the one with the least left."""
         binding: tuple[Limit, RateDecision] | None = None
         for limit in limits:
-            limiter = self.exact if limit.exact and self.exact is not None else self.limiter
+            limiter = self.exact if limit.exact else self.limiter
             decision = await limiter.hit(limit.key, limit.quota)
             if not decision.allowed:
                 return limit, decision

@@ -149,6 +149,11 @@ class RateLimiter(Protocol):
         ...
 
 
+class ExactRateLimiter(RateLimiter, Protocol):
+    """A limiter whose every decision is exact, even across instances (one Redis round trip
+    each): for limits that must not be overrun, such as the login limit."""
+
+
 # --- notifications ---
 
 

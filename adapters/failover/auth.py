@@ -74,20 +74,20 @@ class FailoverUserDirectory:
 class FailoverRefreshTokenStore:
     """During an outage a validly signed refresh token unknown to memory is adopted once
     (policy `fallback`); its use is journaled, and if Redis shows the token was already
-    used, `revoke_family` revokes the family when the journal is replayed (as it does for
-    the families Redis still held when a journaled `end_all` is replayed)."""
+    used, `on_reuse(user, family)` is told when the journal is replayed (it revokes the
+    family and records the reuse); `revoke_families` when a journaled `end_all` is replayed,
+    with the families Redis still held."""
 
     def __init__(
         self,
         redis: RedisRefreshTokenStore,
         memory: MemoryRefreshTokenStore,
         failover: Failover,
-        revoke_family: Callable[[str, int], Awaitable[None]],
-        family_ttl: int = 2_592_000,
+        on_reuse: Callable[[str, str], Awaitable[None]],
+        revoke_families: Callable[[list[str]], Awaitable[None]],
     ) -> None:
         self._redis, self._memory, self._failover = redis, memory, failover
-        self._revoke_family = revoke_family
-        self._family_ttl = family_ttl
+        self._on_reuse, self._revoke_families = on_reuse, revoke_families
 
     async def start(self, user: str, family: str, jti: str, ttl: int) -> None:
         await self._failover.write(
@@ -110,7 +110,7 @@ class FailoverRefreshTokenStore:
                 await self._redis.start(user, family, successor, ttl)
             elif outcome is Rotation.REUSED:
                 log.warning("event=refresh_reuse_detected_on_replay family_prefix=%s", family[:6])
-                await self._revoke_family(family, ttl)
+                await self._on_reuse(user, family)
 
         return await self._failover.write(
             lambda: self._redis.rotate(user, family, jti, successor, ttl),
@@ -135,8 +135,7 @@ class FailoverRefreshTokenStore:
             return sorted({*ended, *await self._memory.end_all(user)})
 
         async def replay() -> None:
-            for family in await self._redis.end_all(user):
-                await self._revoke_family(family, self._family_ttl)
+            await self._revoke_families(await self._redis.end_all(user))
 
         return await self._failover.write(
             primary, lambda: self._memory.end_all(user), ("end_user_families", replay)

@@ -10,6 +10,26 @@ from domain.events import AuthEventType
 from domain.ports import IdSource, RefreshTokenStore, UserDirectory
 from domain.tokens import Rotation, TokenPair, TokenType
 
+# The client of a reuse found when the journal of an outage is replayed: no request made it.
+ON_REPLAY = "replay"
+
+
+@attrs.define
+class RevokeReusedFamily:
+    """Reuse of a used refresh token means it leaked: every token of the family dies, and
+    the reuse is recorded."""
+
+    sessions: EndSessions
+    events: EventRecorder
+
+    async def __call__(self, username: str, family: str, client: str) -> None:
+        await self.sessions.revoke_families({family})
+        await self.events.record(AuthEventType.REFRESH_REUSE_DETECTED, username, client)
+
+    async def found_on_replay(self, username: str, family: str) -> None:
+        """A rotation accepted during an outage met Redis, which knew the token was used."""
+        await self(username, family, ON_REPLAY)
+
 
 @attrs.define
 class Refresh:
@@ -24,6 +44,7 @@ class Refresh:
     refresh_tokens: RefreshTokenStore
     users: UserDirectory
     sessions: EndSessions
+    reuse: RevokeReusedFamily
     events: EventRecorder
     ids: IdSource
 
@@ -40,8 +61,7 @@ class Refresh:
             user.username, claims.fam, claims.jti, successor, ttl
         )
         if outcome is Rotation.REUSED:
-            await self.sessions.revoke_families({claims.fam})
-            await self.events.record(AuthEventType.REFRESH_REUSE_DETECTED, claims.sub, client)
+            await self.reuse(claims.sub, claims.fam, client)
             raise InvalidTokenError("refresh token was already used; its family is revoked")
         if outcome is Rotation.UNKNOWN:
             raise InvalidTokenError("refresh token is not known")

@@ -13,7 +13,7 @@ import time
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from entrypoints.http import metrics
+from entrypoints import metrics
 from entrypoints.http.access_log import AccessLog
 
 REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")

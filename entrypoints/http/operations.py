@@ -5,11 +5,10 @@ import punq
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
-from adapters.failover.journal import ReplayJournal
-from adapters.failover.link import RedisLink
 from application.auth.tokens import VerifyToken
 from application.rate_limits import CheckRateLimits
-from entrypoints.http import docs, metrics
+from entrypoints import metrics
+from entrypoints.http import docs
 from entrypoints.http.access_log import AccessLog
 from entrypoints.http.client_address import ClientAddressMiddleware
 from entrypoints.http.observe import ObserveMiddleware
@@ -17,13 +16,6 @@ from entrypoints.http.rate_limiting import RateLimitMiddleware
 from entrypoints.http.redis_budget import RedisBudgetMiddleware
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import Settings
-
-
-def _optional(container: punq.Container, kind: type) -> object | None:
-    try:
-        return container.resolve(kind)
-    except punq.MissingDependencyError:
-        return None
 
 
 def outer_middleware(container: punq.Container) -> list[Middleware]:
@@ -58,11 +50,9 @@ def inner_middleware(container: punq.Container) -> list[Middleware]:
 
 
 def routes(container: punq.Container) -> list[BaseRoute]:
-    link = _optional(container, RedisLink)
-    journal = _optional(container, ReplayJournal)
-    exporter = metrics.RedisStateExporter(link, journal)  # type: ignore[arg-type]
+    exporter: metrics.RedisStateExporter = container.resolve(metrics.RedisStateExporter)
     lifecycle: Lifecycle = container.resolve(Lifecycle)
-    if link is not None:
+    if exporter.link is not None:
         lifecycle.on_start(exporter.sync)
         lifecycle.every(1.0, exporter.sync, "metrics_sync")
     lifecycle.on_stop(exporter.stop)

@@ -11,7 +11,7 @@ from application.auth.tokens import VerifyToken
 from application.rate_limits import CheckRateLimits
 from domain.errors import BallastError, RateLimitedError
 from domain.rate_limits import Limit, Quota, RateDecision
-from entrypoints.http import metrics
+from entrypoints import metrics
 from entrypoints.http.problems import from_error
 from entrypoints.http.requests import authenticate_scope, scope_bearer
 from entrypoints.settings import RateLimit

@@ -136,6 +136,10 @@ def test_refresh_token_reused_during_an_outage_revokes_its_family_on_replay(
             "/api/auth/refresh", json={"refresh_token": second.json()["refresh_token"]}
         )
         assert retry.status_code == 401
+        # The same rule as a reuse seen at once: the reuse is in the event log too.
+        events = app.get("/api/auth/events?limit=100", headers=bearer(login(app))).json()
+        replayed = [e for e in events["items"] if e["type"] == "refresh_reuse_detected"]
+        assert [e["client"] for e in replayed] == ["replay"]
 
 
 def test_two_instances_share_revocations(own_redis: RedisServer) -> None:

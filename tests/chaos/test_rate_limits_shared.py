@@ -9,8 +9,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from adapters.failover.link import RedisLink
-from adapters.failover.rate_limits import InstanceCount, SyncedRateLimiter
-from domain.ports import PasswordHasher
+from adapters.failover.rate_limits import InstanceCount
+from domain.ports import PasswordHasher, RateLimiter
 from entrypoints.bootstrap import bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.settings import RateLimit, Settings
@@ -38,8 +38,8 @@ def test_two_instances_share_one_limit_and_split_it_when_redis_dies(
         a.portal.call(count_a.beat)
         assert count_a.instances == 2
         syncs = {
-            id(a): container_a.resolve(SyncedRateLimiter).sync,
-            id(b): container_b.resolve(SyncedRateLimiter).sync,
+            id(a): container_a.resolve(RateLimiter).sync,
+            id(b): container_b.resolve(RateLimiter).sync,
         }
         shared = []
         for client in (a, b) * 6:

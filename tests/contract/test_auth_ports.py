@@ -35,7 +35,11 @@ from tests.contract.conftest import Backend
 pytestmark = pytest.mark.anyio
 
 
-async def _noop_reuse(family: str, ttl: int) -> None:
+async def _noop_reuse(user: str, family: str) -> None:
+    return None
+
+
+async def _noop_revoke(families: list[str]) -> None:
     return None
 
 
@@ -63,6 +67,7 @@ def refresh_tokens(backend: Backend) -> Any:
             MemoryRefreshTokenStore(clock),
             Failover(link, "tokens", journal=link.journal),
             _noop_reuse,
+            _noop_revoke,
         ),
     )
 

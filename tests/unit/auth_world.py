@@ -12,7 +12,7 @@ from adapters.memory.auth import (
 from adapters.passwords import ScryptPasswordHasher
 from application.auth.events import EventRecorder, ListAuthEvents
 from application.auth.login import Login
-from application.auth.refresh import Refresh
+from application.auth.refresh import Refresh, RevokeReusedFamily
 from application.auth.revoke import Logout, RevokeToken
 from application.auth.sessions import EndSessions
 from application.auth.tokens import TokenIssuer, VerifyToken
@@ -89,7 +89,16 @@ def auth_world(access_ttl: int = ACCESS_TTL, refresh_ttl: int = REFRESH_TTL) -> 
         event_log=event_log,
         verify=verify,
         login=Login(users, hasher, issuer, refresh_tokens, recorder, ids),
-        refresh=Refresh(verify, issuer, refresh_tokens, users, sessions, recorder, ids),
+        refresh=Refresh(
+            verify,
+            issuer,
+            refresh_tokens,
+            users,
+            sessions,
+            RevokeReusedFamily(sessions, recorder),
+            recorder,
+            ids,
+        ),
         logout=Logout(codec, revocations, refresh_tokens, sessions, recorder),
         revoke=RevokeToken(codec, revocations, recorder),
         create_user=CreateUser(users, hasher),

@@ -73,7 +73,8 @@ async def test_memory_limiter_forgets_idle_keys() -> None:
 
 
 async def test_the_tightest_limit_binds() -> None:
-    check = CheckRateLimits(MemoryRateLimiter(FakeClock()))
+    limiter = MemoryRateLimiter(FakeClock())
+    check = CheckRateLimits(limiter, limiter)
     wide = Limit("default", "addr:a", Quota(100, 60))
     narrow = Limit("login", "login:a:bob", Quota(2, 60))
     binding = await check([wide, narrow])
@@ -83,7 +84,7 @@ async def test_the_tightest_limit_binds() -> None:
 
 async def test_a_refused_request_is_not_counted_against_later_limits() -> None:
     limiter = MemoryRateLimiter(FakeClock())
-    check = CheckRateLimits(limiter)
+    check = CheckRateLimits(limiter, limiter)
     first = Limit("default", "addr:a", Quota(1, 60))
     second = Limit("login", "login:a:bob", Quota(5, 60))
     await check([first, second])
@@ -94,4 +95,5 @@ async def test_a_refused_request_is_not_counted_against_later_limits() -> None:
 
 
 async def test_no_limits_no_decision() -> None:
-    assert await CheckRateLimits(MemoryRateLimiter(FakeClock()))([]) is None
+    limiter = MemoryRateLimiter(FakeClock())
+    assert await CheckRateLimits(limiter, limiter)([]) is None

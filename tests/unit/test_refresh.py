@@ -90,6 +90,24 @@ async def test_reuse_is_recorded_as_refresh_reuse_detected() -> None:
 
 
 @pytest.mark.anyio
+async def test_a_reuse_found_on_replay_revokes_the_family_and_is_recorded() -> None:
+    world = await seeded_world()
+    pair = await world.login("alice", ALICE_PASSWORD, CLIENT)
+    family = world.claims(pair.refresh_token).fam
+
+    await world.refresh.reuse.found_on_replay("alice", family)
+
+    with pytest.raises(InvalidTokenError, match="revoked"):
+        await world.verify(pair.access_token)
+    newest = (await world.event_log.recent(1))[0]
+    assert (newest.type, newest.username, newest.client) == (
+        AuthEventType.REFRESH_REUSE_DETECTED,
+        "alice",
+        "replay",
+    )
+
+
+@pytest.mark.anyio
 async def test_reuse_in_one_family_leaves_other_families_alone() -> None:
     world = await seeded_world()
     leaked = await world.login("alice", ALICE_PASSWORD, CLIENT)
