@@ -1,22 +1,28 @@
 # Two entry points: `make run` (serve on the in-memory default) and `make test` (every check).
-# Both build .venv from requirements.lock first; nothing else needs to be installed by hand.
+# Both build .venv first; nothing else needs to be installed by hand. Two lock files:
+# requirements.lock holds what serving needs (make run installs only that), and
+# requirements-dev.lock adds the test and lint tools (make test). `make lock` rewrites both.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+RUN_LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+RUN_STAMP := $(VENV)/.run-$(shell cat $(RUN_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.dev-$(shell cat $(RUN_LOCK) $(DEV_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: run test lint typecheck layers pytest venv redis-server chromium bench lock clean
 
 # `make run PORT=8080 HOST=0.0.0.0` (or BALLAST_PORT / BALLAST_HOST in the environment).
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/ballast serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
-test: $(STAMP) redis-server chromium lint typecheck layers pytest
+test: $(DEV_STAMP) redis-server chromium lint typecheck layers pytest
 
-venv: $(STAMP)
+venv: $(DEV_STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+# A fresh .venv from one lock file, then Ballast itself (editable, no dependency resolution).
+define fresh_venv
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "Ballast needs Python 3.11 or newer" >&2; exit 1; }
 	@rm -rf $(VENV)
@@ -24,9 +30,18 @@ $(STAMP): requirements.lock pyproject.toml
 		echo "installing python3-venv (needed to create .venv)" >&2; \
 		rm -rf $(VENV); \
 		apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null && $(PYTHON) -m venv $(VENV); }
-	$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes -r $(1)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+endef
+
+$(RUN_STAMP): $(RUN_LOCK) pyproject.toml
+	$(call fresh_venv,$(RUN_LOCK))
 	@touch $@
+
+# The dev lock pins everything the runtime lock pins, to the same versions, plus the tools.
+$(DEV_STAMP): $(RUN_LOCK) $(DEV_LOCK) pyproject.toml
+	$(call fresh_venv,$(DEV_LOCK))
+	@touch $@ $(RUN_STAMP)
 
 # The tests start their own redis-server processes on free ports; install the binary when missing.
 redis-server:
@@ -44,26 +59,37 @@ chromium:
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
 		|| echo "chromium could not be installed: the /docs browser test will be skipped" >&2
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
-layers: $(STAMP)
+layers: $(DEV_STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP)
+pytest: $(DEV_STAMP)
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python bench/failover.py
 
-# Re-resolve requirements.lock after changing dependencies in pyproject.toml.
+# LOCK FILES: after changing dependencies in pyproject.toml, run `make lock`. It rewrites
+#   requirements.lock      [project] dependencies + [build-system] requires (what `make run` installs)
+#   requirements-dev.lock  the same pins plus the `dev` extra (what `make test` installs)
+# Existing pins are kept unless pyproject.toml needs another version. When a rebase conflicts
+# in either lock file: take main's version of both, then run `make lock` and commit.
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes -q
+BUILD_REQUIRES := $(BIN)/python -c 'import tomllib; \
+	print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))'
 lock:
-	$(BIN)/python -m pip install -q uv && $(BIN)/python -m uv pip compile pyproject.toml --extra dev \
-		--universal --python-version 3.11 --generate-hashes -q -o requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv
+	$(BUILD_REQUIRES) | $(BIN)/python -m uv pip compile pyproject.toml - $(LOCK_FLAGS) \
+		-o $(RUN_LOCK)
+	$(BUILD_REQUIRES) | $(BIN)/python -m uv pip compile pyproject.toml - --extra dev \
+		-c $(RUN_LOCK) $(LOCK_FLAGS) -o $(DEV_LOCK)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
