@@ -4,6 +4,7 @@ Adapters in `adapters/` implement them (memory, Redis, failover, ...). Every asy
 may be backed by the network; the use cases never know whether it is.
 """
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from domain.errors import FieldError
@@ -16,6 +17,7 @@ from domain.notifications import (
     NotificationStatus,
     PageCursor,
 )
+from domain.rate_history import Publication
 from domain.rate_limits import Quota, RateDecision
 from domain.rates import RateTable
 from domain.tokens import Revocation, Rotation, TokenClaims
@@ -121,11 +123,20 @@ class HealthProbe(Protocol):
 
 
 class RateSource(Protocol):
-    """The live rates feed."""
+    """The live rates feeds."""
 
-    async def fetch(self) -> RateTable:
-        """The feed's current table (source live); raises RatesUnavailableError otherwise."""
+    async def fetch(self) -> Publication:
+        """Every day the feeds publish (source live); raises RatesUnavailableError otherwise."""
         ...
+
+
+class RateHistoryStore(Protocol):
+    """Published days shared by every process, so an instance that never reached the feed
+    still converts at a date; disposable like the rate cache, so never fails closed."""
+
+    async def all(self) -> list[RateTable]: ...
+
+    async def add(self, tables: Sequence[RateTable]) -> None: ...
 
 
 class RateCache(Protocol):

@@ -36,6 +36,8 @@ class RateTable:
     as_of: datetime.date
     source: RateOrigin
     fetched_at: float
+    # The feeds whose rates this table holds, in priority order (empty: the built-in table).
+    feeds: tuple[str, ...] = ()
 
     def quotes(self, code: str) -> Decimal:
         if code == self.base:

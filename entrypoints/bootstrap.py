@@ -24,7 +24,6 @@ from adapters.channels.email import EmailChannel
 from adapters.channels.log import LogChannel
 from adapters.channels.router import ChannelRouter
 from adapters.channels.webhook import WebhookChannel, WebhookSigner
-from adapters.ecb_feed import EcbRateFeed, NoRateFeed
 from adapters.failover.auth import (
     FailoverAuthEventLog,
     FailoverRefreshTokenStore,
@@ -36,9 +35,9 @@ from adapters.failover.journal import ReplayJournal
 from adapters.failover.link import RedisLink
 from adapters.failover.notifications import FailoverNotificationRepository
 from adapters.failover.rate_limits import FailoverRateLimiter, InstanceCount, SyncedRateLimiter
-from adapters.failover.rates import FailoverRateCache
+from adapters.failover.rates import FailoverRateCache, FailoverRateHistoryStore
 from adapters.failover.revocations import ReplicatedRevocationList
-from adapters.fallback_rates import fallback_table
+from adapters.fallback_rates import builtin_history, fallback_table
 from adapters.jwt_codec import JwtTokenCodec
 from adapters.memory.auth import (
     MemoryAuthEventLog,
@@ -49,8 +48,9 @@ from adapters.memory.auth import (
 from adapters.memory.health import RedisNotConfiguredProbe
 from adapters.memory.notifications import MemoryNotificationRepository
 from adapters.memory.rate_limits import MemoryRateLimiter
-from adapters.memory.rates import MemoryRateCache
+from adapters.memory.rates import MemoryRateCache, MemoryRateHistoryStore
 from adapters.passwords import ScryptPasswordHasher
+from adapters.rates_feed import NoRateFeed, RatesFeed
 from adapters.redis.auth import (
     RedisAuthEventLog,
     RedisRefreshTokenStore,
@@ -60,7 +60,7 @@ from adapters.redis.auth import (
 from adapters.redis.client import make_client
 from adapters.redis.notifications import RedisNotificationRepository
 from adapters.redis.rate_limits import RedisInstanceCensus, RedisRateLimiter
-from adapters.redis.rates import RedisRateCache
+from adapters.redis.rates import RedisRateCache, RedisRateHistoryStore
 from adapters.system import RandomIds, SystemClock
 from application.auth.events import EventRecorder, ListAuthEvents
 from application.auth.login import Login
@@ -92,6 +92,7 @@ from domain.ports import (
     NotificationRepository,
     PasswordHasher,
     RateCache,
+    RateHistoryStore,
     RateLimiter,
     RateSource,
     RefreshTokenStore,
@@ -163,6 +164,14 @@ def _rate_cache(parts: Parts, behind: Behind) -> FailoverRateCache:
     cache = FailoverRateCache(RedisRateCache(behind.client), behind.memory, behind.failover)
     behind.link.on_recovery("rates", cache.restore)
     return cache
+
+
+def _rate_history(parts: Parts, behind: Behind) -> FailoverRateHistoryStore:
+    history = FailoverRateHistoryStore(
+        RedisRateHistoryStore(behind.client), behind.memory, behind.failover
+    )
+    behind.link.on_recovery("rates_history", history.restore)
+    return history
 
 
 HEARTBEAT_EVERY = 5.0
@@ -260,6 +269,14 @@ CAPABILITIES = (
         journaled=False,
     ),
     Capability(
+        RateHistoryStore,  # published days, for conversions at a date
+        "rates",
+        memory=lambda p: MemoryRateHistoryStore(),
+        redis=_rate_history,
+        policy=None,
+        journaled=False,
+    ),
+    Capability(
         RateLimiter,  # decided in process, synced with Redis every RATE_LIMIT_SYNC_EVERY
         "rate_limits",
         memory=lambda p: MemoryRateLimiter(p.clock, p.bound(100_000)),
@@ -353,14 +370,26 @@ def _currency(
     clock: Clock,
     lifecycle: Lifecycle,
     cache: RateCache,
+    history: RateHistoryStore,
 ) -> None:
-    """The feed (or none) and the rates service that refreshes the cache in the background."""
-    feed = EcbRateFeed(settings.rates_url, clock) if settings.rates_url else NoRateFeed()
+    """The feeds (or none) and the rates service that refreshes the cache in the background."""
+    feed = (
+        RatesFeed(settings.rates_urls, clock, settings.rates_format)
+        if settings.rates_urls
+        else NoRateFeed()
+    )
     source: RateSource = bind(RateSource, feed)
     service: RatesService = bind(
         RatesService,
         RatesService(
-            source, cache, clock, fallback_table(), settings.rates_ttl, RATES_CACHE_KEEP_FOR
+            source,
+            cache,
+            clock,
+            fallback_table(),
+            settings.rates_ttl,
+            RATES_CACHE_KEEP_FOR,
+            history_store=history,
+            builtin_history=builtin_history,
         ),
     )
 
@@ -450,7 +479,8 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
         container.register(HealthProbe, instance=RedisHealthProbe(link, link.journal, (*closed,)))
     bind(RedisStateExporter, RedisStateExporter(link, link.journal if link else None))
     _notifications(bind, settings, clock, lifecycle, container.resolve(NotificationRepository))
-    _currency(bind, settings, clock, lifecycle, container.resolve(RateCache))
+    rates = container.resolve(RateCache), container.resolve(RateHistoryStore)
+    _currency(bind, settings, clock, lifecycle, *rates)
 
     for use_case in USE_CASES:
         container.register(use_case, scope=punq.Scope.singleton)

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from adapters.rates_feed import RatesFormat
 from adapters.redis.client import TlsFiles
 from adapters.redis.url import RedisUrlError, parse_redis_url
 from domain.errors import ValidationError
@@ -102,7 +103,8 @@ class Settings:
     login_rate_limit: RateLimit | None = RateLimit(10, 60)
     trusted_proxies: tuple[str, ...] = ()
     access_log: bool = True
-    rates_url: str | None = None
+    rates_urls: tuple[str, ...] = ()
+    rates_format: RatesFormat = RatesFormat.AUTO
     rates_ttl: int = 3600
     webhook_allowed_hosts: tuple[str, ...] = ()
     webhook_secrets: tuple[str, ...] = attrs.field(repr=False, default=())
@@ -244,6 +246,11 @@ def _read(env: Mapping[str, str]) -> "Settings":
             "production needs a signing secret when BALLAST_WEBHOOK_ALLOWED_HOSTS is set",
         )
 
+    rates_urls = tuple(
+        _rates_url(position, raw)
+        for position, raw in enumerate(_split(get("BALLAST_RATES_URL"), ","))
+    )
+
     redis = None
     if redis_url is not None:
         redis = RedisSettings(
@@ -280,7 +287,8 @@ def _read(env: Mapping[str, str]) -> "Settings":
         login_rate_limit=limit("BALLAST_LOGIN_RATE_LIMIT", "10/minute"),
         trusted_proxies=networks("BALLAST_TRUSTED_PROXIES"),
         access_log=choice("BALLAST_ACCESS_LOG", OnOff, "on") is OnOff.ON,
-        rates_url=url("BALLAST_RATES_URL", ("http", "https", "file")),
+        rates_urls=rates_urls,
+        rates_format=RatesFormat(choice("BALLAST_RATES_FORMAT", RatesFormat, "auto")),
         rates_ttl=integer("BALLAST_RATES_TTL", 3600),
         webhook_allowed_hosts=webhook_hosts,
         webhook_secrets=webhook_secrets,
@@ -310,6 +318,28 @@ def _tls_files(get: Callable[[str], str | None], tls: bool) -> TlsFiles:
     if paths["key_file"] and not paths["cert_file"]:
         raise ConfigError("BALLAST_REDIS_KEY_FILE", "needs BALLAST_REDIS_CERT_FILE as well")
     return TlsFiles(**paths)
+
+
+def _split(raw: str | None, separator: str) -> list[str]:
+    return [w.strip() for w in (raw or "").split(separator) if w.strip()]
+
+
+def _rates_url(position: int, raw: str) -> str:
+    """One feed URL; the error names it by position, since a URL may carry an API key."""
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https", "file")
+        or not (parts.hostname or (parts.scheme == "file" and parts.path))
+    ):
+        raise ConfigError(
+            "BALLAST_RATES_URL", f"URL {position + 1} is not an http, https or file URL"
+        )
+    return raw
 
 
 def _webhook_secret(position: int, secret: str) -> str:

@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 from domain.errors import RatesUnavailableError
+from domain.rate_history import Publication
 from domain.rates import RateOrigin, RateTable
 
 FEED_DAY = datetime.date(2026, 11, 24)
@@ -30,10 +31,10 @@ class FakeRateFeed:
         self.calls = 0
         self.gate: asyncio.Event | None = None
 
-    async def fetch(self) -> RateTable:
+    async def fetch(self) -> Publication:
         self.calls += 1
         if self.gate is not None:
             await self.gate.wait()
         if self.down:
             raise RatesUnavailableError("feed is down (test)")
-        return self.answer
+        return Publication((self.answer,))

@@ -71,6 +71,7 @@ class FeedServer:
 
     def __init__(self) -> None:
         self.body = ecb_document()
+        self.content_type = "application/xml"
         self.status = 200
         self.hang = False
         self.send_length = True
@@ -85,7 +86,7 @@ class FeedServer:
                     server._released.wait(30)
                     return
                 self.send_response(server.status)
-                self.send_header("Content-Type", "application/xml")
+                self.send_header("Content-Type", server.content_type)
                 if server.send_length:
                     self.send_header("Content-Length", str(len(server.body)))
                 else:
@@ -125,6 +126,12 @@ def feed_server() -> Iterator[FeedServer]:
         yield server
     finally:
         server.stop()
+
+
+def json_document(base: str, day: str, rates: dict[str, str]) -> bytes:
+    """The openexchangerates/Frankfurter shape, numbers written as JSON numbers."""
+    quoted = ", ".join(f'"{code}": {rate}' for code, rate in rates.items())
+    return f'{{"base": "{base}", "date": "{day}", "rates": {{{quoted}}}}}'.encode()
 
 
 def dead_url() -> str:

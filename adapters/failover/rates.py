@@ -1,9 +1,11 @@
 """The failover rate cache: Redis first, memory behind it, never fail closed, never replayed
 (a rate table is disposable: the next refresh writes a newer one)."""
 
+from collections.abc import Sequence
+
 from adapters.failover.core import Failover
-from adapters.memory.rates import MemoryRateCache
-from adapters.redis.rates import RedisRateCache
+from adapters.memory.rates import MemoryRateCache, MemoryRateHistoryStore
+from adapters.redis.rates import RedisRateCache, RedisRateHistoryStore
 from domain.rates import RateTable
 
 
@@ -37,3 +39,33 @@ class FailoverRateCache:
         shared = await self._redis.get()
         if shared is None or shared.fetched_at < table.fetched_at:
             await self._redis.put(table, ttl)
+
+
+class FailoverRateHistoryStore:
+    """Days are kept in memory too; a Redis that comes back without them (empty, or an
+    outage swallowed the write) gets them again at recovery."""
+
+    def __init__(
+        self, redis: RedisRateHistoryStore, memory: MemoryRateHistoryStore, failover: Failover
+    ) -> None:
+        self._redis, self._memory, self._failover = redis, memory, failover
+
+    async def all(self) -> list[RateTable]:
+        return await self._failover.read(self._redis.all, self._memory.all)
+
+    async def add(self, tables: Sequence[RateTable]) -> None:
+        await self._memory.add(tables)
+
+        async def primary() -> None:
+            await self._redis.add(tables)
+
+        async def nothing_more() -> None:
+            """Already in memory."""
+
+        await self._failover.write(primary, nothing_more, replay=None)
+
+    async def restore(self) -> None:
+        """Recovery hook: writes back every day this process holds (idempotent)."""
+        days = await self._memory.all()
+        if days:
+            await self._redis.add(days)

@@ -1,6 +1,7 @@
 """The rate cache of a single process (and the fallback of the Redis one)."""
 
 import math
+from collections.abc import Sequence
 
 from adapters.memory.ttl_map import TtlMap
 from domain.ports import Clock
@@ -28,3 +29,17 @@ class MemoryRateCache:
         if table is None or expires_at is None:
             return None
         return table, max(1, math.ceil(expires_at - self._clock.now()))
+
+
+class MemoryRateHistoryStore:
+    """The days this process was given, by date: the shared store of a single process and
+    the fallback of the Redis one."""
+
+    def __init__(self) -> None:
+        self._days: dict[str, RateTable] = {}
+
+    async def all(self) -> list[RateTable]:
+        return [self._days[day] for day in sorted(self._days)]
+
+    async def add(self, tables: Sequence[RateTable]) -> None:
+        self._days.update((t.as_of.isoformat(), t) for t in tables)

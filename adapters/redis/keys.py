@@ -57,6 +57,7 @@ def event_seen(event_id: str) -> str:
 
 
 RATES = f"{PREFIX}{{rates}}:table"
+RATES_HISTORY = f"{PREFIX}{{rates}}:history"  # hash: YYYY-MM-DD -> that day's table (JSON)
 
 
 def notification(recipient: str, notification_id: str) -> str:

@@ -3,6 +3,7 @@
 import datetime
 import json
 import logging
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,6 +23,7 @@ def table_json(table: RateTable) -> str:
             "as_of": table.as_of.isoformat(),
             "source": table.source.value,
             "fetched_at": table.fetched_at,
+            "feeds": list(table.feeds),
         }
     )
 
@@ -36,6 +38,7 @@ def table_from_json(raw: str) -> RateTable | None:
             as_of=datetime.date.fromisoformat(data["as_of"]),
             source=RateOrigin(data["source"]),
             fetched_at=float(data["fetched_at"]),
+            feeds=tuple(str(feed) for feed in data.get("feeds", ())),
         )
     except (ValueError, KeyError, TypeError, AttributeError, InvalidOperation) as e:
         log.warning("event=rates_cache_unreadable error=%s", type(e).__name__)
@@ -54,3 +57,24 @@ class RedisRateCache:
 
     async def put(self, table: RateTable, ttl: int) -> None:
         await self._redis.set(keys.RATES, table_json(table), ex=ttl)
+
+
+class RedisRateHistoryStore:
+    """Every published day in one hash (a full ECB history is ~7,000 fields, ~3 MB), so that
+    all instances share what any of them fetched. Plain: raises redis errors."""
+
+    BATCH = 500
+
+    def __init__(self, client: Any) -> None:
+        self._redis = client
+
+    async def all(self) -> list[RateTable]:
+        raw: dict[str, str] = await self._redis.hgetall(keys.RATES_HISTORY)
+        tables = (table_from_json(value) for _, value in sorted(raw.items()))
+        return [table for table in tables if table is not None]
+
+    async def add(self, tables: Sequence[RateTable]) -> None:
+        for start in range(0, len(tables), self.BATCH):
+            batch = tables[start : start + self.BATCH]
+            mapping = {t.as_of.isoformat(): table_json(t) for t in batch}
+            await self._redis.hset(keys.RATES_HISTORY, mapping=mapping)

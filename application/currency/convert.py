@@ -25,6 +25,7 @@ class RatesView:
     as_of: datetime.date
     source: RateOrigin
     stale: bool
+    feeds: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -55,44 +56,88 @@ def _covered(
     return currency
 
 
+def _day(errors: list[FieldError], raw: str | None, clock_now: float) -> datetime.date | None:
+    if raw is None:
+        return None
+    try:
+        day = datetime.date.fromisoformat(raw)
+    except ValueError:
+        errors.append(FieldError("date", "must be a date as YYYY-MM-DD"))
+        return None
+    if len(raw) != len("YYYY-MM-DD"):
+        errors.append(FieldError("date", "must be a date as YYYY-MM-DD"))
+        return None
+    today = datetime.datetime.fromtimestamp(clock_now, datetime.UTC).date()
+    if day > today:
+        errors.append(FieldError("date", f"is in the future (today is {today.isoformat()})"))
+        return None
+    return day
+
+
+async def _table_for(
+    service: RatesService, errors: list[FieldError], date: str | None
+) -> tuple[RateTable | None, bool]:
+    """The table to answer from and whether it is stale: the current one, or the one
+    published on `date` (or the latest before it), which is history and never stale."""
+    day = _day(errors, date, service.clock.now())
+    if date is None:
+        snapshot = service.snapshot()
+        return snapshot.table, snapshot.stale
+    if day is None:
+        return None, False
+    table = await service.on(day)
+    if table is None:
+        first = service.history_starts
+        since = f" (rates start on {first.isoformat()})" if first else ""
+        errors.append(FieldError("date", f"is before the first published rates{since}"))
+    return table, False
+
+
 @attrs.define
 class GetRates:
-    """Every rate of the current table from one base (default EUR, the feed's own base)."""
+    """Every rate of a table from one base (default EUR, the feed's own base): the current
+    table, or the one of a date."""
 
     service: RatesService
 
-    async def __call__(self, base: str | None) -> RatesView:
-        snapshot = self.service.snapshot()
+    async def __call__(self, base: str | None, date: str | None = None) -> RatesView:
         errors: list[FieldError] = []
+        table, stale = await _table_for(self.service, errors, date)
         currency = _field(errors, lambda: parse_currency(base or DEFAULT_BASE, "base"))
-        currency = _covered(errors, snapshot.table, currency, "base")
-        if errors or currency is None:
+        if table is not None:
+            currency = _covered(errors, table, currency, "base")
+        if errors or currency is None or table is None:
             raise ValidationError(errors)
-        table = snapshot.table
         return RatesView(
-            currency, table.rates_from(currency.code), table.as_of, table.source, snapshot.stale
+            currency, table.rates_from(currency.code), table.as_of, table.source, stale, table.feeds
         )
 
 
 @attrs.define
 class ConvertMoney:
-    """Converts at the rate /rates shows for the pair, rounding the result once, at the end."""
+    """Converts at the rate /rates shows for the pair, rounding the result once, at the end.
+    A currency to itself needs no table: the rate is 1, for every ISO 4217 code."""
 
     service: RatesService
 
     async def __call__(
-        self, amount: str | None, from_: str | None, to: str | None
+        self, amount: str | None, from_: str | None, to: str | None, date: str | None = None
     ) -> ConversionView:
-        snapshot = self.service.snapshot()
-        table = snapshot.table
         errors: list[FieldError] = []
+        table, stale = await _table_for(self.service, errors, date)
         value = _field(errors, lambda: parse_amount(amount, "amount"))
         from_currency = _field(errors, lambda: parse_currency(from_, "from"))
-        from_currency = _covered(errors, table, from_currency, "from")
-        to_currency = _covered(
-            errors, table, _field(errors, lambda: parse_currency(to, "to")), "to"
-        )
+        to_currency = _field(errors, lambda: parse_currency(to, "to"))
+        same = from_currency is not None and from_currency == to_currency
+        if table is not None and not same:
+            from_currency = _covered(errors, table, from_currency, "from")
+            to_currency = _covered(errors, table, to_currency, "to")
         if errors or value is None or from_currency is None or to_currency is None:
             raise ValidationError(errors)
-        conversion = convert(table, Money(value, from_currency), to_currency)
-        return ConversionView(conversion, table.as_of, table.source, snapshot.stale)
+        assert table is not None  # no table is a date error, reported above
+        money = Money(value, from_currency)
+        if same:
+            conversion = Conversion(money, Decimal(1), money.rounded())
+        else:
+            conversion = convert(table, money, to_currency)
+        return ConversionView(conversion, table.as_of, table.source, stale)

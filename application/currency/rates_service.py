@@ -1,13 +1,16 @@
 """The current rate table of this process, and its refresh in the background."""
 
 import asyncio
+import datetime
 import logging
+from collections.abc import Callable, Sequence
 
 import attrs
 
 from application.supervision import SUPERVISOR, Supervisor, detached
 from domain.errors import RatesFeedNotConfiguredError, RatesUnavailableError
-from domain.ports import Clock, RateCache, RateSource
+from domain.ports import Clock, RateCache, RateHistoryStore, RateSource
+from domain.rate_history import RateHistory
 from domain.rates import RateOrigin, RateTable
 
 log = logging.getLogger("ballast.currency")
@@ -38,6 +41,13 @@ class RatesService:
     keep_for: int = 7 * 86_400
     retry_interval: float = 30.0
     supervisor: Supervisor = SUPERVISOR
+    # Published days for conversions at a date: shared through `history_store`, and the
+    # built-in ones (read on first use) under them.
+    history_store: RateHistoryStore | None = None
+    builtin_history: Callable[[], Sequence[RateTable]] = tuple
+    _history: RateHistory = attrs.Factory(RateHistory)
+    _builtin_loaded: asyncio.Task[None] | None = None
+    _shared_loaded: bool = False
     _current: RateTable | None = None
     _task: asyncio.Task[None] | None = None
     _retry_at: float | None = None
@@ -68,8 +78,32 @@ class RatesService:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
+    async def on(self, day: datetime.date) -> RateTable | None:
+        """The table published on `day`, or the latest before it (None before any)."""
+        if self._builtin_loaded is None:
+            self._builtin_loaded = asyncio.get_running_loop().create_task(self._load_builtin())
+        await asyncio.shield(self._builtin_loaded)
+        return self._history.on_or_before(day)
+
+    @property
+    def history_starts(self) -> datetime.date | None:
+        return self._history.first
+
+    async def _load_builtin(self) -> None:
+        days = await asyncio.to_thread(self.builtin_history)
+        self._history.add(days, replace=False)  # what a feed published comes first
+
+    async def load_shared_history(self) -> None:
+        """Adopts the days other processes fetched (at start, and when Redis answers again)."""
+        if self.history_store is not None:
+            days = await self.history_store.all()
+            self._history.add(attrs.evolve(t, source=RateOrigin.CACHE) for t in days)
+            self._shared_loaded = True
+
     async def refresh(self) -> None:
         """One attempt: adopt a newer table from the cache; if still stale, fetch the feed."""
+        if not self._shared_loaded:
+            await self.load_shared_history()
         cached = await self.cache.get()
         if cached is not None and self._is_newer(cached):
             self._adopt(attrs.evolve(cached, source=RateOrigin.CACHE))
@@ -78,7 +112,7 @@ class RatesService:
             self._retry_at = None
             return
         try:
-            fetched = await self.source.fetch()
+            publication = await self.source.fetch()
         except RatesUnavailableError as e:
             self._retry_at = now + self.retry_interval
             # Once per distinct reason, not every retry.
@@ -96,11 +130,22 @@ class RatesService:
                 self.retry_interval,
             )
             return
-        fetched = attrs.evolve(fetched, source=RateOrigin.LIVE, fetched_at=self.clock.now())
+        fetched = attrs.evolve(
+            publication.latest, source=RateOrigin.LIVE, fetched_at=self.clock.now()
+        )
         self._adopt(fetched)
         self._retry_at = None
         self._last_failure = None
         await self.cache.put(fetched, self.keep_for)
+        await self._record(publication.days)
+
+    async def _record(self, days: Sequence[RateTable]) -> None:
+        """Keeps the days new to this process's history, and shares them."""
+        known = set(self._history.days())
+        new = [day for day in days if day.as_of not in known]
+        self._history.add(days)
+        if new and self.history_store is not None:
+            await self.history_store.add(new)
 
     def _kick(self, now: float, force: bool = False) -> asyncio.Task[None] | None:
         if self.refreshing is not None:

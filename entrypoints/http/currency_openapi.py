@@ -10,12 +10,22 @@ DATE: Schema = {"type": "string", "format": "date"}
 BOOLEAN: Schema = {"type": "boolean"}
 
 RATES = obj(
-    ["base", "rates", "as_of", "source", "stale"],
+    ["base", "rates", "as_of", "source", "stale", "feeds"],
     base=UPPER_CODE,
     rates={"type": "object", "additionalProperties": DECIMAL},
     as_of=DATE,
     source=SOURCE,
     stale=BOOLEAN,
+    feeds={
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "the feeds whose rates the table holds (no credentials or query)",
+    },
+)
+AT_DATE = query(
+    "date",
+    DATE,
+    description="YYYY-MM-DD: the rates published that day, or the latest before it",
 )
 CONVERSION = obj(
     ["amount", "from", "to", "rate", "result", "as_of", "source", "stale"],
@@ -37,7 +47,8 @@ PATHS: dict[str, dict[str, Schema]] = {
             secured=False,
             tag="currency",
             parameters=[
-                query("base", {**CODE, "default": "EUR"}, description="ISO 4217, any case")
+                query("base", {**CODE, "default": "EUR"}, description="ISO 4217, any case"),
+                AT_DATE,
             ],
         )
     },
@@ -57,6 +68,7 @@ PATHS: dict[str, dict[str, Schema]] = {
                 ),
                 query("from", CODE, required=True, description="ISO 4217, any case"),
                 query("to", CODE, required=True, description="ISO 4217, any case"),
+                AT_DATE,
             ],
         )
     },

@@ -15,7 +15,8 @@ def routes(container: punq.Container) -> list[Route]:
     convert: ConvertMoney = container.resolve(ConvertMoney)
 
     async def rates_endpoint(request: Request) -> Response:
-        view = await get_rates(request.query_params.get("base"))
+        params = request.query_params
+        view = await get_rates(params.get("base"), params.get("date"))
         return cached_json(
             request,
             {
@@ -24,12 +25,15 @@ def routes(container: punq.Container) -> list[Route]:
                 "as_of": view.as_of.isoformat(),
                 "source": view.source.value,
                 "stale": view.stale,
+                "feeds": list(view.feeds),
             },
         )
 
     async def convert_endpoint(request: Request) -> Response:
         params = request.query_params
-        view = await convert(params.get("amount"), params.get("from"), params.get("to"))
+        view = await convert(
+            params.get("amount"), params.get("from"), params.get("to"), params.get("date")
+        )
         c = view.conversion
         return cached_json(
             request,

@@ -39,7 +39,7 @@ def test_conversions_make_no_redis_call_while_redis_hangs(own_redis: RedisServer
         config = settings(
             redis=RedisSettings(own_redis.url),
             storage=Storage.REDIS,
-            rates_url=feed.url,
+            rates_urls=(feed.url,),
             rates_ttl=TTL,
         )
         container = bootstrap(config, {PasswordHasher: fast_hasher()})
@@ -69,7 +69,7 @@ def test_a_redis_that_comes_back_empty_gets_the_table_at_the_next_refresh(
         config = settings(
             redis=RedisSettings(own_redis.url),
             storage=Storage.REDIS,
-            rates_url=feed.url,
+            rates_urls=(feed.url,),
             rates_ttl=TTL,
         )
         container = bootstrap(config, {PasswordHasher: fast_hasher(), Clock: clock})

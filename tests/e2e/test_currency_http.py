@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from adapters.fallback_rates import fallback_table
 from domain.ports import Clock, PasswordHasher
 from entrypoints.bootstrap import bootstrap
 from entrypoints.http.app import create_app
@@ -53,7 +54,7 @@ def convert(client: TestClient, amount: str, from_: str, to: str) -> dict[str, A
 
 
 def test_with_the_feed_up_rates_are_live_and_fresh(feed: FeedServer) -> None:
-    with currency_app(rates_url=feed.url) as client:
+    with currency_app(rates_urls=(feed.url,)) as client:
         body = rates(client, "usd")
     assert body["base"] == "USD"
     assert body["source"] == "live"
@@ -67,7 +68,7 @@ def test_with_the_feed_up_rates_are_live_and_fresh(feed: FeedServer) -> None:
 def test_convert_shows_the_rate_of_rates_and_a_result_a_client_can_reproduce(
     feed: FeedServer,
 ) -> None:
-    with currency_app(rates_url=feed.url) as client:
+    with currency_app(rates_urls=(feed.url,)) as client:
         shown = rates(client, "USD")["rates"]["JPY"]
         body = convert(client, "10.50", "usd", "jpy")
     assert body == {
@@ -84,29 +85,32 @@ def test_convert_shows_the_rate_of_rates_and_a_result_a_client_can_reproduce(
 
 
 def test_with_the_feed_down_the_built_in_table_is_served_as_stale() -> None:
-    with currency_app(rates_url=dead_url()) as client:
+    with currency_app(rates_urls=(dead_url(),)) as client:
         body = rates(client)
         conversion = convert(client, "100", "EUR", "USD")
     assert body["source"] == "fallback"
     assert body["stale"] is True
-    assert body["as_of"] == "2025-01-02"
+    built_in = fallback_table()
+    assert body["as_of"] == built_in.as_of.isoformat()
     assert conversion["source"] == "fallback"
     assert conversion["stale"] is True
-    assert conversion["result"] == "103.21"
+    assert Decimal(conversion["result"]) == (100 * built_in.rates["USD"]).quantize(Decimal("0.01"))
 
 
 def test_without_a_feed_or_redis_conversion_still_works() -> None:
     with currency_app() as client:
         body = convert(client, "1000", "jpy", "gbp")
+    built_in = fallback_table()
     assert body["source"] == "fallback"
-    assert body["result"] == "5.08"  # 1000 * (0.82765 / 162.88 = 0.005081348232)
+    assert body["rate"] == str(built_in.rate("JPY", "GBP"))
+    assert Decimal(body["result"]) == (1000 * built_in.rate("JPY", "GBP")).quantize(Decimal("0.01"))
 
 
 def test_a_stale_table_is_served_marked_stale_then_refreshed_in_the_background(
     feed: FeedServer,
 ) -> None:
     clock = FakeClock()
-    with currency_app(clock, rates_url=feed.url) as client:
+    with currency_app(clock, rates_urls=(feed.url,)) as client:
         assert rates(client)["stale"] is False
         fetched = feed.requests
         clock.advance(TTL + 1)
@@ -119,7 +123,7 @@ def test_a_stale_table_is_served_marked_stale_then_refreshed_in_the_background(
 
 def test_when_the_feed_fails_the_last_good_table_is_kept(feed: FeedServer) -> None:
     clock = FakeClock()
-    with currency_app(clock, rates_url=feed.url) as client:
+    with currency_app(clock, rates_urls=(feed.url,)) as client:
         good = rates(client)
         feed.status = 500
         clock.advance(TTL + 1)
@@ -177,7 +181,7 @@ def test_the_currency_routes_are_described_in_openapi() -> None:
         paths = client.get("/openapi.json").json()["paths"]
     convert = paths["/api/currency/convert"]["get"]
     convert_parameters = {p["name"] for p in convert["parameters"] if p["in"] == "query"}
-    assert convert_parameters == {"amount", "from", "to"}
+    assert convert_parameters == {"amount", "from", "to", "date"}
     assert "security" not in paths["/api/currency/rates"]["get"]
 
 

@@ -26,7 +26,7 @@ TTL = 60
 def world() -> Iterator[tuple[TestClient, FakeRateFeed, FakeClock, Any]]:
     feed, clock = FakeRateFeed(), FakeClock()
     container = bootstrap(
-        Settings(admin_password="admin-password", rates_url=None, rates_ttl=TTL),
+        Settings(admin_password="admin-password", rates_ttl=TTL),
         {PasswordHasher: fast_hasher(), RateSource: feed, Clock: clock},
     )
     with TestClient(create_app(container)) as client:

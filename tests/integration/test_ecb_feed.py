@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.ecb_feed import EcbRateFeed, parse_ecb_xml
+from adapters.ecb_feed import parse_ecb_xml
+from adapters.rates_feed import RatesFeed
 from domain.errors import RatesUnavailableError
-from domain.rates import RateOrigin
+from domain.rates import RateOrigin, RateTable
 from tests.fakes import FakeClock
 from tests.feed_server import DAY_RATES, FeedServer, dead_url, ecb_document, feed_server
 
@@ -22,8 +23,18 @@ def feed() -> Iterator[FeedServer]:
         yield server
 
 
-def reader(url: str, **options: float) -> EcbRateFeed:
-    return EcbRateFeed(url, FakeClock(), **options)  # type: ignore[arg-type]
+class Reader:
+    """The latest day, as the ECB daily file gives it."""
+
+    def __init__(self, feed: RatesFeed) -> None:
+        self.feed = feed
+
+    async def fetch(self) -> RateTable:
+        return (await self.feed.fetch()).latest
+
+
+def reader(url: str, **options: float) -> Reader:
+    return Reader(RatesFeed((url,), FakeClock(), **options))  # type: ignore[arg-type]
 
 
 async def test_a_daily_document_gives_every_rate_exactly(feed: FeedServer) -> None:
@@ -33,6 +44,7 @@ async def test_a_daily_document_gives_every_rate_exactly(feed: FeedServer) -> No
     assert table.source is RateOrigin.LIVE
     assert table.rates == {code: Decimal(rate) for code, rate in DAY_RATES.items()}
     assert table.fetched_at == FakeClock().now()
+    assert table.feeds == (feed.url,)
 
 
 async def test_a_history_document_gives_its_latest_day(feed: FeedServer) -> None:
@@ -82,14 +94,14 @@ async def test_entity_expansion_is_refused(feed: FeedServer) -> None:
 async def test_a_huge_declared_document_is_refused(feed: FeedServer) -> None:
     feed.body = ecb_document() + b" " * (2 << 20)
     with pytest.raises(RatesUnavailableError, match="too large"):
-        await reader(feed.url).fetch()
+        await reader(feed.url, max_bytes=1 << 20).fetch()
 
 
 async def test_a_huge_undeclared_document_is_cut_at_the_limit(feed: FeedServer) -> None:
     feed.body = ecb_document() + b" " * (2 << 20)
     feed.send_length = False
     with pytest.raises(RatesUnavailableError, match="over"):
-        await reader(feed.url).fetch()
+        await reader(feed.url, max_bytes=1 << 20).fetch()
 
 
 async def test_a_hanging_server_is_given_up_at_the_deadline(feed: FeedServer) -> None:

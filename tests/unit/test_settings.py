@@ -38,7 +38,7 @@ def test_an_empty_environment_gives_the_in_memory_development_defaults() -> None
     assert settings.rates_ttl == 3600
     assert settings.webhook_allowed_hosts == ()
     assert settings.trusted_proxies == ()
-    assert (settings.rates_url, settings.smtp_url) == (None, None)
+    assert (settings.rates_urls, settings.smtp_url) == ((), None)
     assert settings.password_hash_n == 2**15
 
 
