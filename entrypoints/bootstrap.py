@@ -13,6 +13,7 @@ override single ports (a fake clock, a cheap password hasher).
 
 import asyncio
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -45,6 +46,7 @@ from adapters.memory.auth import (
     MemoryRevocationList,
     MemoryUserDirectory,
 )
+from adapters.memory.bounds import DroppedEntries
 from adapters.memory.health import RedisNotConfiguredProbe
 from adapters.memory.notifications import MemoryNotificationRepository
 from adapters.memory.rate_limits import MemoryRateLimiter
@@ -102,7 +104,7 @@ from domain.ports import (
 )
 from domain.tokens import TokenPolicy
 from entrypoints.lifecycle import Lifecycle
-from entrypoints.metrics import RedisStateExporter, record_delivery
+from entrypoints.metrics import StateExporter, record_delivery
 from entrypoints.settings import OnRedisDown, RedisSettings, Settings
 
 log = logging.getLogger("ballast.auth")
@@ -117,6 +119,7 @@ class Parts:
     lifecycle: Lifecycle
     resolve: Callable[[type], Any]  # the container's: for what is bound later (use cases)
     fallback_max: int | None  # BALLAST_FALLBACK_MAX_ENTRIES when behind Redis, else None
+    dropped: DroppedEntries  # the bounded memory adapters, for /health and /metrics
 
     def bound(self, alone: int) -> int:
         """A memory adapter's size: `alone` without Redis, the fallback bound behind it."""
@@ -326,10 +329,16 @@ def fails_closed(row: Capability, settings: Settings) -> bool:
     return bool(policy is OnRedisDown.FAIL_CLOSED)
 
 
+def store_name(port: type) -> str:
+    """`UserDirectory` -> `user_directory`: the `store` label of a memory store's metrics."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", port.__name__).lower()
+
+
 def build(row: Capability, parts: Parts, link: RedisLink | None) -> Any:
     """The capability's memory adapter, alone without a link; else its Redis adapter behind
     a failover that falls back to the memory adapter."""
     memory = row.memory(parts)
+    parts.dropped.watch(store_name(row.port), memory)
     if link is None:
         return memory
     journal = link.journal if row.journaled else None
@@ -468,16 +477,19 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
         bind(ReplayJournal, link.journal)
         bind(InstanceCount, _instances(link, lifecycle))
     fallback_max = None if settings.redis is None or link is None else settings.redis.fallback_max
-    parts = Parts(settings, clock, lifecycle, container.resolve, fallback_max)
+    dropped = DroppedEntries()
+    parts = Parts(settings, clock, lifecycle, container.resolve, fallback_max, dropped)
     for row in CAPABILITIES:
         bind(row.port, overrides[row.port] if row.port in overrides else build(row, parts, link))
 
     if link is None:
-        container.register(HealthProbe, instance=RedisNotConfiguredProbe())
+        container.register(HealthProbe, instance=RedisNotConfiguredProbe(dropped))
     else:
         closed = {row.name: None for row in CAPABILITIES if fails_closed(row, settings)}
-        container.register(HealthProbe, instance=RedisHealthProbe(link, link.journal, (*closed,)))
-    bind(RedisStateExporter, RedisStateExporter(link, link.journal if link else None))
+        container.register(
+            HealthProbe, instance=RedisHealthProbe(link, link.journal, (*closed,), dropped)
+        )
+    bind(StateExporter, StateExporter(link, link.journal if link else None, dropped))
     _notifications(bind, settings, clock, lifecycle, container.resolve(NotificationRepository))
     rates = container.resolve(RateCache), container.resolve(RateHistoryStore)
     _currency(bind, settings, clock, lifecycle, *rates)

@@ -2,8 +2,9 @@
 
 With several workers, `ballast serve` sets PROMETHEUS_MULTIPROC_DIR before they start, every
 worker writes its samples there, and whichever worker answers /metrics aggregates them all.
-State owned by the Redis link (up, breaker, fallbacks, journal) is copied into metrics by
-`RedisStateExporter.sync`, every second and at each scrape, so each worker reports its own.
+State owned by the Redis link (up, breaker, fallbacks, journal) and the memory stores
+(entries dropped) is copied into metrics by `StateExporter.sync`, every second and at each
+scrape, so each worker reports its own.
 """
 
 import functools
@@ -26,6 +27,7 @@ from starlette.responses import Response
 from adapters.failover.breaker import BreakerState
 from adapters.failover.journal import ReplayJournal
 from adapters.failover.link import RedisLink
+from adapters.memory.bounds import DroppedEntries
 from entrypoints.metrics_dir import MULTIPROC_ENV
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -75,6 +77,11 @@ class Instruments:
         )
         self.replayed = Counter("ballast_replayed_writes", "Journaled writes replayed to Redis")
         self.dropped = Counter("ballast_dropped_writes", "Journaled writes dropped (journal full)")
+        self.memory_dropped = Counter(
+            "ballast_memory_dropped_entries",
+            "Entries a bounded in-memory store dropped, oldest first, because it was full",
+            ["store"],
+        )
 
 
 @functools.cache
@@ -87,13 +94,19 @@ def record_delivery(channel: str, outcome: str) -> None:
     instruments().deliveries.labels(channel, outcome).inc()
 
 
-class RedisStateExporter:
-    """Copies the link's and journal's counters into metrics (counters as increments since
-    the last copy, so they add up across workers)."""
+class StateExporter:
+    """Copies the link's, the journal's and the memory stores' counters into metrics
+    (counters as increments since the last copy, so they add up across workers)."""
 
-    def __init__(self, link: RedisLink | None, journal: ReplayJournal | None) -> None:
+    def __init__(
+        self,
+        link: RedisLink | None,
+        journal: ReplayJournal | None,
+        dropped: DroppedEntries | None = None,
+    ) -> None:
         self.link = link
         self.journal = journal
+        self.dropped = dropped or DroppedEntries()
         self._seen: dict[str, int] = {}
 
     def _advance(self, counter: Counter, name: str, total: int) -> None:
@@ -103,9 +116,11 @@ class RedisStateExporter:
         self._seen[name] = total
 
     async def sync(self) -> None:
+        m = instruments()
+        for store, total in self.dropped.totals().items():
+            self._advance(m.memory_dropped.labels(store), f"memory_dropped:{store}", total)
         if self.link is None:
             return
-        m = instruments()
         m.redis_up.set(1 if self.link.is_up else 0)
         for state in BreakerState:
             m.breaker.labels(state.value).set(1 if self.link.breaker.state is state else 0)
@@ -130,7 +145,7 @@ def exposition() -> bytes:
     return generate_latest(REGISTRY)
 
 
-def endpoint(exporter: RedisStateExporter) -> Callable[[Request], Awaitable[Response]]:
+def endpoint(exporter: StateExporter) -> Callable[[Request], Awaitable[Response]]:
     async def metrics(request: Request) -> Response:
         await exporter.sync()
         return Response(exposition(), media_type=CONTENT_TYPE_LATEST)

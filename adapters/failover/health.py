@@ -1,7 +1,9 @@
-"""The `redis` health check: latency, mode, breaker state and writes waiting for replay."""
+"""The `redis` health check: latency, mode, breaker state, writes waiting for replay, and
+what the memory fallbacks dropped (only when they did)."""
 
 from adapters.failover.journal import ReplayJournal
 from adapters.failover.link import RedisLink
+from adapters.memory.bounds import DroppedEntries
 from domain.health import ComponentHealth, HealthStatus
 
 
@@ -12,11 +14,16 @@ class RedisHealthProbe:
     name = "redis"
 
     def __init__(
-        self, link: RedisLink, journal: ReplayJournal, fail_closed: tuple[str, ...] = ()
+        self,
+        link: RedisLink,
+        journal: ReplayJournal,
+        fail_closed: tuple[str, ...] = (),
+        dropped: DroppedEntries | None = None,
     ) -> None:
         self._link = link
         self._journal = journal
         self._fail_closed = fail_closed
+        self._dropped = dropped or DroppedEntries()
 
     async def check(self) -> ComponentHealth:
         latency = await self._link.ping_ms()
@@ -30,6 +37,8 @@ class RedisHealthProbe:
             "breaker": self._link.breaker.state.value,
             "pending_replay": len(self._journal),
         }
+        if dropped := self._dropped.nonzero():
+            details["dropped"] = dropped
         if not up and self._fail_closed:
             details["output"] = "down; fail_closed: " + ", ".join(self._fail_closed)
         return ComponentHealth(

@@ -19,5 +19,10 @@ class MemoryRateLimiter:
             self._tats.set_until(key, new_tat, new_tat)
         return decision
 
+    @property
+    def dropped(self) -> int:
+        """Keys forgotten while still counting (the bound was reached): counted, not silent."""
+        return self._tats.dropped
+
     def __len__(self) -> int:
         return len(self._tats)

@@ -50,10 +50,9 @@ def inner_middleware(container: punq.Container) -> list[Middleware]:
 
 
 def routes(container: punq.Container) -> list[BaseRoute]:
-    exporter: metrics.RedisStateExporter = container.resolve(metrics.RedisStateExporter)
+    exporter: metrics.StateExporter = container.resolve(metrics.StateExporter)
     lifecycle: Lifecycle = container.resolve(Lifecycle)
-    if exporter.link is not None:
-        lifecycle.on_start(exporter.sync)
-        lifecycle.every(1.0, exporter.sync, "metrics_sync")
+    lifecycle.on_start(exporter.sync)
+    lifecycle.every(1.0, exporter.sync, "metrics_sync")
     lifecycle.on_stop(exporter.stop)
     return [Route("/metrics", metrics.endpoint(exporter), methods=["GET"]), *docs.routes()]

@@ -4,6 +4,7 @@ import attrs
 import pytest
 
 from entrypoints.bootstrap import CAPABILITIES, bootstrap
+from entrypoints.metrics import StateExporter
 from entrypoints.settings import Policies, RedisSettings, Settings, Storage
 
 # Nothing connects before the app starts: building the container needs no server.
@@ -37,3 +38,21 @@ def test_every_capability_is_bound_to_the_adapter_of_its_mode(
     for row in CAPABILITIES:
         adapter = container.resolve(row.port)
         assert type(adapter).__module__.startswith(package + "."), row.port
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [Settings(), Settings(storage=Storage.REDIS, redis=UNREACHABLE)],
+    ids=["memory", "redis"],
+)
+def test_every_bounded_memory_store_is_watched_for_what_it_drops(settings: Settings) -> None:
+    exporter: StateExporter = bootstrap(settings).resolve(StateExporter)
+    assert set(exporter.dropped.totals()) == {
+        "revocation_list",
+        "refresh_token_store",
+        "user_directory",
+        "auth_event_log",
+        "notification_repository",
+        "rate_limiter",
+        "exact_rate_limiter",
+    }

@@ -1,0 +1,42 @@
+"""What a bounded memory store drops is counted, never silent: /health shows it (only when
+something was dropped) and /metrics counts it per store."""
+
+from starlette.testclient import TestClient
+
+from domain.events import AuthEvent, AuthEventType
+from domain.ports import AuthEventLog, PasswordHasher
+from entrypoints.bootstrap import bootstrap
+from entrypoints.http.app import create_app
+from tests.e2e.auth_app import settings
+from tests.fakes import fast_hasher
+
+EVENTS_KEPT = 10_000  # the memory event log's bound
+SAMPLE = 'ballast_memory_dropped_entries_total{store="auth_event_log"}'
+
+
+def _sample(text: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(SAMPLE + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def test_entries_dropped_by_a_full_memory_store_show_in_health_and_metrics() -> None:
+    container = bootstrap(settings(), {PasswordHasher: fast_hasher()})
+    log: AuthEventLog = container.resolve(AuthEventLog)
+    with TestClient(create_app(container)) as client:
+        [redis] = client.get("/health").json()["checks"]["redis"]
+        assert "dropped" not in redis
+        before = _sample(client.get("/metrics").text)
+
+        async def overfill() -> None:
+            for i in range(EVENTS_KEPT + 3):
+                await log.record(AuthEvent(f"e{i}", AuthEventType.LOGIN_FAILED, "bob", i, "c"))
+
+        client.portal.call(overfill)
+
+        health = client.get("/health")
+        assert health.status_code == 200
+        [redis] = health.json()["checks"]["redis"]
+        assert redis["dropped"] == {"auth_event_log": 3}
+        assert _sample(client.get("/metrics").text) == before + 3
