@@ -3,6 +3,7 @@
 import base64
 import binascii
 import enum
+import json
 import math
 import re
 from typing import Any
@@ -10,11 +11,14 @@ from typing import Any
 import attrs
 
 from domain.errors import InvalidTransitionError, ValidationError
+from domain.json_values import depth, first_bad_text
 from domain.times import rfc3339
 
 SUBJECT_MAX = 200
 BODY_MAX = 10_000
 IDEMPOTENCY_KEY_MAX = 255
+METADATA_MAX_DEPTH = 8  # the metadata object itself is level 1
+METADATA_MAX_BYTES = 8_192  # as compact UTF-8 JSON
 IDEMPOTENCY_WINDOW = 86_400  # seconds a key keeps returning its first notification
 RETENTION = 30 * 86_400  # seconds a notification is kept after it was accepted
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -152,6 +156,26 @@ class PageCursor:
 class NotificationPage:
     items: tuple[Notification, ...]
     next_cursor: PageCursor | None
+
+
+def metadata_problem(metadata: object) -> str | None:
+    """Why `metadata` cannot be stored (None: it can): an object, bounded in depth and size,
+    so that every notification can be listed and delivered as JSON."""
+    if metadata is None:
+        return None
+    if not isinstance(metadata, dict):
+        return "must be an object"
+    if depth(metadata) > METADATA_MAX_DEPTH:
+        return f"must nest at most {METADATA_MAX_DEPTH} levels deep"
+    if (where := first_bad_text(metadata)) is not None:
+        return f"holds text that is not valid Unicode at {where}"
+    try:
+        size = len(json.dumps(metadata, separators=(",", ":"), ensure_ascii=False).encode())
+    except (TypeError, ValueError):
+        return "must hold only JSON values"
+    if size > METADATA_MAX_BYTES:
+        return f"must be at most {METADATA_MAX_BYTES} bytes as JSON"
+    return None
 
 
 def page_of(ordered: list[Notification], limit: int) -> NotificationPage:

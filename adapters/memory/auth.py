@@ -3,8 +3,10 @@
 from collections import deque
 
 from adapters.memory.ttl_map import TtlMap
+from adapters.skipped_records import SkippedRecords
 from domain.errors import ConflictError
 from domain.events import AuthEvent
+from domain.json_values import renderable
 from domain.ports import Clock
 from domain.tokens import Revocation, RevocationKind, Rotation
 from domain.users import User, UserSource
@@ -154,6 +156,7 @@ class MemoryAuthEventLog:
     def __init__(self, max_events: int = 10_000) -> None:
         self._events: deque[AuthEvent] = deque(maxlen=max_events)
         self._ids: set[str] = set()
+        self._skipped = SkippedRecords("auth_event")
         self.dropped = 0
 
     async def record(self, event: AuthEvent) -> None:
@@ -166,4 +169,12 @@ class MemoryAuthEventLog:
         self._ids.add(event.id)
 
     async def recent(self, limit: int) -> list[AuthEvent]:
-        return list(reversed(self._events))[:limit]
+        shown: list[AuthEvent] = []
+        for event in reversed(self._events):
+            if len(shown) == limit:
+                break
+            if renderable(event.id, event.username, event.client):
+                shown.append(event)
+            else:
+                self._skipped.skip(event.id, "text_not_unicode")
+        return shown

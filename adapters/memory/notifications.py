@@ -1,6 +1,8 @@
 """The memory notification repository: bounded, each notification kept for its retention."""
 
 from adapters.memory.ttl_map import TtlMap
+from adapters.skipped_records import SkippedRecords
+from domain.json_values import renderable
 from domain.notifications import (
     RETENTION,
     Notification,
@@ -28,6 +30,7 @@ class MemoryNotificationRepository:
         self._pending: dict[str, float] = {}
         self._inbox: dict[str, set[str]] = {}
         self._indexed_since_rebuild = 0
+        self._skipped = SkippedRecords("notification")
 
     async def add(self, notification: Notification) -> None:
         await self.update(notification)
@@ -67,7 +70,15 @@ class MemoryNotificationRepository:
             ):
                 live.append(found)
         live.sort(key=lambda n: n.position, reverse=True)
-        return page_of(live[: limit + 1], limit)
+        shown: list[Notification] = []
+        for notification in live:
+            if len(shown) > limit:
+                break
+            if renderable(notification.public()):
+                shown.append(notification)
+            else:
+                self._skipped.skip(notification.id, "not_renderable")
+        return page_of(shown, limit)
 
     async def claim_idempotency_key(
         self, sender: str, key: str, notification_id: str, ttl: int

@@ -9,6 +9,7 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from adapters.redis import keys
+from adapters.skipped_records import SkippedRecords
 from domain.errors import ConflictError
 from domain.events import AuthEvent, AuthEventType
 from domain.tokens import Revocation, RevocationKind, Rotation
@@ -252,6 +253,7 @@ class RedisAuthEventLog:
         self._redis = client
         self._record = client.register_script(RECORD_EVENT)
         self._max = max_events
+        self._skipped = SkippedRecords("auth_event")
 
     async def record(self, event: AuthEvent) -> None:
         await self._record(
@@ -269,7 +271,14 @@ class RedisAuthEventLog:
 
     async def recent(self, limit: int) -> list[AuthEvent]:
         entries = await self._redis.xrevrange(keys.EVENTS, count=limit)
-        return [
-            AuthEvent(f["id"], AuthEventType(f["type"]), f["username"], float(f["at"]), f["client"])
-            for _, f in entries
-        ]
+        events = []
+        for entry_id, f in entries:
+            try:
+                event = AuthEvent(
+                    f["id"], AuthEventType(f["type"]), f["username"], float(f["at"]), f["client"]
+                )
+            except (KeyError, ValueError) as e:
+                self._skipped.skip(entry_id, type(e).__name__)
+                continue
+            events.append(event)
+        return events

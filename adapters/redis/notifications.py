@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 from adapters.redis import keys
+from adapters.skipped_records import SkippedRecords
+from domain.json_values import renderable
 from domain.notifications import (
     RETENTION,
     Channel,
@@ -78,6 +80,7 @@ class RedisNotificationRepository:
         self._redis = client
         self._retention = retention
         self._batch = batch
+        self._skipped = SkippedRecords("notification")
 
     async def add(self, notification: Notification) -> None:
         await self.put(notification)
@@ -139,11 +142,24 @@ class RedisNotificationRepository:
             for notification_id in ids:
                 pipe.hgetall(keys.notification(recipient, notification_id))
             for fields in await pipe.execute() if ids else []:
-                if fields and (status is None or fields["status"] == status.value):
-                    found.append(_notification(fields))
+                wanted = fields and (status is None or fields["status"] == status.value)
+                if wanted and (notification := self._readable(fields)) is not None:
+                    found.append(notification)
             if len(entries) < self._batch:
                 break
         return page_of(found[: limit + 1], limit)
+
+    def _readable(self, fields: dict[str, str]) -> Notification | None:
+        """The stored notification, or None (logged once) if it cannot be read or shown."""
+        try:
+            notification = _notification(fields)
+        except (KeyError, ValueError, RecursionError) as e:
+            self._skipped.skip(fields.get("id", "?"), type(e).__name__)
+            return None
+        if not renderable(notification.public()):
+            self._skipped.skip(notification.id, "not_renderable")
+            return None
+        return notification
 
     async def claim_idempotency_key(
         self, sender: str, key: str, notification_id: str, ttl: int

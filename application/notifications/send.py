@@ -20,6 +20,7 @@ from domain.notifications import (
     SUBJECT_MAX,
     Channel,
     Notification,
+    metadata_problem,
 )
 from domain.ports import Clock, DeliveryChannels, IdSource, NotificationRepository
 from domain.tokens import TokenClaims
@@ -55,8 +56,8 @@ def _problems(
         errors.append(FieldError("subject", f"must be a string of 1-{SUBJECT_MAX} characters"))
     if not isinstance(body, str) or len(body) > BODY_MAX:
         errors.append(FieldError("body", f"must be a string of at most {BODY_MAX} characters"))
-    if metadata is not None and not isinstance(metadata, dict):
-        errors.append(FieldError("metadata", "must be an object"))
+    if (problem := metadata_problem(metadata)) is not None:
+        errors.append(FieldError("metadata", problem))
     if target is not None and not isinstance(target, str):
         errors.append(FieldError("target", "must be a string"))
     elif isinstance(channel, str) and channel in set(Channel):

@@ -1,5 +1,6 @@
 """OpenAPI description of the notification routes."""
 
+from domain.notifications import METADATA_MAX_BYTES, METADATA_MAX_DEPTH
 from entrypoints.http.openapi import INTEGER, STRING, Schema, obj, operation, query
 
 CHANNEL: Schema = {"type": "string", "enum": ["log", "webhook", "email"]}
@@ -53,7 +54,11 @@ PATHS: dict[str, dict[str, Schema]] = {
                 subject={"type": "string", "minLength": 1, "maxLength": 200},
                 body={"type": "string", "maxLength": 10_000},
                 target={"type": "string", "description": "webhook URL or email address"},
-                metadata={"type": "object"},
+                metadata={
+                    "type": "object",
+                    "description": f"nested at most {METADATA_MAX_DEPTH} levels deep (itself"
+                    f" level 1), at most {METADATA_MAX_BYTES} bytes as compact JSON",
+                },
             ),
             response=NOTIFICATION,
             errors=(400, 403, 409, 413, 422, 503),

@@ -2,7 +2,6 @@
 as a pure ASGI middleware: the RateLimit-* headers on every limited response, 429 with
 Retry-After when refused."""
 
-import json
 import math
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -13,7 +12,7 @@ from domain.errors import BallastError, RateLimitedError
 from domain.rate_limits import Limit, Quota, RateDecision
 from entrypoints import metrics
 from entrypoints.http.problems import from_error
-from entrypoints.http.requests import authenticate_scope, scope_bearer
+from entrypoints.http.requests import authenticate_scope, parse_body, scope_bearer
 from entrypoints.settings import RateLimit
 
 LOGIN_PATH = "/api/auth/login"
@@ -70,25 +69,32 @@ class RateLimitMiddleware:
         limits: list[Limit] = []
         if self.default is not None:
             limits.append(Limit("default", await self._client_key(scope, address), self.default))
+        unreadable: BallastError | None = None
         if is_login:
+            # Every login attempt counts, a malformed or oversized body included: the body
+            # is read here first and its error answered only once the attempt is counted.
             try:
                 body, receive = await _buffer(receive)
             except BallastError as e:
-                await from_error(e)(scope, receive, send)
-                return
+                body, unreadable = b"", e
             key = f"login:{address}:{_username(body)[:MAX_USERNAME_KEY]}"
             limits.append(Limit("login", key, self.login, exact=True))  # type: ignore[arg-type]
         binding = await self.check(limits)
-        if binding is None:
-            await self.app(scope, receive, send)
-            return
-        limit, decision = binding
-        headers = rate_limit_headers(decision)
-        if not decision.allowed:
+        headers = [] if binding is None else rate_limit_headers(binding[1])
+        if binding is not None and not binding[1].allowed:
+            limit, decision = binding
             metrics.instruments().rate_limited.labels(limit.name).inc()
             response = from_error(RateLimitedError(max(1, math.ceil(decision.retry_after))))
             response.raw_headers.extend(headers)
             await response(scope, receive, send)
+            return
+        if unreadable is not None:
+            response = from_error(unreadable)
+            response.raw_headers.extend(headers)
+            await response(scope, receive, send)
+            return
+        if binding is None:
+            await self.app(scope, receive, send)
             return
 
         async def send_with_headers(message: Message) -> None:
@@ -132,9 +138,10 @@ async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
 
 
 def _username(body: bytes) -> str:
+    """The username a login body names, read by the one strict body reader ("" if none)."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = parse_body(body)
+    except BallastError:
         return ""
     username = data.get("username") if isinstance(data, dict) else None
     return username if isinstance(username, str) else ""

@@ -1,6 +1,8 @@
 """Reading requests: JSON bodies, fields, bearer tokens, the client's address."""
 
 import json
+import math
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -8,18 +10,74 @@ from starlette.types import Scope
 
 from application.auth.tokens import VerifyToken
 from domain.errors import BallastError, FieldError, MissingTokenError, ValidationError
+from domain.json_values import first_bad_text
 from domain.tokens import TokenClaims
 from entrypoints.http.problems import MalformedBodyError
 
+# The deepest a request body may nest (objects and arrays); documented in the README.
+MAX_BODY_DEPTH = 32
+# A JSON string literal (escapes included), to look past brackets inside strings.
+_STRING_LITERAL = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def _nesting(text: str) -> int:
+    """How deep `text` nests, from its brackets outside string literals: counted before
+    parsing, so a body nested thousands deep never reaches the recursive parser."""
+    if text.count("[") + text.count("{") <= MAX_BODY_DEPTH:
+        return 0
+    deepest = level = 0
+    for char in _STRING_LITERAL.sub("", text):
+        if char in "[{":
+            level += 1
+            deepest = max(deepest, level)
+        elif char in "]}":
+            level -= 1
+    return deepest
+
+
+def _refuse_constant(name: str) -> Any:
+    raise MalformedBodyError(f"request body holds {name}, which is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise MalformedBodyError(f"request body holds a number out of range: {text[:40]}")
+    return value
+
+
+def parse_body(raw: bytes) -> Any:
+    """The one strict reader of request body bytes: UTF-8 JSON, nested at most
+    MAX_BODY_DEPTH deep, every string (keys included, at any depth) encodable as UTF-8
+    (no lone surrogate such as "\\ud800"), numbers finite. Anything else is a
+    MalformedBodyError (400), raised before any use case sees the body."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedBodyError("request body is not UTF-8") from None
+    if _nesting(text) > MAX_BODY_DEPTH:
+        raise MalformedBodyError(f"request body nests deeper than {MAX_BODY_DEPTH} levels")
+    try:
+        body = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
+    except json.JSONDecodeError as e:
+        raise MalformedBodyError(f"request body is not valid JSON: {e.msg} at {e.pos}") from None
+    except (ValueError, RecursionError):
+        # An integer longer than the interpreter converts (RecursionError cannot happen
+        # within MAX_BODY_DEPTH, but must never escape as a 500).
+        raise MalformedBodyError("request body holds a number with too many digits") from None
+    if (where := first_bad_text(body)) is not None:
+        raise MalformedBodyError(
+            f"request body has text that is not valid Unicode (a lone surrogate) at {where}"
+        )
+    return body
+
 
 async def json_object(request: Request, *, optional: bool = False) -> dict[str, Any]:
+    """The body as a JSON object, read by `parse_body`; `optional`: an empty body is {}."""
     raw = await request.body()
     if optional and not raw.strip():
         return {}
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise MalformedBodyError("request body is not valid JSON") from None
+    body = parse_body(raw)
     if not isinstance(body, dict):
         raise MalformedBodyError("request body must be a JSON object")
     return body

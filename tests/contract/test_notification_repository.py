@@ -224,3 +224,20 @@ async def test_a_key_whose_notification_was_stored_after_all_is_not_freed(reposi
     await repository.release_idempotency_key("billing", "k1", "n1")
 
     assert await repository.claim_idempotency_key("billing", "k1", "n2", 60) == "n1"
+
+
+async def test_a_stored_record_that_cannot_be_shown_is_left_out_of_the_page(
+    repository: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    deep: Any = "leaf"
+    for _ in range(200):  # stored before metadata was bounded: deeper than any page can show
+        deep = {"d": deep}
+    await repository.add(notification("n1", at=NOW))
+    await repository.add(notification("n2", at=NOW + 1, metadata=deep))
+    await repository.add(notification("n3", at=NOW + 2))
+
+    for _ in range(2):
+        assert await page_ids(repository, "alice", 10) == [["n3", "n1"]]
+
+    skipped = [r for r in caplog.records if "event=record_skipped" in r.getMessage()]
+    assert len(skipped) == 1 and "id=n2" in skipped[0].getMessage()

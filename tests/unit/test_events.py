@@ -93,3 +93,19 @@ async def test_recording_the_same_event_twice_keeps_one_so_replay_is_idempotent(
     await log.record(event)
 
     assert await log.recent(10) == [event]
+
+
+@pytest.mark.anyio
+async def test_a_stored_event_that_cannot_be_shown_is_left_out_and_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    log = MemoryAuthEventLog()
+    for i, name in enumerate(["alice", "bad\ud800name", "bob"]):
+        await log.record(AuthEvent(f"e{i}", AuthEventType.LOGIN_FAILED, name, 1.0 + i, "c"))
+
+    for _ in range(2):
+        assert [e.username for e in await log.recent(10)] == ["bob", "alice"]
+    assert [e.username for e in await log.recent(1)] == ["bob"]
+
+    skipped = [r for r in caplog.records if "event=record_skipped" in r.getMessage()]
+    assert len(skipped) == 1 and "id=e1" in skipped[0].getMessage()

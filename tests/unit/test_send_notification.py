@@ -3,7 +3,12 @@
 import pytest
 
 from domain.errors import ForbiddenError, ValidationError
-from domain.notifications import IDEMPOTENCY_WINDOW, NotificationStatus
+from domain.notifications import (
+    IDEMPOTENCY_WINDOW,
+    METADATA_MAX_BYTES,
+    METADATA_MAX_DEPTH,
+    NotificationStatus,
+)
 from tests.unit.notification_world import ADMIN, ALICE, SERVICE, notification_world
 
 
@@ -115,3 +120,41 @@ async def test_a_malformed_idempotency_key_is_refused(key: str) -> None:
     with pytest.raises(ValidationError) as caught:
         await world.send(SERVICE, "alice", "log", "Hi", "one", idempotency_key=key)
     assert [e.field for e in caught.value.errors] == ["Idempotency-Key"]
+
+
+def _nested(levels: int) -> dict[str, object]:
+    value: dict[str, object] = {"leaf": 1}
+    for _ in range(levels - 1):
+        value = {"d": value}
+    return value
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        (_nested(METADATA_MAX_DEPTH + 1), f"at most {METADATA_MAX_DEPTH} levels"),
+        (_nested(960), f"at most {METADATA_MAX_DEPTH} levels"),
+        ({"blob": "x" * METADATA_MAX_BYTES}, f"at most {METADATA_MAX_BYTES} bytes"),
+        ({"k": ["ok", "\udfff"]}, "not valid Unicode at k[1]"),
+        ({"\ud800": 1}, "not valid Unicode"),
+        ([1, 2], "must be an object"),
+    ],
+)
+async def test_metadata_beyond_its_bounds_is_refused_and_nothing_is_stored(
+    metadata: object, message: str
+) -> None:
+    world = notification_world()
+    with pytest.raises(ValidationError) as caught:
+        await world.send(SERVICE, "alice", "log", "Hi", "text", None, metadata)
+    assert [(e.field, message in e.message) for e in caught.value.errors] == [("metadata", True)]
+    assert len(world.repository) == 0
+
+
+@pytest.mark.anyio
+async def test_metadata_at_its_bounds_is_accepted() -> None:
+    world = notification_world()
+    result = await world.send(
+        SERVICE, "alice", "log", "Hi", "text", None, _nested(METADATA_MAX_DEPTH)
+    )
+    assert result.created
