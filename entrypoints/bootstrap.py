@@ -47,7 +47,7 @@ from adapters.memory.auth import (
     MemoryUserDirectory,
 )
 from adapters.memory.bounds import DroppedEntries
-from adapters.memory.health import RedisNotConfiguredProbe
+from adapters.memory.health import RedisNotConfiguredProbe, RevocationsProbe
 from adapters.memory.notifications import MemoryNotificationRepository
 from adapters.memory.rate_limits import MemoryRateLimiter
 from adapters.memory.rates import MemoryRateCache, MemoryRateHistoryStore
@@ -454,6 +454,14 @@ def _notifications(
     lifecycle.on_stop(stop)
 
 
+def _revocation_replica(revocations: object) -> MemoryRevocationList | None:
+    """The in-memory list every token is checked against (alone, or Redis's replica), for
+    its health check and metrics; None when a test bound another kind."""
+    if isinstance(revocations, ReplicatedRevocationList):
+        return revocations.replica
+    return revocations if isinstance(revocations, MemoryRevocationList) else None
+
+
 def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> punq.Container:
     overrides = overrides or {}
     container = punq.Container()
@@ -489,7 +497,11 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
         container.register(
             HealthProbe, instance=RedisHealthProbe(link, link.journal, (*closed,), dropped)
         )
-    bind(StateExporter, StateExporter(link, link.journal if link else None, dropped))
+    replica = _revocation_replica(container.resolve(RevocationList))
+    if replica is not None:
+        container.register(HealthProbe, instance=RevocationsProbe(replica))
+    journal = link.journal if link else None
+    bind(StateExporter, StateExporter(link, journal, dropped, replica))
     _notifications(bind, settings, clock, lifecycle, container.resolve(NotificationRepository))
     rates = container.resolve(RateCache), container.resolve(RateHistoryStore)
     _currency(bind, settings, clock, lifecycle, *rates)

@@ -27,6 +27,7 @@ from starlette.responses import Response
 from adapters.failover.breaker import BreakerState
 from adapters.failover.journal import ReplayJournal
 from adapters.failover.link import RedisLink
+from adapters.memory.auth import MemoryRevocationList
 from adapters.memory.bounds import DroppedEntries
 from entrypoints.metrics_dir import MULTIPROC_ENV
 
@@ -82,6 +83,16 @@ class Instruments:
             "Entries a bounded in-memory store dropped, oldest first, because it was full",
             ["store"],
         )
+        self.revocations = Gauge(
+            "ballast_revocations_held",
+            "Unexpired revocations held in memory (never dropped before they expire)",
+            multiprocess_mode="livemax",
+        )
+        self.revocations_over_bound = Gauge(
+            "ballast_revocations_over_bound",
+            "1 while the in-memory revocation list holds more than its bound",
+            multiprocess_mode="livemax",
+        )
 
 
 @functools.cache
@@ -103,10 +114,12 @@ class StateExporter:
         link: RedisLink | None,
         journal: ReplayJournal | None,
         dropped: DroppedEntries | None = None,
+        revocations: MemoryRevocationList | None = None,
     ) -> None:
         self.link = link
         self.journal = journal
         self.dropped = dropped or DroppedEntries()
+        self.revocations = revocations
         self._seen: dict[str, int] = {}
 
     def _advance(self, counter: Counter, name: str, total: int) -> None:
@@ -119,6 +132,9 @@ class StateExporter:
         m = instruments()
         for store, total in self.dropped.totals().items():
             self._advance(m.memory_dropped.labels(store), f"memory_dropped:{store}", total)
+        if self.revocations is not None:
+            m.revocations.set(len(self.revocations))
+            m.revocations_over_bound.set(1 if self.revocations.over_bound else 0)
         if self.link is None:
             return
         m.redis_up.set(1 if self.link.is_up else 0)

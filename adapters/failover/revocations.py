@@ -49,6 +49,10 @@ class ReplicatedRevocationList:
     async def is_revoked(self, jti: str, family: str) -> bool:
         return await self._replica.is_revoked(jti, family)
 
+    @property
+    def replica(self) -> MemoryRevocationList:
+        return self._replica
+
     async def resync(self) -> None:
         """Recovery hook: subscribe, then load, then write back (no revocation falls
         between loading and subscribing)."""

@@ -121,10 +121,15 @@ def revocation_key(kind: RevocationKind, id_: str) -> str:
 
 
 class MemoryRevocationList:
-    """Revoked token and family ids, each kept until the token it revokes would expire."""
+    """Revoked token and family ids, each kept until the token it revokes would expire.
+
+    Never dropped before then, however many there are: forgetting one would accept a
+    revoked token again. Past `max_entries` the list keeps growing and says so
+    (`over_bound`, reported by /health as warn and by a metric).
+    """
 
     def __init__(self, clock: Clock, max_entries: int = 1_000_000) -> None:
-        self._entries: TtlMap[Revocation] = TtlMap(clock, max_entries)
+        self._entries: TtlMap[Revocation] = TtlMap(clock, max_entries, evict=False)
 
     async def revoke(self, revocation: Revocation) -> None:
         key = revocation_key(revocation.kind, revocation.id)
@@ -146,8 +151,12 @@ class MemoryRevocationList:
         return len(self._entries)
 
     @property
-    def dropped(self) -> int:
-        return self._entries.dropped
+    def bound(self) -> int:
+        return self._entries.max_entries
+
+    @property
+    def over_bound(self) -> bool:
+        return self._entries.over_bound
 
 
 class MemoryAuthEventLog:

@@ -11,17 +11,20 @@ V = TypeVar("V")
 
 
 class TtlMap(Generic[V]):
-    """Insertion-ordered; when full the oldest entry goes and is counted in `dropped`.
+    """Insertion-ordered; when full the oldest entry goes and is counted in `dropped`, unless
+    `evict=False`: then nothing unexpired is ever dropped, and `over_bound` says the map has
+    grown past `max_entries` (for what must never be forgotten early, like revocations).
 
     Expired entries are invisible at once and swept every `max_entries // 8` writes, so a
     sweep costs O(1) amortized per write.
     """
 
-    def __init__(self, clock: Clock, max_entries: int) -> None:
+    def __init__(self, clock: Clock, max_entries: int, evict: bool = True) -> None:
         if max_entries < 1:
             raise ValueError("max_entries must be positive")
         self._clock = clock
         self._max = max_entries
+        self._evict = evict
         self._items: OrderedDict[str, tuple[V, float | None]] = OrderedDict()
         self._writes = 0
         self.dropped = 0
@@ -48,7 +51,7 @@ class TtlMap(Generic[V]):
         if self._writes >= max(1, self._max // 8):
             self._writes = 0
             self.sweep()
-        while len(self._items) > self._max:
+        while self._evict and len(self._items) > self._max:
             self._items.popitem(last=False)
             self.dropped += 1
 
@@ -83,3 +86,11 @@ class TtlMap(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+    @property
+    def max_entries(self) -> int:
+        return self._max
+
+    @property
+    def over_bound(self) -> bool:
+        return len(self._items) > self._max

@@ -2,9 +2,11 @@
 
 import pytest
 
+from adapters.memory.auth import MemoryRevocationList
 from domain.errors import ForbiddenError, InvalidTokenError, ValidationError
 from domain.events import AuthEventType
-from domain.tokens import Rotation, TokenType
+from domain.tokens import Revocation, RevocationKind, Rotation, TokenType
+from tests.fakes import FakeClock
 from tests.unit.auth_world import (
     ACCESS_TTL,
     ALICE_PASSWORD,
@@ -187,3 +189,22 @@ async def test_logout_ends_the_family_in_the_refresh_token_store() -> None:
     assert await world.refresh_tokens.end_all("alice") == []
     outcome = await world.refresh_tokens.rotate("alice", claims.fam, claims.jti, "next", 60)
     assert outcome is Rotation.UNKNOWN
+
+
+@pytest.mark.anyio
+async def test_a_revocation_is_never_dropped_before_it_expires_however_many_follow() -> None:
+    clock = FakeClock()
+    revocations = MemoryRevocationList(clock, max_entries=100)
+    now = int(clock.now())
+    await revocations.revoke(Revocation(RevocationKind.FAMILY, "logged-out", now + 3600))
+    for i in range(1_000):  # ten times the bound, each later than the first
+        clock.advance(1)
+        await revocations.revoke(Revocation(RevocationKind.TOKEN, f"t{i}", now + 7200))
+
+    assert await revocations.is_revoked("any-jti", "logged-out")
+    assert revocations.over_bound and len(revocations) == 1_001
+    clock.advance(7200)
+    for i in range(20):  # writes sweep what expired
+        await revocations.revoke(Revocation(RevocationKind.TOKEN, f"l{i}", int(clock.now()) + 60))
+    assert not await revocations.is_revoked("any-jti", "logged-out")
+    assert not revocations.over_bound

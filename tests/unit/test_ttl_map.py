@@ -106,3 +106,17 @@ def test_live_items_lists_only_unexpired_entries_with_their_expiry() -> None:
 def test_a_map_must_hold_at_least_one_entry() -> None:
     with pytest.raises(ValueError, match="positive"):
         TtlMap(FakeClock(), 0)
+
+
+def test_a_map_that_must_not_evict_keeps_growing_and_says_it_is_over_its_bound() -> None:
+    clock = FakeClock()
+    entries: TtlMap[int] = TtlMap(clock, max_entries=4, evict=False)
+    for i in range(10):
+        entries.set(f"k{i}", i, ttl=60)
+
+    assert [entries.get(f"k{i}") for i in range(10)] == list(range(10))
+    assert (len(entries), entries.over_bound, entries.dropped) == (10, True, 0)
+
+    clock.advance(61)
+    entries.sweep()
+    assert (len(entries), entries.over_bound) == (0, False)
