@@ -119,6 +119,10 @@ def serve(args: argparse.Namespace) -> int:
             log_config=logging_config(),
             access_log=False,
             server_header=False,
+            # BALLAST_TRUSTED_PROXIES alone decides whom to believe about the client's
+            # address: uvicorn's own X-Forwarded-For handling (on by default, trusting
+            # 127.0.0.1) would let any local client choose its address before Ballast looks.
+            proxy_headers=False,
             lifespan="on",  # a failing start-up stops the process instead of half-starting it
         )
     return 0

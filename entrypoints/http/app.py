@@ -1,5 +1,6 @@
 """The app factory: `create_app()` builds the Starlette app from a container, with no I/O
-at import. Serve it with `ballast serve` (or `uvicorn entrypoints.http.app:create_app --factory`).
+at import. Serve it with `ballast serve` (or `uvicorn entrypoints.http.app:create_app --factory
+--no-proxy-headers`: only BALLAST_TRUSTED_PROXIES decides whose X-Forwarded-For is believed).
 """
 
 import contextlib

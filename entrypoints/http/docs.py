@@ -5,12 +5,18 @@ strict egress rules)."""
 import importlib.util
 from pathlib import Path
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import BaseRoute, Route
 
-ASSETS = ("swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png")
+# The only files the page loads, and so the only ones served: the rest of the package's
+# folder (its own index.html, oauth2-redirect.html, editor bundles, source maps) is 404.
+ASSETS = {
+    "swagger-ui.css": "text/css",
+    "swagger-ui-bundle.js": "text/javascript",
+    "favicon-32x32.png": "image/png",
+}
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -58,11 +64,23 @@ def routes() -> list[BaseRoute]:
     async def page(request: Request) -> Response:
         return HTMLResponse(PAGE, headers=HEADERS)
 
+    folder = assets_dir()
+
+    async def asset(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in ASSETS:
+            raise HTTPException(404)
+        return FileResponse(
+            folder / name,
+            media_type=ASSETS[name],
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
     async def init(request: Request) -> Response:
         return Response(INIT, media_type="text/javascript", headers=HEADERS)
 
     return [
         Route("/docs", page, methods=["GET"]),
         Route("/docs/init.js", init, methods=["GET"]),
-        Mount("/docs/assets", StaticFiles(directory=assets_dir()), name="docs-assets"),
+        Route("/docs/assets/{name}", asset, methods=["GET"]),
     ]

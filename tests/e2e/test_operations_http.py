@@ -148,6 +148,26 @@ def test_docs_are_served_with_their_assets(world: Any) -> None:
     assert "http" not in " ".join(assets)
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/docs/assets/oauth2-redirect.html",
+        "/docs/assets/index.html",
+        "/docs/assets/swagger-initializer.js",
+        "/docs/assets/swagger-editor-bundle.js.map",
+        "/docs/assets/swagger-ui.js",
+        "/docs/assets/LICENSE",
+        "/docs/assets/..%2F__init__.py",
+        "/docs/assets/",
+    ],
+)
+def test_docs_assets_serve_only_what_the_page_loads(world: Any, path: str) -> None:
+    client, *_ = world
+    response = client.get(path)
+    assert response.status_code == 404, path
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
 def test_openapi_describes_every_route(world: Any) -> None:
     client, *_ = world
     spec = client.get("/openapi.json").json()
