@@ -11,21 +11,25 @@ import socket
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from entrypoints.settings import ConfigError, Settings
+from entrypoints.settings import ConfigError, LogFormat, Settings, log_format_of
 
-LOG_FORMAT = "ts=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
+FORMATTERS = {
+    LogFormat.LOGFMT: "entrypoints.log_format.LogfmtFormatter",
+    LogFormat.JSON: "entrypoints.log_format.JsonFormatter",
+}
 
 
-def logging_config() -> dict[str, object]:
-    """For `logging.config.dictConfig`; uvicorn applies it in every worker process too."""
+def logging_config(log_format: LogFormat = LogFormat.LOGFMT) -> dict[str, object]:
+    """For `logging.config.dictConfig`; uvicorn applies it in every worker process too, so its
+    own lines (uvicorn.error) go through the same formatter as Ballast's."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"kv": {"format": LOG_FORMAT}},
+        "formatters": {"line": {"()": FORMATTERS[log_format]}},
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
-                "formatter": "kv",
+                "formatter": "line",
                 "stream": "ext://sys.stderr",
             }
         },
@@ -37,7 +41,11 @@ def logging_config() -> dict[str, object]:
 
 
 def configure_logging() -> None:
-    logging.config.dictConfig(logging_config())
+    try:
+        log_format = log_format_of(os.environ)
+    except ConfigError:
+        log_format = LogFormat.LOGFMT  # `serve` and `health` then refuse it, naming it
+    logging.config.dictConfig(logging_config(log_format))
 
 
 def _settings() -> Settings:
@@ -116,7 +124,7 @@ def serve(args: argparse.Namespace) -> int:
             host=host,
             port=port,
             workers=args.workers,
-            log_config=logging_config(),
+            log_config=logging_config(settings.log_format),
             access_log=False,
             server_header=False,
             # BALLAST_TRUSTED_PROXIES alone decides whom to believe about the client's

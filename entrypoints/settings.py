@@ -44,6 +44,20 @@ class OnOff(enum.StrEnum):
     OFF = "off"
 
 
+class LogFormat(enum.StrEnum):
+    LOGFMT = "logfmt"
+    JSON = "json"
+
+
+def log_format_of(env: Mapping[str, str]) -> LogFormat:
+    """BALLAST_LOG_FORMAT; read before the rest, so that the first lines have their form."""
+    raw = env.get("BALLAST_LOG_FORMAT", "").strip().lower() or LogFormat.LOGFMT.value
+    try:
+        return LogFormat(raw)
+    except ValueError:
+        raise ConfigError("BALLAST_LOG_FORMAT", f"{raw!r} is not one of: logfmt, json") from None
+
+
 class OnRedisDown(enum.StrEnum):
     FALLBACK = "fallback"
     FAIL_CLOSED = "fail_closed"
@@ -88,6 +102,7 @@ class RedisSettings:
 class Settings:
     env: str = "development"
     host: str = "127.0.0.1"
+    log_format: LogFormat = LogFormat.LOGFMT
     port: int = 8000
     redis: RedisSettings | None = None
     storage: Storage = Storage.MEMORY
@@ -272,6 +287,7 @@ def _read(env: Mapping[str, str]) -> "Settings":
     return Settings(
         env=env_name,
         host=get("BALLAST_HOST") or "127.0.0.1",
+        log_format=log_format_of(env),
         port=port,
         redis=redis,
         storage=Storage(storage),

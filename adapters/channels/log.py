@@ -12,7 +12,7 @@ class LogChannel:
 
     async def deliver(self, notification: Notification) -> None:
         log.info(
-            "event=notification id=%s recipient=%s sender=%s subject=%r",
+            "event=notification id=%s recipient=%s sender=%s subject=%s",
             notification.id,
             notification.recipient,
             notification.sender,

@@ -267,7 +267,7 @@ class DeliveryWorker:
         elif n.status is NotificationStatus.FAILED:
             self.failed += 1
             log.warning(
-                "event=notification_failed id=%s channel=%s attempts=%d error=%r",
+                "event=notification_failed id=%s channel=%s attempts=%d error=%s",
                 n.id,
                 n.channel,
                 n.attempts,
@@ -275,7 +275,7 @@ class DeliveryWorker:
             )
         else:
             log.info(
-                "event=notification_retry id=%s channel=%s attempts=%d error=%r",
+                "event=notification_retry id=%s channel=%s attempts=%d error=%s",
                 n.id,
                 n.channel,
                 n.attempts,

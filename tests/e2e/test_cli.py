@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from entrypoints.bootstrap import bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from tests.fakes import fast_hasher
+from tests.logfmt import parse
 from tests.redis_server import RedisServer, free_port
 
 BIN = Path(sys.executable).parent
@@ -74,6 +76,15 @@ def serving(tmp_path: Path, *args: str, **env: str) -> Iterator[str]:
                 process.kill()
                 process.wait()
                 pytest.fail("ballast serve did not stop on SIGTERM")
+    server_lines(tmp_path, env.get("BALLAST_LOG_FORMAT", "logfmt"))
+
+
+def server_lines(tmp_path: Path, form: str = "logfmt") -> list[dict[str, Any]]:
+    """Every log line `serve` wrote, parsed (ValueError at the first that does not parse).
+    Lines starting `ballast: ` are the command's own words to the operator (the development
+    admin password, a refusal), printed, never logged."""
+    lines = (tmp_path / "serve.log").read_text().splitlines()
+    return [parse(line, form) for line in lines if line and not line.startswith("ballast: ")]
 
 
 def test_serve_answers_liveness_on_the_given_port(tmp_path: Path) -> None:

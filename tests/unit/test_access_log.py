@@ -14,6 +14,7 @@ from entrypoints.bootstrap import bootstrap
 from entrypoints.cli import logging_config
 from entrypoints.http.access_log import AccessLog
 from entrypoints.http.app import create_app
+from entrypoints.log_format import LogfmtFormatter
 from entrypoints.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -45,8 +46,9 @@ def logger() -> Iterator[logging.Logger]:
 def shared_handler(stream: io.StringIO) -> logging.Handler:
     """A handler with the formatter of the shared logging configuration."""
     handler = logging.StreamHandler(stream)
-    fmt = logging_config()["formatters"]["kv"]["format"]  # type: ignore[index]
-    handler.setFormatter(logging.Formatter(fmt))
+    shared = logging_config()["formatters"]["line"]["()"]  # type: ignore[index]
+    assert shared == f"{LogfmtFormatter.__module__}.{LogfmtFormatter.__name__}"
+    handler.setFormatter(LogfmtFormatter())
     return handler
 
 
@@ -64,7 +66,7 @@ async def test_lines_use_the_shared_format_and_none_is_lost_at_stop(
     lines = stream.getvalue().splitlines()
     assert len(lines) == 2
     assert re.fullmatch(
-        r"ts=\S+ \S+ level=INFO logger=ballast.access.test event=request method=GET "
+        r"ts=\S+Z level=INFO logger=ballast.access.test event=request method=GET "
         r"route=/api/auth/me status=200 duration_ms=1.25 request_id=rid-1",
         lines[0],
     )

@@ -1,0 +1,46 @@
+"""Every log record the app writes during an e2e test must make a valid line in both formats."""
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from entrypoints.log_format import JsonFormatter, LogfmtFormatter
+from tests.logfmt import parse_json, parse_logfmt
+
+
+class EveryLineParses(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.logfmt, self.json = LogfmtFormatter(), JsonFormatter()
+        self.seen = 0
+        self.bad: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen += 1
+        for formatter, parse in ((self.logfmt, parse_logfmt), (self.json, parse_json)):
+            line = formatter.format(record)
+            try:
+                if "\n" in line:
+                    raise ValueError(f"a line break inside: {line!r}")
+                parse(line)
+            except ValueError as e:
+                self.bad.append(str(e))
+
+
+@pytest.fixture(autouse=True)
+def every_log_line_parses() -> Iterator[None]:
+    handler = EveryLineParses()
+    root = logging.getLogger()
+    ballast = logging.getLogger("ballast")
+    levels = root.level, ballast.level
+    root.addHandler(handler)
+    root.setLevel(min(root.level or logging.WARNING, logging.INFO))
+    ballast.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(levels[0])
+        ballast.setLevel(levels[1])
+    assert handler.bad == []
