@@ -11,6 +11,21 @@ MAX_TOKEN_LENGTH = 4096
 REQUIRED = ["sub", "jti", "iat", "exp", "iss", "type", "roles", "fam"]
 
 
+def _reason(error: jwt.PyJWTError) -> str:
+    """What was wrong with the token, in words about the token, never pyjwt's class names."""
+    if isinstance(error, jwt.MissingRequiredClaimError):
+        return f"token lacks the {error.claim!r} claim"
+    if isinstance(error, jwt.InvalidIssuerError):
+        return "token was issued by someone else"
+    if isinstance(error, jwt.InvalidAlgorithmError):
+        return "token is not signed with the expected algorithm"
+    if isinstance(error, jwt.InvalidSignatureError):
+        return "token signature does not match"
+    if isinstance(error, jwt.DecodeError):
+        return "token is not a well-formed JWT"
+    return "token is not valid"
+
+
 class JwtTokenCodec:
     """Time checks use the injected clock, so tests can move time instead of sleeping.
 
@@ -57,7 +72,7 @@ class JwtTokenCodec:
                 options={"require": REQUIRED, "verify_exp": False, "verify_iat": False},
             )
         except jwt.PyJWTError as e:
-            raise InvalidTokenError(f"invalid token: {type(e).__name__}") from e
+            raise InvalidTokenError(_reason(e)) from e
         claims = self._claims(payload)
         self._check_time(claims)
         if len(self._verified) >= self._cache_size:

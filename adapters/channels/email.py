@@ -45,4 +45,19 @@ class EmailChannel:
                 timeout=self._timeout,
             )
         except (aiosmtplib.SMTPException, OSError, TimeoutError, ValueError) as e:
-            raise DeliveryError(f"smtp delivery failed: {type(e).__name__}") from None
+            raise DeliveryError(f"smtp delivery failed: {_reason(e)}") from None
+
+
+def _reason(error: BaseException) -> str:
+    """Why the mail did not go, in words about the delivery, never a library's class names."""
+    if isinstance(error, aiosmtplib.SMTPTimeoutError | TimeoutError):
+        return "the mail server timed out"
+    if isinstance(error, aiosmtplib.SMTPAuthenticationError):
+        return "the mail server refused the credentials"
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused | aiosmtplib.SMTPRecipientRefused):
+        return "the mail server refused the recipient"
+    if isinstance(error, aiosmtplib.SMTPConnectError | aiosmtplib.SMTPServerDisconnected | OSError):
+        return "the mail server could not be reached"
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        return f"the mail server answered {error.code}"
+    return "the mail server refused the message"

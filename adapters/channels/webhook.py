@@ -108,8 +108,10 @@ class WebhookChannel:
                 response = await self._client.post(url, content=content, headers=headers)
             except httpx.TimeoutException:
                 raise DeliveryError("webhook timed out") from None
-            except httpx.HTTPError as e:
-                raise DeliveryError(f"webhook unreachable: {type(e).__name__}") from None
+            except httpx.ConnectError:
+                raise DeliveryError("webhook unreachable: the connection failed") from None
+            except httpx.HTTPError:
+                raise DeliveryError("webhook unreachable: the exchange broke off") from None
             if response.is_success:
                 return
             if not response.is_redirect:

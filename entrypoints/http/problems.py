@@ -75,6 +75,10 @@ STATUS: list[tuple[type[BallastError], int, str]] = [
 ]
 
 
+# A feed's failure is the operator's (logged), not the caller's: say what it means for them.
+RATES_DETAIL = "exchange rates are unavailable; try again later"
+
+
 def _headers(error: BallastError) -> dict[str, str]:
     if isinstance(error, InvalidTokenError):
         return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
@@ -91,7 +95,8 @@ def from_error(error: BallastError) -> ProblemResponse:
             extra: dict[str, Any] = {}
             if isinstance(error, ValidationError):
                 extra["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
-            return problem(status, slug, str(error), _headers(error), **extra)
+            detail = RATES_DETAIL if isinstance(error, RatesUnavailableError) else str(error)
+            return problem(status, slug, detail, _headers(error), **extra)
     log.error("event=unmapped_error error=%s", type(error).__name__)
     return problem(500, "internal", "internal error")
 

@@ -4,6 +4,7 @@ Only the password hasher is swapped for a cheap one; rate limits are off so that
 log in as often as it needs.
 """
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,6 +23,10 @@ ISSUER = "ballast"
 ADMIN_PASSWORD = "admin-password"
 ACCESS_TTL = 900
 REFRESH_TTL = 3600
+
+
+# A class name such as DecodeError or TimeoutException: details speak of the request instead.
+LIBRARY_NAMES = re.compile(r"\b[A-Z][A-Za-z]*(Error|Exception)\b")
 
 
 def settings(**changes: Any) -> Settings:
@@ -74,4 +79,5 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     assert body["status"] == status
     assert {"type", "title", "detail"} <= body.keys()
     assert "Traceback" not in response.text
+    assert not LIBRARY_NAMES.search(body["detail"]), body["detail"]
     return body

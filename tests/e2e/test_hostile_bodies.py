@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from entrypoints.settings import RateLimit, RedisSettings, Storage
-from tests.e2e.auth_app import ADMIN_PASSWORD, bearer, login, running_app
+from tests.e2e.auth_app import ADMIN_PASSWORD, LIBRARY_NAMES, bearer, login, running_app
 from tests.hostile_bodies import hostile_bodies, near_valid
 from tests.redis_fixtures import client_for
 from tests.redis_server import RedisServer
@@ -66,6 +66,7 @@ def assert_no_server_error(response: Any, route: str) -> None:
         assert content_type.startswith("application/problem+json"), (route, content_type)
         assert response.json()["status"] == response.status_code
         assert "Traceback" not in response.text
+        assert not LIBRARY_NAMES.search(response.json()["detail"]), response.text
 
 
 def assert_reads_answer(client: TestClient) -> None:

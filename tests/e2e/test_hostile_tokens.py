@@ -172,3 +172,15 @@ def test_a_hostile_token_is_refused_on_every_protected_route(client: TestClient)
         ("POST", "/api/users"),
     ]:
         assert_invalid_token(client.request(method, path, headers=bearer(token), json={}))
+
+
+@pytest.mark.parametrize("make_token", HOSTILE.values(), ids=HOSTILE.keys())
+def test_revoking_a_hostile_token_says_what_is_wrong_with_it_in_its_own_words(
+    client: TestClient, make_token: Callable[[], str]
+) -> None:
+    admin = login(client)["access_token"]
+    response = client.post("/api/auth/revoke", json={"token": make_token()}, headers=bearer(admin))
+    if response.status_code != 204:  # a well-signed refresh token is revocable
+        body = assert_problem(response, 422)
+        assert body["errors"][0]["field"] == "token"
+        assert "not a live token of this service" in body["errors"][0]["message"]
