@@ -11,7 +11,13 @@ import socket
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from entrypoints.settings import ConfigError, LogFormat, Settings, log_format_of
+from entrypoints.settings import (
+    ConfigError,
+    LogFormat,
+    Settings,
+    log_format_of,
+    print_admin_password,
+)
 
 FORMATTERS = {
     LogFormat.LOGFMT: "entrypoints.log_format.LogfmtFormatter",
@@ -114,9 +120,7 @@ def serve(args: argparse.Namespace) -> int:
         os.environ.setdefault("BALLAST_JWT_SECRET", secrets.token_urlsafe(48))
         if settings.admin_password_generated and settings.admin_password:
             os.environ["BALLAST_ADMIN_PASSWORD"] = settings.admin_password
-            print(
-                f"ballast: development admin password: {settings.admin_password}", file=sys.stderr
-            )
+            print_admin_password(settings.admin_password)
     with multiprocess_metrics(args.workers):
         uvicorn.run(
             "entrypoints.http.app:create_app",

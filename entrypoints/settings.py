@@ -12,6 +12,7 @@ import json
 import os
 import re
 import secrets
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -64,7 +65,30 @@ class OnRedisDown(enum.StrEnum):
 
 
 RATE_LIMIT = re.compile(r"(\d+)\s*/\s*(second|minute|hour|day)")
-MIN_PRODUCTION_SECRET = 32
+MIN_PRODUCTION_SECRET = 32  # bytes
+MIN_SECRET_VARIETY = 16  # distinct bytes: "a" * 32 is long but guessable
+MIN_PRODUCTION_PASSWORD = 12  # characters of the bootstrap admin's password
+
+
+def print_admin_password(password: str) -> None:
+    """The generated development admin password, once, on standard output: the logs go to
+    standard error, and the password is never a log line (log shippers would keep it)."""
+    print(f"ballast: development admin password: {password}", file=sys.stdout, flush=True)
+
+
+def weak_secret(secret: str | None) -> str | None:
+    """Why `secret` is too weak to sign production tokens (None: strong enough): at least
+    MIN_PRODUCTION_SECRET bytes, of which at least MIN_SECRET_VARIETY distinct."""
+    raw = (secret or "").encode()
+    if len(raw) < MIN_PRODUCTION_SECRET:
+        return f"production needs a secret of at least {MIN_PRODUCTION_SECRET} bytes"
+    if len(set(raw)) < MIN_SECRET_VARIETY:
+        return (
+            f"production needs a secret of at least {MIN_SECRET_VARIETY} distinct bytes"
+            f" (this one has {len(set(raw))}); generate one, e.g. with"
+            " `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+        )
+    return None
 
 
 @attrs.frozen
@@ -234,11 +258,8 @@ def _read(env: Mapping[str, str]) -> "Settings":
     )
 
     secret = get("BALLAST_JWT_SECRET")
-    if production and (secret is None or len(secret.encode()) < MIN_PRODUCTION_SECRET):
-        raise ConfigError(
-            "BALLAST_JWT_SECRET",
-            f"production needs a secret of at least {MIN_PRODUCTION_SECRET} bytes",
-        )
+    if production and (problem := weak_secret(secret)) is not None:
+        raise ConfigError("BALLAST_JWT_SECRET", problem)
     admin_password = get("BALLAST_ADMIN_PASSWORD")
     users_file = get("BALLAST_USERS_FILE")
     if production and admin_password is None and users_file is None:
@@ -247,7 +268,14 @@ def _read(env: Mapping[str, str]) -> "Settings":
         )
     if admin_password is not None and not 8 <= len(admin_password) <= 256:
         raise ConfigError("BALLAST_ADMIN_PASSWORD", "must be 8-256 characters")
-    generated = not production and admin_password is None and users_file is None
+    if production and admin_password is not None and len(admin_password) < MIN_PRODUCTION_PASSWORD:
+        raise ConfigError(
+            "BALLAST_ADMIN_PASSWORD",
+            f"production needs an admin password of at least {MIN_PRODUCTION_PASSWORD} characters",
+        )
+    # Only development invents an admin password (and `ballast serve` prints it); under
+    # `test` an unset password means no bootstrap admin.
+    generated = env_name == "development" and admin_password is None and users_file is None
     if generated:
         admin_password = secrets.token_urlsafe(12)
 

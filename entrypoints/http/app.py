@@ -5,7 +5,6 @@ at import. Serve it with `ballast serve` (or `uvicorn entrypoints.http.app:creat
 
 import contextlib
 import logging
-import sys
 from collections.abc import AsyncIterator
 
 import punq
@@ -33,7 +32,7 @@ from entrypoints.http.body_limit import BodyLimitMiddleware
 from entrypoints.http.openapi import document
 from entrypoints.http.problems import handle_domain_error, handle_http_exception, handle_unexpected
 from entrypoints.lifecycle import Lifecycle
-from entrypoints.settings import Settings
+from entrypoints.settings import Settings, print_admin_password
 
 log = logging.getLogger("ballast")
 
@@ -57,11 +56,9 @@ def create_app(container: punq.Container | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await lifecycle.start()
-        if settings.admin_password_generated:
-            # Printed once, to the terminal, never logged: the operator needs it to log in.
-            print(
-                f"ballast: development admin password: {settings.admin_password}", file=sys.stderr
-            )
+        if settings.admin_password_generated and settings.admin_password:
+            # Served by another server than `ballast serve` (which prints it itself).
+            print_admin_password(settings.admin_password)
         log.info("event=started storage=%s env=%s", settings.storage.value, settings.env)
         try:
             yield

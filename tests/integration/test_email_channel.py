@@ -88,5 +88,5 @@ async def test_a_newline_in_the_subject_cannot_add_a_header(smtp: tuple[Inbox, i
 async def test_an_smtp_server_that_is_not_there_is_a_failed_attempt() -> None:
     channel = EmailChannel(f"smtp://127.0.0.1:{free_port()}", timeout=2.0)
     # The error is shown to API readers: it speaks of the delivery, not of a library's classes.
-    with pytest.raises(DeliveryError, match="^smtp delivery failed: the mail server could not"):
+    with pytest.raises(DeliveryError, match=r"^smtp delivery failed: the mail server could not"):
         await channel.deliver(notification())

@@ -124,6 +124,6 @@ async def test_an_unreachable_receiver_is_a_failed_attempt() -> None:
     with webhook_server() as server:
         target = server.url()
     # The error is shown to API readers: it speaks of the delivery, not of httpx's classes.
-    with pytest.raises(DeliveryError, match="^webhook unreachable: the connection failed$"):
+    with pytest.raises(DeliveryError, match=r"^webhook unreachable: the connection failed$"):
         await channel.deliver(notification(target))
     await channel.close()

@@ -17,7 +17,7 @@ from entrypoints.settings import (
 )
 from tests.fakes import fast_hasher
 
-STRONG_SECRET = "s" * 32
+STRONG_SECRET = "0123456789abcdefghijklmnopqrstuv"  # 32 bytes, 32 distinct
 
 
 def test_an_empty_environment_gives_the_in_memory_development_defaults() -> None:
@@ -248,7 +248,7 @@ def test_redis_storage_without_a_redis_url_is_refused() -> None:
 
 def test_production_refuses_a_missing_jwt_secret() -> None:
     with pytest.raises(ConfigError) as error:
-        Settings.from_env({"BALLAST_ENV": "production", "BALLAST_ADMIN_PASSWORD": "admin-pass"})
+        Settings.from_env({"BALLAST_ENV": "production", "BALLAST_ADMIN_PASSWORD": "admin-password"})
 
     assert error.value.variable == "BALLAST_JWT_SECRET"
 
@@ -259,12 +259,73 @@ def test_production_refuses_a_jwt_secret_under_32_bytes() -> None:
             {
                 "BALLAST_ENV": "production",
                 "BALLAST_JWT_SECRET": "s" * 31,
-                "BALLAST_ADMIN_PASSWORD": "admin-pass",
+                "BALLAST_ADMIN_PASSWORD": "admin-password",
             }
         )
 
     assert error.value.variable == "BALLAST_JWT_SECRET"
     assert "32" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "a" * 64,  # long, one distinct byte
+        "abababababababababababababababab",
+        "0123456789abcde" * 4,  # 15 distinct bytes
+        "éééééééééééééééééééééééééééééééé",  # 64 bytes of UTF-8, 2 distinct
+    ],
+)
+def test_production_refuses_a_secret_with_too_little_variety_and_names_the_rule(
+    secret: str,
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        Settings.from_env(
+            {
+                "BALLAST_ENV": "production",
+                "BALLAST_JWT_SECRET": secret,
+                "BALLAST_ADMIN_PASSWORD": "admin-password",
+            }
+        )
+
+    assert error.value.variable == "BALLAST_JWT_SECRET"
+    assert "at least 16 distinct bytes" in str(error.value)
+    assert secret not in str(error.value)
+
+
+def test_a_secret_of_sixteen_distinct_bytes_is_enough() -> None:
+    secret = "0123456789abcdef" * 2
+    env = {"BALLAST_ENV": "production", "BALLAST_JWT_SECRET": secret}
+    settings = Settings.from_env({**env, "BALLAST_ADMIN_PASSWORD": "admin-password"})
+    assert settings.jwt_secret == secret
+
+
+@pytest.mark.parametrize("password", ["password", "elevenchars"])
+def test_production_refuses_an_admin_password_under_12_characters(password: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        Settings.from_env(
+            {
+                "BALLAST_ENV": "production",
+                "BALLAST_JWT_SECRET": STRONG_SECRET,
+                "BALLAST_ADMIN_PASSWORD": password,
+            }
+        )
+
+    assert error.value.variable == "BALLAST_ADMIN_PASSWORD"
+    assert "at least 12 characters" in str(error.value)
+    assert repr(password) not in str(error.value)
+
+
+def test_development_still_takes_an_8_character_admin_password() -> None:
+    settings = Settings.from_env({"BALLAST_ADMIN_PASSWORD": "password"})
+    assert settings.admin_password == "password"
+
+
+def test_only_development_generates_an_admin_password() -> None:
+    assert Settings.from_env({"BALLAST_ENV": "development"}).admin_password_generated
+    under_test = Settings.from_env({"BALLAST_ENV": "test"})
+    assert not under_test.admin_password_generated
+    assert under_test.admin_password is None
 
 
 def test_production_refuses_to_start_without_an_admin_password_or_users_file() -> None:
@@ -280,13 +341,13 @@ def test_production_with_a_strong_secret_and_admin_password_generates_nothing() 
         {
             "BALLAST_ENV": "production",
             "BALLAST_JWT_SECRET": STRONG_SECRET,
-            "BALLAST_ADMIN_PASSWORD": "admin-pass",
+            "BALLAST_ADMIN_PASSWORD": "admin-password",
         }
     )
 
     assert settings.env == "production"
     assert settings.jwt_secret == STRONG_SECRET
-    assert settings.admin_password == "admin-pass"
+    assert settings.admin_password == "admin-password"
     assert not settings.admin_password_generated
 
 
