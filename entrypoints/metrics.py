@@ -8,6 +8,7 @@ scrape, so each worker reports its own.
 """
 
 import functools
+import hmac
 import os
 from collections.abc import Awaitable, Callable
 
@@ -29,6 +30,8 @@ from adapters.failover.journal import ReplayJournal
 from adapters.failover.link import RedisLink
 from adapters.memory.auth import MemoryRevocationList
 from adapters.memory.bounds import DroppedEntries
+from domain.errors import InvalidTokenError, MissingTokenError
+from entrypoints.http.requests import parse_bearer
 from entrypoints.metrics_dir import MULTIPROC_ENV
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -161,8 +164,20 @@ def exposition() -> bytes:
     return generate_latest(REGISTRY)
 
 
-def endpoint(exporter: StateExporter) -> Callable[[Request], Awaitable[Response]]:
+def endpoint(
+    exporter: StateExporter, token: str | None = None
+) -> Callable[[Request], Awaitable[Response]]:
+    """/metrics: open (the Prometheus convention) unless BALLAST_METRICS_TOKEN is set; then
+    only `Authorization: Bearer <that token>`, compared in constant time, is let in."""
+    expected = None if token is None else token.encode()
+
     async def metrics(request: Request) -> Response:
+        if expected is not None:
+            presented = parse_bearer(request.headers.get("authorization", ""))
+            if presented is None:
+                raise MissingTokenError()
+            if not hmac.compare_digest(presented.encode(), expected):
+                raise InvalidTokenError("not the metrics token")
         await exporter.sync()
         return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 

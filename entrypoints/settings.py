@@ -150,6 +150,7 @@ class Settings:
     notification_max_age: int = 86_400
     smtp_url: str | None = None
     password_hash_n: int = 2**15
+    metrics_token: str | None = attrs.field(repr=False, default=None)
 
     @property
     def uses_redis(self) -> bool:
@@ -339,6 +340,7 @@ def _read(env: Mapping[str, str]) -> "Settings":
         notification_max_age=integer("BALLAST_NOTIFICATION_MAX_AGE", 86_400, minimum=60),
         smtp_url=url("BALLAST_SMTP_URL", ("smtp", "smtps")),
         password_hash_n=2 ** integer("BALLAST_PASSWORD_HASH_LOG2_N", 15, minimum=10),
+        metrics_token=get("BALLAST_METRICS_TOKEN"),
     )
 
 

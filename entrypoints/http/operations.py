@@ -55,4 +55,5 @@ def routes(container: punq.Container) -> list[BaseRoute]:
     lifecycle.on_start(exporter.sync)
     lifecycle.every(1.0, exporter.sync, "metrics_sync")
     lifecycle.on_stop(exporter.stop)
-    return [Route("/metrics", metrics.endpoint(exporter), methods=["GET"]), *docs.routes()]
+    token = container.resolve(Settings).metrics_token
+    return [Route("/metrics", metrics.endpoint(exporter, token), methods=["GET"]), *docs.routes()]

@@ -17,6 +17,7 @@ from entrypoints.http.access_log import AccessLog
 from entrypoints.http.app import create_app
 from entrypoints.settings import RateLimit, Settings
 from tests.currency_fakes import FakeRateFeed, table
+from tests.e2e.auth_app import assert_problem, running_app
 from tests.fakes import FakeClock, fast_hasher
 
 TTL = 60
@@ -216,3 +217,33 @@ def test_openapi_documents_caching_rate_limits_and_outages(world: Any) -> None:
     assert "503" in paths["/api/auth/login"]["post"]["responses"]
     assert paths["/api/auth/logout"]["post"]["requestBody"]["required"] is False
     assert "429" not in paths["/health"]["get"]["responses"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer wrong-token"}, 401),
+        ({"Authorization": "Bearer metrics-scrape-token-of-some-length-x"}, 401),
+        ({"Authorization": "Basic bWV0cmljczp4"}, 401),
+        ({"Authorization": "Bearer metrics-scrape-token-of-some-length"}, 200),
+        ({"Authorization": "bearer metrics-scrape-token-of-some-length"}, 200),
+    ],
+)
+def test_a_metrics_token_closes_metrics_to_anyone_without_it(
+    headers: dict[str, str], status: int
+) -> None:
+    with running_app(metrics_token="metrics-scrape-token-of-some-length") as client:
+        response = client.get("/metrics", headers=headers)
+    if status == 200:
+        assert response.status_code == 200
+        assert "ballast_http_requests" in response.text
+    else:
+        body = assert_problem(response, 401)
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        assert "ballast_" not in body["detail"]
+
+
+def test_metrics_stay_open_without_a_metrics_token() -> None:
+    with running_app() as client:
+        assert client.get("/metrics").status_code == 200

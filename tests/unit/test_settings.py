@@ -425,3 +425,10 @@ def test_a_bad_users_file_names_the_variable_and_the_problem(
 
     assert error.value.variable == "BALLAST_USERS_FILE"
     assert problem in str(error.value)
+
+
+def test_the_metrics_token_is_read_and_kept_out_of_the_repr() -> None:
+    settings = Settings.from_env({"BALLAST_METRICS_TOKEN": "scrape-token-1234567890"})
+    assert settings.metrics_token == "scrape-token-1234567890"
+    assert "scrape-token" not in repr(settings)
+    assert Settings.from_env({}).metrics_token is None
