@@ -7,6 +7,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, get_route_path
 
 from domain.errors import (
     BallastError,
@@ -112,9 +113,23 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     detail = exc.detail if exc.status_code not in (404, 405) else HTTPStatus(exc.status_code).phrase
     if exc.status_code == 404:
         detail = f"no route for {request.url.path}"
-    elif exc.status_code == 405:
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}"
-    return problem(exc.status_code, slug, str(detail), dict(exc.headers or {}))
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return problem(exc.status_code, slug, str(detail), headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the request's path supports, across all the routes that serve it
+    (Starlette names only the first route's in a 405; RFC 9110 asks for all of them)."""
+    router = request.scope.get("router")
+    path = get_route_path(request.scope)
+    methods: set[str] = set()
+    for route in getattr(router, "routes", ()):
+        if isinstance(route, Route) and route.methods and route.path_regex.match(path):
+            methods |= route.methods
+    return sorted(methods)
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
