@@ -1,9 +1,12 @@
 """Fixtures shared by every test layer."""
 
+import asyncio
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+from tests.redis_fixtures import client_for
 from tests.redis_server import RedisServer
 
 
@@ -26,3 +29,16 @@ def own_redis() -> Iterator[RedisServer]:
     server = RedisServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def empty_redis(redis_server: RedisServer) -> RedisServer:
+    """The shared server, emptied for this test."""
+
+    async def flush() -> None:
+        client: Any = client_for(redis_server.url, timeout=2.0)
+        await client.flushall()
+        await client.aclose()
+
+    asyncio.run(flush())
+    return redis_server

@@ -34,17 +34,6 @@ def feed() -> Iterator[FeedServer]:
         yield server
 
 
-@pytest.fixture
-def empty_redis(redis_server: RedisServer) -> RedisServer:
-    async def flush() -> None:
-        client: Any = client_for(redis_server.url, timeout=2.0)
-        await client.flushall()
-        await client.aclose()
-
-    asyncio.run(flush())
-    return redis_server
-
-
 def test_an_instance_whose_feed_is_down_serves_the_table_another_fetched(
     feed: FeedServer, empty_redis: RedisServer
 ) -> None:

@@ -4,8 +4,10 @@ the next start with every session; a role it takes away is gone at the next refr
 import asyncio
 from typing import Any
 
+import jwt
 import pytest
 
+from adapters.redis import keys
 from domain.users import Role, User, UserSource
 from entrypoints.settings import RedisSettings, Storage
 from tests.e2e.auth_app import assert_problem, bearer, create_user, login, running_app
@@ -14,17 +16,6 @@ from tests.redis_fixtures import client_for
 from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def empty_redis(redis_server: RedisServer) -> RedisServer:
-    async def flush() -> None:
-        client: Any = client_for(redis_server.url, timeout=2.0)
-        await client.flushall()
-        await client.aclose()
-
-    asyncio.run(flush())
-    return redis_server
 
 
 def on_redis(server: RedisServer, users: tuple[User, ...]) -> dict[str, Any]:
@@ -76,3 +67,23 @@ def test_a_role_taken_away_by_the_file_is_gone_at_the_next_refresh(
         assert me.json() == {"username": "carol", "roles": []}
         events = second.get("/api/auth/events", headers=bearer(renewed.json()["access_token"]))
         assert_problem(events, 403)
+
+
+def test_logout_ends_the_family_in_redis_not_only_revokes_it(empty_redis: RedisServer) -> None:
+    with running_app(**on_redis(empty_redis, ())) as client:
+        tokens = login(client)
+        family = jwt.decode(tokens["refresh_token"], options={"verify_signature": False})["fam"]
+
+        async def stored() -> tuple[int, list[str]]:
+            redis: Any = client_for(empty_redis.url, timeout=2.0)
+            try:
+                exists = await redis.exists(keys.family(family))
+                indexed = await redis.zrange(keys.user_families("admin"), 0, -1)
+            finally:
+                await redis.aclose()
+            return exists, indexed
+
+        assert asyncio.run(stored()) == (1, [family])
+        response = client.post("/api/auth/logout", headers=bearer(tokens["access_token"]))
+        assert response.status_code == 204
+        assert asyncio.run(stored()) == (0, [])
