@@ -27,10 +27,15 @@ def matches(if_none_match: str | None, etag: str) -> bool:
 
 def cached_json(request: Request, content: Any, max_age: int = DEFAULT_MAX_AGE) -> Response:
     """`content` as JSON with ETag and Cache-Control, or a bodiless 304 when it matches."""
-    response = JSONResponse(content)
-    etag = etag_of(bytes(response.body))
+    body = JSONResponse(content).body
+    return cached_body(request, bytes(body), etag_of(bytes(body)), max_age)
+
+
+def cached_body(
+    request: Request, body: bytes, etag: str, max_age: int = DEFAULT_MAX_AGE
+) -> Response:
+    """A JSON body already rendered, with its ETag (both possibly computed long before)."""
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
     if matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    response.headers.update(headers)
-    return response
+    return Response(body, headers=headers, media_type="application/json")

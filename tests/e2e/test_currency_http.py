@@ -193,3 +193,13 @@ def eventually(check: Callable[[], bool], within: float = 10.0) -> bool:
             return True
         time.sleep(0.02)
     return bool(check())
+
+
+def test_rates_bodies_and_etags_are_rendered_once_per_table_and_base() -> None:
+    with currency_app() as client:
+        first = client.get("/api/currency/rates?base=USD")
+        again = client.get("/api/currency/rates?base=usd")
+        assert again.content == first.content and again.headers["ETag"] == first.headers["ETag"]
+        other = client.get("/api/currency/rates?base=GBP")
+        assert other.headers["ETag"] != first.headers["ETag"]
+        assert other.json()["base"] == "GBP"

@@ -112,3 +112,21 @@ def test_an_exact_tie_goes_to_the_even_neighbour(minor_units: int, units: int) -
     rounded = Money(tie, Currency.of(code)).rounded().amount
     assert (rounded / step) % 2 == 0
     assert abs(rounded - tie) == step / 2
+
+
+def test_cross_rates_and_views_are_computed_once_per_table() -> None:
+    fresh = table()
+    first = fresh.cross_rate("USD", "JPY")
+    assert fresh.cross_rate("USD", "JPY") is first
+    assert fresh.rates_from("GBP") is fresh.rates_from("GBP")
+    # A new table starts afresh: nothing leaks from one table to the next.
+    assert table().cross_rate("USD", "JPY") is not first
+
+
+@given(st.sampled_from(TABLE.codes()), st.sampled_from(TABLE.codes()))
+def test_a_kept_rate_and_its_text_are_what_a_fresh_table_computes(a: str, b: str) -> None:
+    kept = TABLE.cross_rate(a, b)
+    rate, text = table().cross_rate(a, b)
+    assert kept == (rate, text)
+    assert text == decimal_text(rate) == TABLE.rate_text(a, b)
+    assert TABLE.rates_from(a)[b] == rate
