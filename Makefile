@@ -73,7 +73,7 @@ pytest: $(DEV_STAMP)
 	$(BIN)/pytest
 
 bench: $(DEV_STAMP)
-	$(BIN)/python bench/failover.py
+	$(BIN)/python bench/compare.py
 
 # LOCK FILES: after changing dependencies in pyproject.toml, run `make lock`. It rewrites
 #   requirements.lock      [project] dependencies + [build-system] requires (what `make run` installs)
