@@ -11,7 +11,7 @@ DEV_LOCK := requirements-dev.lock
 RUN_STAMP := $(VENV)/.run-$(shell cat $(RUN_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.dev-$(shell cat $(RUN_LOCK) $(DEV_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck layers pytest venv redis-server chromium bench lock clean
+.PHONY: run test lint typecheck layers pytest venv redis-server chromium wrk bench lock clean
 
 # `make run PORT=8080 HOST=0.0.0.0` (or BALLAST_PORT / BALLAST_HOST in the environment).
 run: $(RUN_STAMP)
@@ -72,8 +72,15 @@ layers: $(DEV_STAMP)
 pytest: $(DEV_STAMP)
 	$(BIN)/pytest
 
-bench: $(DEV_STAMP)
+# Benchmarks (not part of `make test`): wrk drives the load; installed when missing.
+bench: $(DEV_STAMP) redis-server wrk
 	$(BIN)/python bench/compare.py
+
+wrk:
+	@command -v wrk >/dev/null || { \
+		echo "installing wrk (the benchmark's load generator)" >&2; \
+		apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	@command -v wrk >/dev/null || { echo "wrk is missing and could not be installed" >&2; exit 1; }
 
 # LOCK FILES: after changing dependencies in pyproject.toml, run `make lock`. It rewrites
 #   requirements.lock      [project] dependencies + [build-system] requires (what `make run` installs)
