@@ -8,6 +8,7 @@ are counted, and reported by the writer in one line when it catches up.
 """
 
 import collections
+import contextlib
 import logging
 import threading
 import time
@@ -62,6 +63,7 @@ class AccessLog:
 
     def _flush(self) -> None:
         logger = self._logger
+        records = []
         enabled = logger.isEnabledFor(logging.INFO)
         while self._pending:
             created, *args = self._pending.popleft()
@@ -71,9 +73,32 @@ class AccessLog:
                 )
                 record.created = created
                 record.msecs = (created - int(created)) * 1000
-                logger.handle(record)
+                records.append(record)
+        if records:
+            _emit(logger, records)
         if self.dropped != self._reported_dropped:
             logger.warning(
                 "event=access_log_dropped lines=%d", self.dropped - self._reported_dropped
             )
             self._reported_dropped = self.dropped
+
+
+def _emit(logger: logging.Logger, records: list[logging.LogRecord]) -> None:
+    """What `logger.handle` does for each record, except that a plain StreamHandler (the
+    shared configuration's stderr) gets the whole batch in one write and one flush."""
+    if logger.disabled:
+        return
+    records = [r for r in records if logger.filter(r)]
+    current: logging.Logger | None = logger
+    while current is not None:
+        for handler in current.handlers:
+            wanted = [r for r in records if r.levelno >= handler.level and handler.filter(r)]
+            if type(handler) is logging.StreamHandler:
+                text = "".join(handler.format(r) + handler.terminator for r in wanted)
+                with handler.lock or contextlib.nullcontext():
+                    handler.stream.write(text)
+                    handler.flush()
+            else:
+                for record in wanted:
+                    handler.handle(record)
+        current = current.parent if current.propagate else None
