@@ -5,7 +5,6 @@ texts (in the table), and the whole /rates body with its ETag per base (here).
 """
 
 import datetime
-import json
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -16,7 +15,7 @@ from starlette.routing import Route
 
 from application.currency.convert import ConvertMoney, GetRates
 from domain.money import decimal_text
-from entrypoints.http.caching import cached_body, cached_json, etag_of
+from entrypoints.http.caching import cached_body, cached_json, etag_of, render
 
 MAX_RENDERED = 512
 
@@ -41,7 +40,7 @@ def routes(container: punq.Container) -> list[Route]:
                 "stale": view.stale,
                 "feeds": list(view.feeds),
             }
-            body = json.dumps(content, separators=(",", ":")).encode()
+            body = render(content)
             if len(rendered) >= MAX_RENDERED:  # many past days asked: start afresh
                 rendered.clear()
             known = rendered[key] = (view.rates, body, etag_of(body))
