@@ -137,7 +137,7 @@ class ConvertMoney:
         assert table is not None  # no table is a date error, reported above
         money = Money(value, from_currency)
         if same:
-            conversion = Conversion(money, Decimal(1), money.rounded())
+            conversion = Conversion(money, Decimal(1), money.rounded(), "1")
         else:
             conversion = convert(table, money, to_currency)
         return ConversionView(conversion, table.as_of, table.source, stale)
