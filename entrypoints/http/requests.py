@@ -1,5 +1,6 @@
 """Reading requests: JSON bodies, fields, bearer tokens, the client's address."""
 
+import itertools
 import json
 import math
 import re
@@ -20,19 +21,19 @@ MAX_BODY_DEPTH = 32
 _STRING_LITERAL = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 
 
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+# A \uD800-\uDFFF escape: the only way strict UTF-8 text can still decode to a surrogate.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+
+
 def _nesting(text: str) -> int:
     """How deep `text` nests, from its brackets outside string literals: counted before
     parsing, so a body nested thousands deep never reaches the recursive parser."""
     if text.count("[") + text.count("{") <= MAX_BODY_DEPTH:
         return 0
-    deepest = level = 0
-    for char in _STRING_LITERAL.sub("", text):
-        if char in "[{":
-            level += 1
-            deepest = max(deepest, level)
-        elif char in "]}":
-            level -= 1
-    return deepest
+    brackets = _NOT_BRACKET.sub("", _STRING_LITERAL.sub("", text))
+    return max(itertools.accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 
 def _refuse_constant(name: str) -> Any:
@@ -44,6 +45,9 @@ def _finite(text: str) -> float:
     if not math.isfinite(value):
         raise MalformedBodyError(f"request body holds a number out of range: {text[:40]}")
     return value
+
+
+_DECODER = json.JSONDecoder(parse_float=_finite, parse_constant=_refuse_constant)
 
 
 def parse_body(raw: bytes) -> Any:
@@ -58,14 +62,14 @@ def parse_body(raw: bytes) -> Any:
     if _nesting(text) > MAX_BODY_DEPTH:
         raise MalformedBodyError(f"request body nests deeper than {MAX_BODY_DEPTH} levels")
     try:
-        body = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
+        body = _DECODER.decode(text)
     except json.JSONDecodeError as e:
         raise MalformedBodyError(f"request body is not valid JSON: {e.msg} at {e.pos}") from None
     except (ValueError, RecursionError):
         # An integer longer than the interpreter converts (RecursionError cannot happen
         # within MAX_BODY_DEPTH, but must never escape as a 500).
         raise MalformedBodyError("request body holds a number with too many digits") from None
-    if (where := first_bad_text(body)) is not None:
+    if _SURROGATE_ESCAPE.search(text) and (where := first_bad_text(body)) is not None:
         raise MalformedBodyError(
             f"request body has text that is not valid Unicode (a lone surrogate) at {where}"
         )
