@@ -36,7 +36,12 @@ class MemoryNotificationRepository:
         await self.update(notification)
 
     async def get(self, notification_id: str) -> Notification | None:
-        return self._items.get(notification_id)
+        found = self._items.get(notification_id)
+        if found is not None and not renderable(found.public()):
+            # Defence in depth, as in pages: absent (logged once), never a failed read.
+            self._skipped.skip(found.id, "not_renderable")
+            return None
+        return found
 
     async def update(self, notification: Notification) -> None:
         expires_at = notification.created_at + self._retention

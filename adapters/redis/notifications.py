@@ -110,7 +110,7 @@ class RedisNotificationRepository:
         if recipient is None:
             return None
         fields = await self._redis.hgetall(keys.notification(recipient, notification_id))
-        return _notification(fields) if fields else None
+        return self._readable(fields) if fields else None
 
     async def list_for_recipient(
         self,

@@ -241,3 +241,17 @@ async def test_a_stored_record_that_cannot_be_shown_is_left_out_of_the_page(
 
     skipped = [r for r in caplog.records if "event=record_skipped" in r.getMessage()]
     assert len(skipped) == 1 and "id=n2" in skipped[0].getMessage()
+
+
+async def test_a_stored_record_that_cannot_be_shown_reads_as_absent(
+    repository: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    deep: Any = "leaf"
+    for _ in range(200):
+        deep = {"d": deep}
+    await repository.add(notification("n1", metadata=deep))
+
+    assert await repository.get("n1") is None  # a 404 for the reader, not a 500
+
+    skipped = [r for r in caplog.records if "event=record_skipped" in r.getMessage()]
+    assert len(skipped) == 1 and "id=n1" in skipped[0].getMessage()
