@@ -95,9 +95,14 @@ def _emit(logger: logging.Logger, records: list[logging.LogRecord]) -> None:
             wanted = [r for r in records if r.levelno >= handler.level and handler.filter(r)]
             if type(handler) is logging.StreamHandler:
                 text = "".join(handler.format(r) + handler.terminator for r in wanted)
-                with handler.lock or contextlib.nullcontext():
-                    handler.stream.write(text)
-                    handler.flush()
+                try:
+                    with handler.lock or contextlib.nullcontext():
+                        handler.stream.write(text)
+                        handler.flush()
+                except (OSError, ValueError):
+                    # A stream gone (closed, broken pipe): what logging does for one record.
+                    if wanted:
+                        handler.handleError(wanted[0])
             else:
                 for record in wanted:
                     handler.handle(record)

@@ -1,11 +1,12 @@
 """Webhook signing secrets and the notifications' maximum age, read from the environment."""
 
+import argparse
 import base64
 import secrets
 
 import pytest
 
-from entrypoints.cli import main
+from entrypoints.cli import webhook_secret
 from entrypoints.settings import ConfigError, Settings
 
 
@@ -71,7 +72,7 @@ def test_the_maximum_age_defaults_to_a_day_and_is_read() -> None:
 
 
 def test_the_cli_makes_a_secret_the_settings_accept(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["webhook-secret"]) == 0
+    assert webhook_secret(argparse.Namespace()) == 0
     made = capsys.readouterr().out.strip()
 
     assert Settings.from_env({"BALLAST_WEBHOOK_SECRET": made}).webhook_secrets == (made,)
