@@ -501,10 +501,12 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
     if replica is not None:
         container.register(HealthProbe, instance=RevocationsProbe(replica))
     journal = link.journal if link else None
-    bind(StateExporter, StateExporter(link, journal, dropped, replica))
     _notifications(bind, settings, clock, lifecycle, container.resolve(NotificationRepository))
     rates = container.resolve(RateCache), container.resolve(RateHistoryStore)
     _currency(bind, settings, clock, lifecycle, *rates)
+    watched = container.resolve(RatesService), container.resolve(DeliveryWorker)
+    instances = container.resolve(InstanceCount) if link is not None else None
+    bind(StateExporter, StateExporter(link, journal, dropped, replica, *watched, instances))
 
     for use_case in USE_CASES:
         container.register(use_case, scope=punq.Scope.singleton)

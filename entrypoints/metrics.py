@@ -9,7 +9,9 @@ scrape, so each worker reports its own.
 
 import functools
 import hmac
+import math
 import os
+import time
 from collections.abc import Awaitable, Callable
 
 from prometheus_client import (
@@ -28,9 +30,13 @@ from starlette.responses import Response
 from adapters.failover.breaker import BreakerState
 from adapters.failover.journal import ReplayJournal
 from adapters.failover.link import RedisLink
+from adapters.failover.rate_limits import InstanceCount
 from adapters.memory.auth import MemoryRevocationList
 from adapters.memory.bounds import DroppedEntries
+from application.currency.rates_service import RatesService
+from application.notifications.delivery import DeliveryWorker
 from domain.errors import InvalidTokenError, MissingTokenError
+from domain.rates import RateOrigin
 from entrypoints.http.requests import parse_bearer
 from entrypoints.metrics_dir import MULTIPROC_ENV
 
@@ -81,6 +87,47 @@ class Instruments:
         )
         self.replayed = Counter("ballast_replayed_writes", "Journaled writes replayed to Redis")
         self.dropped = Counter("ballast_dropped_writes", "Journaled writes dropped (journal full)")
+        self.breaker_changed = Gauge(
+            "ballast_redis_breaker_changed_timestamp_seconds",
+            "When the Redis breaker last changed state (Unix time; the latest of the workers)",
+            multiprocess_mode="livemax",
+        )
+        self.replay_at = Gauge(
+            "ballast_replay_last_timestamp_seconds",
+            "When the last replay of the journal finished (Unix time)",
+            multiprocess_mode="livemax",
+        )
+        self.replay_writes = Gauge(
+            "ballast_replay_last_writes",
+            "Writes the last replay wrote to Redis",
+            multiprocess_mode="livemostrecent",
+        )
+        self.replay_seconds = Gauge(
+            "ballast_replay_last_duration_seconds",
+            "How long the last replay took",
+            multiprocess_mode="livemostrecent",
+        )
+        self.instances = Gauge(
+            "ballast_instances",
+            "Live Ballast instances seen through Redis (their heartbeats)",
+            multiprocess_mode="livemax",
+        )
+        self.rates_age = Gauge(
+            "ballast_rates_age_seconds",
+            "Age of the rate table being served, since it was fetched (NaN: the built-in table)",
+            multiprocess_mode="livemin",
+        )
+        self.rates_source = Gauge(
+            "ballast_rates_source",
+            "1 for the source of the rate table being served (live, cache, fallback)",
+            ["source"],
+            multiprocess_mode="livemax",
+        )
+        self.deliveries_queued = Gauge(
+            "ballast_notification_deliveries_queued",
+            "Notification deliveries waiting in the delivery queue",
+            multiprocess_mode="livesum",
+        )
         self.memory_dropped = Counter(
             "ballast_memory_dropped_entries",
             "Entries a bounded in-memory store dropped, oldest first, because it was full",
@@ -118,12 +165,19 @@ class StateExporter:
         journal: ReplayJournal | None,
         dropped: DroppedEntries | None = None,
         revocations: MemoryRevocationList | None = None,
+        rates: RatesService | None = None,
+        deliveries: DeliveryWorker | None = None,
+        instances: InstanceCount | None = None,
     ) -> None:
         self.link = link
         self.journal = journal
         self.dropped = dropped or DroppedEntries()
         self.revocations = revocations
+        self.rates = rates
+        self.deliveries = deliveries
+        self.instances = instances
         self._seen: dict[str, int] = {}
+        self._state: BreakerState | None = None
 
     def _advance(self, counter: Counter, name: str, total: int) -> None:
         delta = total - self._seen.get(name, 0)
@@ -138,9 +192,22 @@ class StateExporter:
         if self.revocations is not None:
             m.revocations.set(len(self.revocations))
             m.revocations_over_bound.set(1 if self.revocations.over_bound else 0)
+        if self.rates is not None:
+            table = self.rates.snapshot().table
+            for origin in RateOrigin:
+                m.rates_source.labels(origin.value).set(1 if table.source is origin else 0)
+            fallback = table.source is RateOrigin.FALLBACK
+            m.rates_age.set(math.nan if fallback else self.rates.clock.now() - table.fetched_at)
+        if self.deliveries is not None:
+            m.deliveries_queued.set(len(self.deliveries))
+        if self.instances is not None:
+            m.instances.set(self.instances.instances)
         if self.link is None:
             return
         m.redis_up.set(1 if self.link.is_up else 0)
+        if self.link.breaker.state is not self._state:
+            self._state = self.link.breaker.state
+            m.breaker_changed.set(time.time())  # seen within a second of the change
         for state in BreakerState:
             m.breaker.labels(state.value).set(1 if self.link.breaker.state is state else 0)
         for capability, total in list(self.link.fallback_ops.items()):
@@ -149,6 +216,11 @@ class StateExporter:
             m.journal_depth.set(len(self.journal))
             self._advance(m.replayed, "replayed", self.journal.replayed)
             self._advance(m.dropped, "dropped", self.journal.dropped)
+            last = self.journal.last_replay
+            if last is not None:
+                m.replay_at.set(last.at)
+                m.replay_writes.set(last.writes)
+                m.replay_seconds.set(last.seconds)
 
     async def stop(self) -> None:
         if os.environ.get(MULTIPROC_ENV):
@@ -164,20 +236,31 @@ def exposition() -> bytes:
     return generate_latest(REGISTRY)
 
 
+def token_check(token: str | None) -> Callable[[Request], None]:
+    """What /metrics and /status ask: nothing unless BALLAST_METRICS_TOKEN is set; then
+    `Authorization: Bearer <that token>`, compared in constant time (401 otherwise)."""
+    expected = None if token is None else token.encode()
+
+    def check(request: Request) -> None:
+        if expected is None:
+            return
+        presented = parse_bearer(request.headers.get("authorization", ""))
+        if presented is None:
+            raise MissingTokenError()
+        if not hmac.compare_digest(presented.encode(), expected):
+            raise InvalidTokenError("not the metrics token")
+
+    return check
+
+
 def endpoint(
     exporter: StateExporter, token: str | None = None
 ) -> Callable[[Request], Awaitable[Response]]:
-    """/metrics: open (the Prometheus convention) unless BALLAST_METRICS_TOKEN is set; then
-    only `Authorization: Bearer <that token>`, compared in constant time, is let in."""
-    expected = None if token is None else token.encode()
+    """/metrics: open (the Prometheus convention) unless BALLAST_METRICS_TOKEN is set."""
+    check = token_check(token)
 
     async def metrics(request: Request) -> Response:
-        if expected is not None:
-            presented = parse_bearer(request.headers.get("authorization", ""))
-            if presented is None:
-                raise MissingTokenError()
-            if not hmac.compare_digest(presented.encode(), expected):
-                raise InvalidTokenError("not the metrics token")
+        check(request)
         await exporter.sync()
         return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 

@@ -1,6 +1,7 @@
 """The replay journal: writes made during an outage, replayed to Redis oldest first."""
 
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -10,6 +11,15 @@ import attrs
 log = logging.getLogger("ballast.failover")
 
 Replay = Callable[[], Awaitable[Any]]
+
+
+@attrs.frozen
+class ReplayDone:
+    """One finished replay: when (wall clock), how many writes, how long it took."""
+
+    at: float
+    writes: int
+    seconds: float
 
 
 @attrs.frozen
@@ -32,6 +42,7 @@ class ReplayJournal:
         self.replayed = 0
         self.dropped = 0
         self._warned_full = False
+        self.last_replay: ReplayDone | None = None
 
     def append(self, capability: str, operation: str, replay: Replay) -> None:
         if len(self._entries) >= self.max_entries:
@@ -53,13 +64,21 @@ class ReplayJournal:
         if not self._entries:
             return 0
         log.info("event=replay_started pending=%d", len(self._entries))
+        started = time.perf_counter()
         done = 0
         while self._entries:
             await self._entries[0].replay()
             self._entries.popleft()
             done += 1
             self.replayed += 1
-        log.info("event=replay_finished replayed=%d dropped_total=%d", done, self.dropped)
+        seconds = time.perf_counter() - started
+        self.last_replay = ReplayDone(time.time(), done, seconds)
+        log.info(
+            "event=replay_finished replayed=%d dropped_total=%d seconds=%.3f",
+            done,
+            self.dropped,
+            seconds,
+        )
         self._warned_full = False
         return done
 

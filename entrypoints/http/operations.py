@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute, Route
 from application.auth.tokens import VerifyToken
 from application.rate_limits import CheckRateLimits
 from entrypoints import metrics
-from entrypoints.http import docs
+from entrypoints.http import docs, status
 from entrypoints.http.access_log import AccessLog
 from entrypoints.http.client_address import ClientAddressMiddleware
 from entrypoints.http.observe import ObserveMiddleware
@@ -56,4 +56,8 @@ def routes(container: punq.Container) -> list[BaseRoute]:
     lifecycle.every(1.0, exporter.sync, "metrics_sync")
     lifecycle.on_stop(exporter.stop)
     token = container.resolve(Settings).metrics_token
-    return [Route("/metrics", metrics.endpoint(exporter, token), methods=["GET"]), *docs.routes()]
+    return [
+        Route("/metrics", metrics.endpoint(exporter, token), methods=["GET"]),
+        *docs.routes(),
+        *status.routes(container, metrics.token_check(token)),
+    ]

@@ -15,6 +15,34 @@ PATHS: dict[str, dict[str, Schema]] = {
             media="text/plain; version=0.0.4",
         )
     },
+    "/status": {
+        "get": operation(
+            "Live status page for operators (HTML; refreshes itself every 2 s): what /health"
+            " and /metrics expose, at a glance",
+            response={"type": "string"},
+            secured=False,
+            tag="operations",
+            media="text/html",
+        )
+    },
+    "/status/status.js": {
+        "get": operation(
+            "The status page's refresh script",
+            response={"type": "string"},
+            secured=False,
+            tag="operations",
+            media="text/javascript",
+        )
+    },
+    "/status/status.css": {
+        "get": operation(
+            "The status page's style sheet",
+            response={"type": "string"},
+            secured=False,
+            tag="operations",
+            media="text/css",
+        )
+    },
     "/docs": {
         "get": operation(
             "This API, interactive (Swagger UI, served by Ballast itself)",

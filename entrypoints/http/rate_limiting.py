@@ -16,7 +16,7 @@ from entrypoints.http.requests import authenticate_scope, parse_body, scope_bear
 from entrypoints.settings import RateLimit
 
 LOGIN_PATH = "/api/auth/login"
-EXEMPT_PREFIXES = ("/health", "/metrics", "/docs", "/openapi.json")
+EXEMPT_PREFIXES = ("/health", "/metrics", "/status", "/docs", "/openapi.json")
 MAX_USERNAME_KEY = 128
 
 
