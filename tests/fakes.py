@@ -8,9 +8,17 @@ from adapters.passwords import ScryptPasswordHasher
 class FakeClock:
     def __init__(self, now: float = 1_800_000_000.0) -> None:
         self.current = now
+        self.failures = 0
 
     def now(self) -> float:
+        if self.failures > 0:  # a fault a test injects: a bug in whatever reads the clock
+            self.failures -= 1
+            raise RuntimeError("the clock failed (injected by a test)")
         return self.current
+
+    def fail(self, times: int = 1) -> None:
+        """The next `times` reads raise."""
+        self.failures = times
 
     def advance(self, seconds: float) -> None:
         self.current += seconds

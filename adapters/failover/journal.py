@@ -58,16 +58,32 @@ class ReplayJournal:
                 )
         self._entries.append(JournalEntry(capability, operation, replay))
 
-    async def replay(self) -> int:
-        """Replays until empty (entries added meanwhile included); raises on the first failure,
-        leaving that entry first in line."""
+    async def replay(self, is_outage: Callable[[BaseException], bool] = lambda _: True) -> int:
+        """Replays until empty (entries added meanwhile included); raises on the first outage,
+        leaving that entry first in line. An entry that fails otherwise (Redis refused its
+        data: it never will accept it) is dropped, counted and logged, so that one bad
+        write cannot hold every later one back."""
         if not self._entries:
             return 0
         log.info("event=replay_started pending=%d", len(self._entries))
         started = time.perf_counter()
         done = 0
         while self._entries:
-            await self._entries[0].replay()
+            entry = self._entries[0]
+            try:
+                await entry.replay()
+            except Exception as e:
+                if is_outage(e):
+                    raise
+                self._entries.popleft()
+                self.dropped += 1
+                log.error(
+                    "event=replay_dropped capability=%s operation=%s error=%s",
+                    entry.capability,
+                    entry.operation,
+                    type(e).__name__,
+                )
+                continue
             self._entries.popleft()
             done += 1
             self.replayed += 1

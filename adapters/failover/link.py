@@ -90,6 +90,14 @@ def command_of(error: BaseException) -> str:
     return name.split(" ", 1)[0].upper() if isinstance(name, str) and name else "unknown"
 
 
+def _stops_replay(error: BaseException) -> bool:
+    """A replay that meets an outage stops (and is tried again at the next recovery);
+    any other failure is about that one entry."""
+    return isinstance(error, RedisUnavailableError) or (
+        isinstance(error, LINK_ERRORS) and is_outage(error)
+    )
+
+
 class RedisUnavailableError(Exception):
     """The call did not reach Redis (breaker open, refused, timed out, reset, budget spent)."""
 
@@ -245,7 +253,16 @@ class RedisLink:
     async def start(self) -> None:
         """Never blocks start-up on a dead Redis: one bounded attempt, then the probe."""
         self.breaker.state = BreakerState.HALF_OPEN
-        if not await self._recover():
+        recovered = False
+
+        async def first_attempt() -> None:
+            nonlocal recovered
+            recovered = await self._recover()
+
+        # A recovery step that raises (a bug) must not stop start-up: logged, and the probe
+        # tries again like after any failed recovery.
+        await self.supervisor.attempt("redis_probe", first_attempt)
+        if not recovered:
             self.breaker.trip()
         self._heartbeat = detached(
             self.supervisor.every("redis_heartbeat", self.heartbeat_interval, self.beat),
@@ -315,7 +332,7 @@ class RedisLink:
         if not await self._ping():
             return False
         self.breaker.half_open()
-        steps = [*self._recovery_hooks, ("replay", self.journal.replay)]
+        steps = [*self._recovery_hooks, ("replay", self._replay)]
         token = _recovering.set(True)
         try:
             for name, hook in steps:
@@ -333,6 +350,9 @@ class RedisLink:
             _recovering.reset(token)
         self.breaker.close()  # no await since the journal was seen empty
         return True
+
+    async def _replay(self) -> None:
+        await self.journal.replay(_stops_replay)
 
     async def _probe_loop(self) -> None:
         delay = 0.05
