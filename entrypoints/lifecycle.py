@@ -41,7 +41,9 @@ class Lifecycle:
 
         async def start() -> None:
             nonlocal task
-            task = detached(self.supervisor.every(label, seconds, step), label)
+            # Stops at the flag too: a cancellation lost inside a step must not keep it going.
+            running = lambda: not self.shutting_down  # noqa: E731
+            task = detached(self.supervisor.every(label, seconds, step, running=running), label)
 
         async def stop() -> None:
             if task is not None:

@@ -265,7 +265,12 @@ class RedisLink:
         if not recovered:
             self.breaker.trip()
         self._heartbeat = detached(
-            self.supervisor.every("redis_heartbeat", self.heartbeat_interval, self.beat),
+            self.supervisor.every(
+                "redis_heartbeat",
+                self.heartbeat_interval,
+                self.beat,
+                running=lambda: not self._stopping,
+            ),
             "redis_heartbeat",
         )
 
@@ -274,7 +279,10 @@ class RedisLink:
         for task in (self._heartbeat, self._probe):
             if task is not None:
                 task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+                # Bounded: stopping must not hang on a task that lost its cancellation.
+                await asyncio.wait(
+                    {task}, timeout=self.heartbeat_interval + 4 * self.command_timeout
+                )
         with contextlib.suppress(*LINK_ERRORS):
             await self.client.aclose()
 
