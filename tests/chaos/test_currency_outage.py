@@ -77,7 +77,8 @@ def test_a_redis_that_comes_back_empty_gets_the_table_at_the_next_refresh(
             rates(client)
             assert redis_has_rates(own_redis)
             own_redis.restart()
-            assert not redis_has_rates(own_redis)
+            # Not asserted empty here: the link notices the restart (heartbeat, feed lost)
+            # and its recovery may already have written the last table back.
             clock.advance(TTL + 1)
             assert rates(client)["stale"] is True
             assert eventually(lambda: rates(client)["stale"] is False)
