@@ -41,6 +41,8 @@ LINK_ERRORS: tuple[type[BaseException], ...] = (
     RedisClusterException,
 )
 TIMEOUTS = (TimeoutError, RedisTimeoutError)
+# At stop, how long writes still in the journal may take to reach Redis.
+FLUSH_WITHIN = 5.0
 # Heartbeat PINGs unanswered in a row (timed out) that open the breaker.
 HEARTBEAT_MISSES_TO_OPEN = 2
 # Error replies that mean "this server cannot serve now": an outage, not a bad command.
@@ -283,8 +285,33 @@ class RedisLink:
                 await asyncio.wait(
                     {task}, timeout=self.heartbeat_interval + 4 * self.command_timeout
                 )
+        if len(self.journal):
+            await self.supervisor.attempt("redis_flush", self._flush)
         with contextlib.suppress(*LINK_ERRORS):
             await self.client.aclose()
+
+    async def _flush(self) -> None:
+        """At stop, writes still in the journal go to Redis if it answers (bounded): the
+        journal lives in this process and would end with it. Only the replay runs, not
+        the recovery hooks (they would start the revocation feed again)."""
+        pending = len(self.journal)
+        pool = getattr(self.client, "connection_pool", None)
+        token = _recovering.set(True)
+        try:
+            async with asyncio.timeout(FLUSH_WITHIN):
+                if pool is not None:
+                    with contextlib.suppress(*LINK_ERRORS):
+                        await pool.disconnect()
+                if await self._ping():
+                    await self._replay()
+        except (*LINK_ERRORS, RedisUnavailableError) as e:
+            log.warning("event=journal_flush_failed error=%s", type(e).__name__)
+        finally:
+            _recovering.reset(token)
+        if len(self.journal):
+            log.error("event=journal_lost_at_stop pending=%d", len(self.journal))
+        else:
+            log.info("event=journal_flushed_at_stop replayed=%d", pending)
 
     async def beat(self) -> None:
         """One heartbeat: while the breaker is closed, a PING within `heartbeat_timeout`.

@@ -148,3 +148,27 @@ async def test_a_journaled_write_redis_refuses_is_dropped_and_the_rest_replayed(
         assert len(link.journal) == 0 and link.journal.dropped == 1
     finally:
         await link.stop()
+
+
+async def test_writes_still_in_the_journal_at_stop_reach_redis(own_redis: RedisServer) -> None:
+    link = new_link(own_redis, Supervisor(), heartbeat=60)
+    await link.start()
+    failover = Failover(link, "test", journal=link.journal)
+
+    async def nothing() -> None:
+        return None
+
+    own_redis.kill()
+    await failover.write(
+        lambda: link.client.set("k", "v"), nothing, ("set", lambda: link.client.set("k", "v"))
+    )
+    assert len(link.journal) == 1
+    own_redis.start()  # empty; the instance stops before or after its probe noticed
+    await link.stop()
+
+    assert len(link.journal) == 0
+    direct: Any = client_for(own_redis.url)
+    try:
+        assert await direct.get("k") == "v"
+    finally:
+        await direct.aclose()
