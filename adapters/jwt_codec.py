@@ -94,7 +94,7 @@ class JwtTokenCodec:
                 iat=iat,
                 exp=exp,
                 iss=str(payload["iss"]),
-                type=TokenType(payload["type"]),
+                type=TokenType(str(payload["type"])),
                 roles=frozenset(Role(r) for r in roles),
                 fam=str(payload["fam"]),
             )

@@ -253,7 +253,9 @@ def _read(env: Mapping[str, str]) -> "Settings":
     default_policy = choice("BALLAST_ON_REDIS_DOWN", OnRedisDown, "fallback").value
     policies = Policies(
         **{
-            cap: choice(f"BALLAST_{cap.upper()}_ON_REDIS_DOWN", OnRedisDown, default_policy)
+            cap: OnRedisDown(
+                choice(f"BALLAST_{cap.upper()}_ON_REDIS_DOWN", OnRedisDown, default_policy)
+            )
             for cap in ("tokens", "users", "events", "notifications")
         }
     )

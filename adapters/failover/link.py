@@ -113,6 +113,14 @@ class RedisCommandError(Exception):
         self.command = command
 
 
+# What a recovery step may raise and the recovery handles (an outage, or a data error).
+RECOVERY_ERRORS: tuple[type[BaseException], ...] = (
+    *LINK_ERRORS,
+    RedisUnavailableError,
+    RedisCommandError,
+)
+
+
 class RequestBudget:
     """How long one request has waited on Redis: at most one command timeout in total."""
 
@@ -373,7 +381,7 @@ class RedisLink:
             for name, hook in steps:
                 try:
                     await hook()
-                except (*LINK_ERRORS, RedisUnavailableError, RedisCommandError) as e:
+                except RECOVERY_ERRORS as e:
                     if isinstance(e, RedisUnavailableError) or is_outage(e):
                         log.warning(
                             "event=recovery_failed step=%s error=%s", name, type(e).__name__
@@ -397,7 +405,7 @@ class RedisLink:
                 if await self._recover():
                     return
             finally:
-                if self.breaker.state is not BreakerState.CLOSED:
+                if not self.breaker.allows_requests:
                     self.breaker.trip()
             delay = min(delay * 2, self.max_probe_interval)
 

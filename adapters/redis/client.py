@@ -44,7 +44,7 @@ def make_client(
         }
     if target.topology is Topology.SINGLE:
         return aioredis.Redis.from_url(url, health_check_interval=0, **options)
-    credentials = {"username": target.username, "password": target.password}
+    credentials: dict[str, Any] = {"username": target.username, "password": target.password}
     if target.topology is Topology.SENTINEL:
         if target.tls:
             options["ssl"] = True
@@ -55,6 +55,7 @@ def make_client(
             socket_connect_timeout=connect_timeout,
         )
         options.pop("max_connections")
+        assert target.service is not None  # the URL parser requires one for Sentinel
         return sentinel.master_for(
             target.service, db=target.db, health_check_interval=0, **credentials, **options
         )

@@ -35,7 +35,8 @@ def route_template(scope: Scope) -> str:
 
 def request_id(scope: Scope) -> bytes:
     """The client's X-Request-ID when well-formed, else a new one."""
-    for name, value in scope["headers"]:
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    for name, value in headers:
         if name == b"x-request-id":
             if REQUEST_ID.fullmatch(value):
                 return value

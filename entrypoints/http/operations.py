@@ -13,7 +13,7 @@ from entrypoints.http.access_log import AccessLog
 from entrypoints.http.client_address import ClientAddressMiddleware
 from entrypoints.http.observe import ObserveMiddleware
 from entrypoints.http.rate_limiting import RateLimitMiddleware
-from entrypoints.http.redis_budget import RedisBudgetMiddleware
+from entrypoints.http.redis_budget import RedisBudgetMiddleware, RequestBudget
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import Settings
 
@@ -30,7 +30,7 @@ def outer_middleware(container: punq.Container) -> list[Middleware]:
         lifecycle.on_stop(access_log.stop)
     return [
         Middleware(ObserveMiddleware, access_log=access_log),
-        Middleware(RedisBudgetMiddleware),
+        Middleware(RedisBudgetMiddleware, budget=container.resolve(RequestBudget)),
         Middleware(ClientAddressMiddleware, trusted_proxies=settings.trusted_proxies),
     ]
 
