@@ -4,10 +4,11 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+from starlette._utils import get_route_path
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, get_route_path
+from starlette.routing import Route
 
 from domain.errors import (
     BallastError,
