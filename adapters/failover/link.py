@@ -113,6 +113,8 @@ class RedisCommandError(Exception):
         self.command = command
 
 
+# What the flush at stop may meet: Redis unreachable, whichever way.
+FLUSH_ERRORS: tuple[type[BaseException], ...] = (*LINK_ERRORS, RedisUnavailableError)
 # What a recovery step may raise and the recovery handles (an outage, or a data error).
 RECOVERY_ERRORS: tuple[type[BaseException], ...] = (
     *LINK_ERRORS,
@@ -312,7 +314,7 @@ class RedisLink:
                         await pool.disconnect()
                 if await self._ping():
                     await self._replay()
-        except (*LINK_ERRORS, RedisUnavailableError) as e:
+        except FLUSH_ERRORS as e:
             log.warning("event=journal_flush_failed error=%s", type(e).__name__)
         finally:
             _recovering.reset(token)
