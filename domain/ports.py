@@ -168,8 +168,8 @@ class ExactRateLimiter(RateLimiter, Protocol):
 # --- notifications ---
 
 
-class NotificationRepository(Protocol):
-    """Notifications by id and by recipient, kept for a retention period."""
+class NotificationStore(Protocol):
+    """Notifications by id, by recipient and pending, kept for a retention period."""
 
     async def add(self, notification: Notification) -> None: ...
 
@@ -189,6 +189,15 @@ class NotificationRepository(Protocol):
         """Newest first; `after` is the last position of the previous page."""
         ...
 
+    async def pending_before(self, before: float, limit: int) -> list[str]:
+        """Ids of `pending` notifications last updated at or before `before`, oldest first:
+        the deliveries a stopped process may have left behind."""
+        ...
+
+
+class IdempotencyKeys(Protocol):
+    """A sender's idempotency key held by the first notification sent with it."""
+
     async def claim_idempotency_key(
         self, sender: str, key: str, notification_id: str, ttl: int
     ) -> str:
@@ -200,10 +209,9 @@ class NotificationRepository(Protocol):
         timed out may still have been stored: its key then stays, so a retry finds it)."""
         ...
 
-    async def pending_before(self, before: float, limit: int) -> list[str]:
-        """Ids of `pending` notifications last updated at or before `before`, oldest first:
-        the deliveries a stopped process may have left behind."""
-        ...
+
+class DeliveryLeases(Protocol):
+    """Who delivers a notification now: one worker at a time, across instances."""
 
     async def claim_delivery(self, notification_id: str, owner: str, seconds: float) -> bool:
         """A lease: True if `owner` now holds the delivery of the notification (free, expired
@@ -213,6 +221,12 @@ class NotificationRepository(Protocol):
     async def release_delivery(self, notification_id: str, owner: str) -> None:
         """Ends `owner`'s lease early; someone else's is left alone."""
         ...
+
+
+class NotificationRepository(NotificationStore, IdempotencyKeys, DeliveryLeases, Protocol):
+    """The three roles over the same data, as one adapter per technology plays them (a key
+    is freed only while its notification was never stored): for the use cases that need
+    two roles at once (sending, delivering)."""
 
 
 class NotificationChannel(Protocol):

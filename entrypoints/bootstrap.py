@@ -88,10 +88,13 @@ from domain.ports import (
     AuthEventLog,
     Clock,
     DeliveryChannels,
+    DeliveryLeases,
     ExactRateLimiter,
     HealthProbe,
+    IdempotencyKeys,
     IdSource,
     NotificationRepository,
+    NotificationStore,
     PasswordHasher,
     RateCache,
     RateHistoryStore,
@@ -153,6 +156,7 @@ class Capability:
     # the `Policies` field read from BALLAST_<POLICY>_ON_REDIS_DOWN (fallback or fail_closed).
     policy: str | None
     journaled: bool  # writes made on the fallback are replayed to Redis when it returns
+    roles: tuple[type, ...] = ()  # the narrower ports the same adapter is bound to as well
 
 
 def _revocations(parts: Parts, behind: Behind) -> ReplicatedRevocationList:
@@ -263,6 +267,7 @@ CAPABILITIES = (
         ),
         policy="notifications",
         journaled=True,
+        roles=(NotificationStore, IdempotencyKeys, DeliveryLeases),
     ),
     Capability(
         RateCache,
@@ -489,7 +494,9 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
     dropped = DroppedEntries()
     parts = Parts(settings, clock, lifecycle, container.resolve, fallback_max, dropped)
     for row in CAPABILITIES:
-        bind(row.port, overrides[row.port] if row.port in overrides else build(row, parts, link))
+        adapter = overrides[row.port] if row.port in overrides else build(row, parts, link)
+        for port in (row.port, *row.roles):
+            bind(port, adapter)
 
     if link is None:
         container.register(HealthProbe, instance=RedisNotConfiguredProbe(dropped))

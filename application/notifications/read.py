@@ -4,7 +4,7 @@ import attrs
 
 from domain.errors import FieldError, InvalidTransitionError, NotFoundError, ValidationError
 from domain.notifications import Notification, NotificationPage, NotificationStatus, PageCursor
-from domain.ports import Clock, NotificationRepository
+from domain.ports import Clock, NotificationStore
 from domain.tokens import TokenClaims
 from domain.users import Role
 
@@ -12,7 +12,7 @@ MAX_PAGE = 100
 
 
 async def visible(
-    repository: NotificationRepository, caller: TokenClaims, notification_id: str
+    repository: NotificationStore, caller: TokenClaims, notification_id: str
 ) -> Notification:
     """The notification if the caller may see it; someone else's is as absent as a missing one."""
     found = await repository.get(notification_id)
@@ -25,7 +25,7 @@ async def visible(
 class GetNotification:
     """The recipient or an admin reads one notification."""
 
-    repository: NotificationRepository
+    repository: NotificationStore
 
     async def __call__(self, caller: TokenClaims, notification_id: str) -> Notification:
         return await visible(self.repository, caller, notification_id)
@@ -35,7 +35,7 @@ class GetNotification:
 class ListNotifications:
     """The caller's own notifications, newest first, a page at a time."""
 
-    repository: NotificationRepository
+    repository: NotificationStore
 
     async def __call__(
         self,
@@ -64,7 +64,7 @@ class ListNotifications:
 class MarkNotificationRead:
     """The recipient (or an admin) marks a sent notification read; doing it twice is harmless."""
 
-    repository: NotificationRepository
+    repository: NotificationStore
     clock: Clock
 
     async def __call__(

@@ -5,7 +5,7 @@ import attrs
 from application.notifications.delivery import DeliveryWorker
 from domain.errors import NotFoundError
 from domain.notifications import Notification
-from domain.ports import Clock, NotificationRepository
+from domain.ports import Clock, NotificationStore
 from domain.tokens import TokenClaims
 from domain.users import Role
 
@@ -15,7 +15,7 @@ class RedeliverNotification:
     """An admin or the original sender retries a failed notification once its receiver is
     fixed; any other status is a conflict (nothing to redeliver, or already on its way)."""
 
-    repository: NotificationRepository
+    repository: NotificationStore
     worker: DeliveryWorker
     clock: Clock
 

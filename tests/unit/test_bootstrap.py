@@ -3,6 +3,12 @@
 import attrs
 import pytest
 
+from domain.ports import (
+    DeliveryLeases,
+    IdempotencyKeys,
+    NotificationRepository,
+    NotificationStore,
+)
 from entrypoints.bootstrap import CAPABILITIES, bootstrap
 from entrypoints.metrics import StateExporter
 from entrypoints.settings import Policies, RedisSettings, Settings, Storage
@@ -56,3 +62,10 @@ def test_every_bounded_memory_store_is_watched_for_what_it_drops(settings: Setti
         "rate_limiter",
         "exact_rate_limiter",
     }
+
+
+def test_the_notification_roles_are_played_by_one_adapter() -> None:
+    container = bootstrap(Settings())
+    adapter = container.resolve(NotificationRepository)
+    for role in (NotificationStore, IdempotencyKeys, DeliveryLeases):
+        assert container.resolve(role) is adapter

@@ -1,65 +1,20 @@
-"""The notification repository's contract, run against the memory, Redis and failover adapters."""
+"""The NotificationStore contract (notifications by id, by recipient, and pending), run
+against the memory, Redis and failover adapters."""
 
-import time
 from typing import Any
 
-import attrs
 import pytest
 
-from adapters.failover.core import Failover
-from adapters.failover.notifications import FailoverNotificationRepository
-from adapters.memory.notifications import MemoryNotificationRepository
-from adapters.redis.notifications import RedisNotificationRepository
-from adapters.system import SystemClock
-from domain.notifications import Channel, Notification, NotificationStatus, PageCursor
+from domain.notifications import Channel, NotificationStatus, PageCursor
 from tests.contract.conftest import Backend
+from tests.contract.notification_data import NOW, adapter_for, notification, page_ids
 
 pytestmark = pytest.mark.anyio
-NOW = time.time()
 
 
 @pytest.fixture
 def repository(backend: Backend) -> Any:
-    # Redis expires keys on its own clock, so notifications are stamped with real time.
-    clock = SystemClock()
-    return backend.pick(
-        memory=lambda: MemoryNotificationRepository(clock),
-        redis=RedisNotificationRepository,
-        failover=lambda link: FailoverNotificationRepository(
-            RedisNotificationRepository(link.client),
-            MemoryNotificationRepository(clock),
-            Failover(link, "notifications", journal=link.journal),
-        ),
-    )
-
-
-def notification(
-    id_: str, recipient: str = "alice", at: float = NOW, **changes: Any
-) -> Notification:
-    base = Notification(
-        id=id_,
-        recipient=recipient,
-        sender="billing",
-        channel=Channel.WEBHOOK,
-        subject=f"subject {id_}",
-        body='body: ünïcödé, "quotes" and\nnew lines',
-        created_at=at,
-        updated_at=at,
-        target="https://hooks.example.com/x",
-        metadata={"order": 42, "tags": ["a", "b"], "nested": {"ok": True, "none": None}},
-    )
-    return attrs.evolve(base, **changes)
-
-
-async def page_ids(repository: Any, recipient: str, limit: int, **kw: Any) -> list[list[str]]:
-    pages: list[list[str]] = []
-    after = None
-    while True:
-        page = await repository.list_for_recipient(recipient, kw.get("status"), limit, after)
-        pages.append([n.id for n in page.items])
-        if page.next_cursor is None:
-            return pages
-        after = page.next_cursor
+    return adapter_for(backend)
 
 
 async def test_a_notification_added_is_read_back_field_for_field(repository: Any) -> None:
@@ -145,22 +100,6 @@ async def test_a_cursor_past_the_end_gives_an_empty_page(repository: Any) -> Non
     assert page.items == () and page.next_cursor is None
 
 
-async def test_an_idempotency_key_is_held_by_its_first_claimant(repository: Any) -> None:
-    assert await repository.claim_idempotency_key("billing", "k1", "n1", 60) == "n1"
-    assert await repository.claim_idempotency_key("billing", "k1", "n2", 60) == "n1"
-    assert await repository.claim_idempotency_key("other", "k1", "n3", 60) == "n3"
-    assert await repository.claim_idempotency_key("billing", "k2", "n4", 60) == "n4"
-
-
-async def test_a_key_is_freed_only_by_the_notification_that_holds_it(repository: Any) -> None:
-    assert await repository.claim_idempotency_key("billing", "k1", "n1", 60) == "n1"
-    await repository.release_idempotency_key("billing", "k1", "other")
-    assert await repository.claim_idempotency_key("billing", "k1", "n2", 60) == "n1"
-
-    await repository.release_idempotency_key("billing", "k1", "n1")
-    assert await repository.claim_idempotency_key("billing", "k1", "n3", 60) == "n3"
-
-
 async def test_pending_notifications_are_listed_by_last_update_oldest_first(
     repository: Any,
 ) -> None:
@@ -203,27 +142,6 @@ async def test_a_pending_notification_is_listed_by_when_it_is_due(repository: An
 
     assert await repository.pending_before(NOW - 5, 10) == ["due"]
     assert await repository.pending_before(NOW + 100, 10) == ["due", "waits"]
-
-
-async def test_a_delivery_lease_is_held_by_one_owner_until_released(repository: Any) -> None:
-    assert await repository.claim_delivery("n1", "worker-a", 60)
-    assert not await repository.claim_delivery("n1", "worker-b", 60)
-    assert await repository.claim_delivery("n1", "worker-a", 60)  # its own: still held
-    assert await repository.claim_delivery("n2", "worker-b", 60)  # leases are per notification
-
-    await repository.release_delivery("n1", "worker-b")  # not its lease: nothing happens
-    assert not await repository.claim_delivery("n1", "worker-b", 60)
-    await repository.release_delivery("n1", "worker-a")
-    assert await repository.claim_delivery("n1", "worker-b", 60)
-
-
-async def test_a_key_whose_notification_was_stored_after_all_is_not_freed(repository: Any) -> None:
-    assert await repository.claim_idempotency_key("billing", "k1", "n1", 60) == "n1"
-    await repository.add(notification("n1"))
-
-    await repository.release_idempotency_key("billing", "k1", "n1")
-
-    assert await repository.claim_idempotency_key("billing", "k1", "n2", 60) == "n1"
 
 
 async def test_a_stored_record_that_cannot_be_shown_is_left_out_of_the_page(

@@ -1,0 +1,61 @@
+"""What the notification contract suites share: the adapters under test (memory, Redis,
+failover: one class per technology plays the store, idempotency-key and lease roles) and
+notifications to store."""
+
+import time
+from typing import Any
+
+import attrs
+
+from adapters.failover.core import Failover
+from adapters.failover.notifications import FailoverNotificationRepository
+from adapters.memory.notifications import MemoryNotificationRepository
+from adapters.redis.notifications import RedisNotificationRepository
+from adapters.system import SystemClock
+from domain.notifications import Channel, Notification
+from tests.contract.conftest import Backend
+
+NOW = time.time()
+
+
+def adapter_for(backend: Backend) -> Any:
+    # Redis expires keys on its own clock, so notifications are stamped with real time.
+    clock = SystemClock()
+    return backend.pick(
+        memory=lambda: MemoryNotificationRepository(clock),
+        redis=RedisNotificationRepository,
+        failover=lambda link: FailoverNotificationRepository(
+            RedisNotificationRepository(link.client),
+            MemoryNotificationRepository(clock),
+            Failover(link, "notifications", journal=link.journal),
+        ),
+    )
+
+
+def notification(
+    id_: str, recipient: str = "alice", at: float = NOW, **changes: Any
+) -> Notification:
+    base = Notification(
+        id=id_,
+        recipient=recipient,
+        sender="billing",
+        channel=Channel.WEBHOOK,
+        subject=f"subject {id_}",
+        body='body: ünïcödé, "quotes" and\nnew lines',
+        created_at=at,
+        updated_at=at,
+        target="https://hooks.example.com/x",
+        metadata={"order": 42, "tags": ["a", "b"], "nested": {"ok": True, "none": None}},
+    )
+    return attrs.evolve(base, **changes)
+
+
+async def page_ids(repository: Any, recipient: str, limit: int, **kw: Any) -> list[list[str]]:
+    pages: list[list[str]] = []
+    after = None
+    while True:
+        page = await repository.list_for_recipient(recipient, kw.get("status"), limit, after)
+        pages.append([n.id for n in page.items])
+        if page.next_cursor is None:
+            return pages
+        after = page.next_cursor
