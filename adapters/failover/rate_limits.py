@@ -9,6 +9,7 @@ During an outage each instance enforces its share of the limit (the limit divide
 last known number of instances), so N instances on fallback do not let N times the traffic
 through. Counters are disposable: never replayed, never failed closed."""
 
+import asyncio
 import contextlib
 import logging
 import math
@@ -106,6 +107,7 @@ class SyncedRateLimiter:
         self._instances, self._clock = instances, clock
         self._views: TtlMap[_View] = TtlMap(clock, max_keys)
         self._pending: dict[str, tuple[Quota, int]] = {}
+        self._syncing = asyncio.Lock()
 
     async def hit(self, key: str, quota: Quota) -> RateDecision:
         if not self._failover.link.is_up:
@@ -130,7 +132,13 @@ class SyncedRateLimiter:
 
     async def sync(self) -> None:
         """One pipeline for every key touched since the last sync and every key still live
-        here; on failure the hits are dropped (disposable, like the outage's counters)."""
+        here; on failure the hits are dropped (disposable, like the outage's counters).
+        One sync at a time: replies of overlapping syncs could arrive out of order and an
+        older count be adopted last."""
+        async with self._syncing:
+            await self._sync()
+
+    async def _sync(self) -> None:
         if not self._failover.link.is_up:
             return
         batch = self._pending
