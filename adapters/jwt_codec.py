@@ -1,7 +1,8 @@
-"""JWT (HS256, pinned) encoding of token claims with pyjwt."""
+"""JWT encoding of token claims with pyjwt: HS256, EdDSA or ES256, pinned per key by `kid`."""
 
 import jwt
 
+from adapters.jwt_keys import Algorithm, KeyRing, VerifyingKey
 from domain.errors import InvalidTokenError
 from domain.ports import Clock
 from domain.tokens import TokenClaims, TokenType
@@ -32,19 +33,30 @@ class JwtTokenCodec:
     Verified claims are cached by the exact token string: a signature that checked once
     checks forever, and decoding is most of the cost of an authenticated request. Expiry
     is checked on every use; revocation is the caller's check, on every use too.
+
+    The header's `kid` picks the key and that key alone fixes the algorithm, so a token
+    cannot choose how it is checked. Under HS256 a token without `kid` (issued before
+    tokens carried one) is checked with the current secret until it expires.
     """
 
-    algorithm = "HS256"
-
-    def __init__(self, secret: str, issuer: str, clock: Clock, cache_size: int = 4096) -> None:
-        self._secret = secret
+    def __init__(
+        self,
+        keys: KeyRing,
+        issuer: str,
+        clock: Clock,
+        audience: str | None = None,
+        cache_size: int = 4096,
+    ) -> None:
+        self._keys = keys
         self._issuer = issuer
+        self._audience = audience
         self._clock = clock
         self._verified: dict[str, TokenClaims] = {}
         self._cache_size = cache_size
+        self._required = [*REQUIRED, "aud"] if audience else REQUIRED
 
     def encode(self, claims: TokenClaims) -> str:
-        payload = {
+        payload: dict[str, object] = {
             "sub": claims.sub,
             "jti": claims.jti,
             "iat": claims.iat,
@@ -54,7 +66,24 @@ class JwtTokenCodec:
             "roles": sorted(r.value for r in claims.roles),
             "fam": claims.fam,
         }
-        return jwt.encode(payload, self._secret, algorithm=self.algorithm)
+        if claims.aud is not None:
+            payload["aud"] = claims.aud
+        signing = self._keys.signing
+        return jwt.encode(
+            payload, signing.key, algorithm=signing.algorithm.value, headers={"kid": signing.kid}
+        )
+
+    def _key_for(self, token: str) -> VerifyingKey:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError as e:
+            raise InvalidTokenError(f"invalid token: {type(e).__name__}") from e
+        if kid is None and self._keys.signing.algorithm is Algorithm.HS256:
+            return self._keys.verifying[self._keys.signing.kid]
+        key = self._keys.verifying.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise InvalidTokenError("token is signed by an unknown key")
+        return key
 
     def decode(self, token: str) -> TokenClaims:
         cached = self._verified.get(token)
@@ -63,13 +92,15 @@ class JwtTokenCodec:
             return cached
         if len(token) > MAX_TOKEN_LENGTH:
             raise InvalidTokenError("token is too long")
+        key = self._key_for(token)
         try:
             payload = jwt.decode(
                 token,
-                self._secret,
-                algorithms=[self.algorithm],
+                key.key,
+                algorithms=[key.algorithm.value],
                 issuer=self._issuer,
-                options={"require": REQUIRED, "verify_exp": False, "verify_iat": False},
+                audience=self._audience,
+                options={"require": self._required, "verify_exp": False, "verify_iat": False},
             )
         except jwt.PyJWTError as e:
             raise InvalidTokenError(_reason(e)) from e
@@ -82,9 +113,11 @@ class JwtTokenCodec:
 
     def _claims(self, payload: dict[str, object]) -> TokenClaims:
         try:
-            iat, exp = payload["iat"], payload["exp"]
-            if not isinstance(iat, int) or not isinstance(exp, int):
-                raise InvalidTokenError("iat and exp must be integers")
+            iat, exp, aud = payload["iat"], payload["exp"], payload.get("aud")
+            if not isinstance(iat, int | float) or isinstance(iat, bool) or iat != iat:
+                raise InvalidTokenError("iat must be a number")
+            if not isinstance(exp, int) or isinstance(exp, bool):
+                raise InvalidTokenError("exp must be an integer")
             roles = payload["roles"]
             if not isinstance(roles, list):
                 raise InvalidTokenError("roles must be a list")
@@ -97,6 +130,7 @@ class JwtTokenCodec:
                 type=TokenType(str(payload["type"])),
                 roles=frozenset(Role(r) for r in roles),
                 fam=str(payload["fam"]),
+                aud=self._audience if aud is not None else None,
             )
         except (ValueError, TypeError) as e:
             raise InvalidTokenError("malformed claims") from e

@@ -96,9 +96,10 @@ class RefreshTokenStore(Protocol):
 class RevocationList(Protocol):
     async def revoke(self, revocation: Revocation) -> None: ...
 
-    async def is_revoked(self, jti: str, family: str) -> bool:
-        """True if the token or its family is revoked. The adapters used in production
-        answer from process memory (the replica), so verifying a token never waits on Redis."""
+    async def is_revoked(self, claims: TokenClaims) -> bool:
+        """True if the token, its family, or every token of its user issued before a
+        cut-off is revoked. The adapters used in production answer from process memory
+        (the replica), so verifying a token never waits on Redis."""
         ...
 
 

@@ -19,20 +19,27 @@ class TokenPolicy:
     issuer: str = "ballast"
     access_ttl: int = 900
     refresh_ttl: int = 2_592_000
+    audience: str | None = None
 
 
 @attrs.frozen
 class TokenClaims:
-    """The verified content of a JWT; `fam` ties access and refresh tokens to one family."""
+    """The verified content of a JWT; `fam` ties access and refresh tokens to one family.
+
+    `iat` has millisecond precision (a JWT NumericDate may be fractional), so that a user's
+    cut-off at time T separates the tokens issued before it from those issued after, even
+    within one second.
+    """
 
     sub: str
     jti: str
-    iat: int
+    iat: float
     exp: int
     iss: str
     type: TokenType
     roles: frozenset[Role]
     fam: str
+    aud: str | None = None
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles
@@ -49,15 +56,47 @@ class TokenPair:
 class RevocationKind(enum.StrEnum):
     TOKEN = "token"
     FAMILY = "family"
+    USER = "user"  # every token of user `id` issued before `issued_before`
 
 
 @attrs.frozen
 class Revocation:
-    """A revoked token id or family id, kept until `expires_at` (epoch s), no longer."""
+    """A revoked token id or family id, kept until `expires_at` (epoch s), no longer.
+
+    Of kind USER, a per-user cut-off: one entry revokes every token of the user issued
+    before `issued_before` (except the token `spared`, the caller's own when a password is
+    changed); it is kept until the last token it can concern would have expired.
+    """
 
     kind: RevocationKind
     id: str
     expires_at: int
+    issued_before: float = 0.0
+    spared: str = ""
+
+    def covers(self, claims: TokenClaims) -> bool:
+        """Whether this revocation refuses `claims`."""
+        if self.kind is RevocationKind.TOKEN:
+            return claims.jti == self.id
+        if self.kind is RevocationKind.FAMILY:
+            return claims.fam == self.id
+        return (
+            claims.sub == self.id and claims.iat < self.issued_before and claims.jti != self.spared
+        )
+
+    def supersedes(self, other: "Revocation") -> bool:
+        """Of two revocations of one id, the one to keep: the later cut-off, else the
+        longer-lived one."""
+        if self.kind is RevocationKind.USER and self.issued_before != other.issued_before:
+            return self.issued_before > other.issued_before
+        return self.expires_at > other.expires_at
+
+
+def user_cutoff(username: str, at: float, policy: TokenPolicy, spared: str = "") -> Revocation:
+    """Every token of `username` issued before `at`: such a token expires at the latest
+    one refresh lifetime after `at`, and so does this entry."""
+    lifetime = max(policy.access_ttl, policy.refresh_ttl)
+    return Revocation(RevocationKind.USER, username, int(at) + lifetime + 1, at, spared)
 
 
 class Rotation(enum.Enum):

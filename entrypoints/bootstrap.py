@@ -40,6 +40,7 @@ from adapters.failover.rates import FailoverRateCache, FailoverRateHistoryStore
 from adapters.failover.revocations import ReplicatedRevocationList
 from adapters.fallback_rates import builtin_history, fallback_table
 from adapters.jwt_codec import JwtTokenCodec
+from adapters.jwt_keys import KeyRing, key_ring
 from adapters.memory.auth import (
     MemoryAuthEventLog,
     MemoryRefreshTokenStore,
@@ -482,8 +483,25 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
     clock = bind(Clock, SystemClock())
     bind(IdSource, RandomIds())
     bind(PasswordHasher, ScryptPasswordHasher(n=settings.password_hash_n))
-    bind(TokenCodec, JwtTokenCodec(settings.jwt_secret, settings.jwt_issuer, clock))
-    bind(TokenPolicy, TokenPolicy(settings.jwt_issuer, settings.access_ttl, settings.refresh_ttl))
+    keys = bind(
+        KeyRing,
+        key_ring(
+            settings.jwt_algorithm,
+            settings.jwt_secret,
+            settings.jwt_private_key,
+            settings.jwt_previous_keys,
+        ),
+    )
+    bind(
+        TokenCodec,
+        JwtTokenCodec(keys, settings.jwt_issuer, clock, settings.jwt_audience),
+    )
+    bind(
+        TokenPolicy,
+        TokenPolicy(
+            settings.jwt_issuer, settings.access_ttl, settings.refresh_ttl, settings.jwt_audience
+        ),
+    )
 
     link: RedisLink | None = None
     if settings.uses_redis and settings.redis is not None:

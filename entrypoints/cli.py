@@ -1,7 +1,8 @@
-"""The `ballast` command: serve, health, hash-password, webhook-secret."""
+"""The `ballast` command: serve, health, hash-password, webhook-secret, keygen."""
 
 import argparse
 import asyncio
+import atexit
 import json
 import logging
 import logging.config
@@ -9,6 +10,7 @@ import os
 import secrets
 import socket
 import sys
+import tempfile
 from importlib.metadata import PackageNotFoundError, version
 
 from entrypoints.settings import (
@@ -118,6 +120,10 @@ def serve(args: argparse.Namespace) -> int:
     # so generate them here, once, and hand them down through the environment.
     if settings.env != "production":
         os.environ.setdefault("BALLAST_JWT_SECRET", secrets.token_urlsafe(48))
+        if settings.jwt_private_key_generated and settings.jwt_private_key:
+            os.environ["BALLAST_JWT_PRIVATE_KEY_FILE"] = _private_temp_file(
+                settings.jwt_private_key
+            )
         if settings.admin_password_generated and settings.admin_password:
             os.environ["BALLAST_ADMIN_PASSWORD"] = settings.admin_password
             print_admin_password(settings.admin_password)
@@ -137,6 +143,22 @@ def serve(args: argparse.Namespace) -> int:
             proxy_headers=False,
             lifespan="on",  # a failing start-up stops the process instead of half-starting it
         )
+    return 0
+
+
+def _private_temp_file(pem: bytes) -> str:
+    """A development key handed to the workers: readable by this user only, removed at exit."""
+    fd, path = tempfile.mkstemp(prefix="ballast-dev-key-", suffix=".pem")
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    atexit.register(lambda: os.path.exists(path) and os.unlink(path))
+    return path
+
+
+def keygen(args: argparse.Namespace) -> int:
+    from adapters.jwt_keys import Algorithm, generate_pem
+
+    print(generate_pem(Algorithm(args.algorithm)), end="")
     return 0
 
 
@@ -219,6 +241,9 @@ def parser() -> argparse.ArgumentParser:
     hp.set_defaults(run=hash_password)
     ws = sub.add_parser("webhook-secret", help="print a new BALLAST_WEBHOOK_SECRET")
     ws.set_defaults(run=webhook_secret)
+    k = sub.add_parser("keygen", help="print a new private signing key (PEM) on stdout")
+    k.add_argument("--algorithm", choices=["EdDSA", "ES256"], required=True)
+    k.set_defaults(run=keygen)
     return p
 
 

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from adapters.jwt_keys import Algorithm, KeyFileError, check_pem, generate_pem
 from adapters.rates_feed import RatesFormat
 from adapters.redis.client import TlsFiles
 from adapters.redis.url import RedisUrlError, parse_redis_url
@@ -133,6 +134,11 @@ class Settings:
     policies: Policies = Policies()
     jwt_secret: str = attrs.field(repr=False, factory=lambda: secrets.token_urlsafe(48))
     jwt_issuer: str = "ballast"
+    jwt_algorithm: Algorithm = Algorithm.HS256
+    jwt_private_key: bytes | None = attrs.field(repr=False, default=None)
+    jwt_private_key_generated: bool = False
+    jwt_previous_keys: tuple[bytes, ...] = attrs.field(repr=False, default=())
+    jwt_audience: str | None = None
     access_ttl: int = 900
     refresh_ttl: int = 2_592_000
     admin_password: str | None = attrs.field(repr=False, default=None)
@@ -260,8 +266,9 @@ def _read(env: Mapping[str, str]) -> "Settings":
         }
     )
 
+    algorithm, private_key, previous_keys = _keys(get, production)
     secret = get("BALLAST_JWT_SECRET")
-    if production and (problem := weak_secret(secret)) is not None:
+    if production and not algorithm.asymmetric and (problem := weak_secret(secret)) is not None:
         raise ConfigError("BALLAST_JWT_SECRET", problem)
     admin_password = get("BALLAST_ADMIN_PASSWORD")
     users_file = get("BALLAST_USERS_FILE")
@@ -325,6 +332,11 @@ def _read(env: Mapping[str, str]) -> "Settings":
         policies=policies,
         jwt_secret=secret or secrets.token_urlsafe(48),
         jwt_issuer=get("BALLAST_JWT_ISSUER") or "ballast",
+        jwt_algorithm=algorithm,
+        jwt_private_key=private_key,
+        jwt_private_key_generated=algorithm.asymmetric and get(KEY_FILE) is None,
+        jwt_previous_keys=previous_keys,
+        jwt_audience=get("BALLAST_JWT_AUDIENCE"),
         access_ttl=integer("BALLAST_ACCESS_TTL", 900),
         refresh_ttl=integer("BALLAST_REFRESH_TTL", 2_592_000),
         admin_password=admin_password,
@@ -405,6 +417,43 @@ def _webhook_secret(position: int, secret: str) -> str:
             " (make one with: ballast webhook-secret)",
         )
     return secret
+
+
+KEY_FILE = "BALLAST_JWT_PRIVATE_KEY_FILE"
+PREVIOUS_KEY_FILES = "BALLAST_JWT_PREVIOUS_KEY_FILES"
+
+
+def _keys(
+    get: Callable[[str], str | None], production: bool
+) -> tuple[Algorithm, bytes | None, tuple[bytes, ...]]:
+    """The algorithm, the signing key's PEM and the earlier keys' PEMs, each checked."""
+    name = "BALLAST_JWT_ALGORITHM"
+    raw = get(name) or "HS256"
+    algorithm = {a.value.lower(): a for a in Algorithm}.get(raw.lower())
+    if algorithm is None:
+        raise ConfigError(name, f"{raw!r} is not one of: {', '.join(a.value for a in Algorithm)}")
+    if not algorithm.asymmetric:
+        return algorithm, None, ()
+
+    def read(variable: str, path: str, private: bool) -> bytes:
+        try:
+            pem = Path(path).read_bytes()
+        except OSError as e:
+            raise ConfigError(variable, f"cannot read {path!r}: {e.strerror}") from None
+        try:
+            check_pem(pem, algorithm, private=private)
+        except KeyFileError as e:
+            raise ConfigError(variable, f"{path!r} {e}") from None
+        return pem
+
+    path = get(KEY_FILE)
+    if path is None and production:
+        raise ConfigError(KEY_FILE, f"production under {algorithm.value} needs a private key file")
+    # Development without a key file: a new key per start (tokens die with the process).
+    current = read(KEY_FILE, path, True) if path else generate_pem(algorithm).encode()
+    previous_paths = [p for p in (get(PREVIOUS_KEY_FILES) or "").split(",") if p.strip()]
+    previous = tuple(read(PREVIOUS_KEY_FILES, p.strip(), False) for p in previous_paths)
+    return algorithm, current, previous
 
 
 def _users_file(path: str) -> tuple[User, ...]:

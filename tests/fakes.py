@@ -3,6 +3,7 @@
 import itertools
 
 from adapters.passwords import ScryptPasswordHasher
+from domain.tokens import TokenClaims, TokenType
 
 
 class FakeClock:
@@ -36,3 +37,19 @@ class SequentialIds:
 def fast_hasher() -> ScryptPasswordHasher:
     """Real scrypt at a low cost: the same code path, milliseconds instead of 100 ms."""
     return ScryptPasswordHasher(n=2**10)
+
+
+def token_claims(
+    jti: str, family: str, sub: str = "someone", iat: float = 1_800_000_000.0
+) -> TokenClaims:
+    """Claims of an access token, for revocation checks that need no signed token."""
+    return TokenClaims(
+        sub=sub,
+        jti=jti,
+        iat=iat,
+        exp=int(iat) + 900,
+        iss="ballast",
+        type=TokenType.ACCESS,
+        roles=frozenset(),
+        fam=family,
+    )

@@ -9,7 +9,7 @@ from adapters.failover.link import LINK_ERRORS, RedisLink, is_outage
 from adapters.memory.auth import MemoryRevocationList
 from adapters.redis.auth import RedisRevocationList
 from application.supervision import detached
-from domain.tokens import Revocation
+from domain.tokens import Revocation, TokenClaims
 
 log = logging.getLogger("ballast.failover")
 
@@ -46,8 +46,8 @@ class ReplicatedRevocationList:
             ("revoke", lambda: self._redis.revoke(revocation)),
         )
 
-    async def is_revoked(self, jti: str, family: str) -> bool:
-        return await self._replica.is_revoked(jti, family)
+    async def is_revoked(self, claims: TokenClaims) -> bool:
+        return await self._replica.is_revoked(claims)
 
     @property
     def replica(self) -> MemoryRevocationList:

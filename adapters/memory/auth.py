@@ -8,7 +8,7 @@ from domain.errors import ConflictError
 from domain.events import AuthEvent
 from domain.json_values import renderable
 from domain.ports import Clock
-from domain.tokens import Revocation, RevocationKind, Rotation
+from domain.tokens import Revocation, RevocationKind, Rotation, TokenClaims
 from domain.users import User, UserSource
 
 
@@ -121,7 +121,8 @@ def revocation_key(kind: RevocationKind, id_: str) -> str:
 
 
 class MemoryRevocationList:
-    """Revoked token and family ids, each kept until the token it revokes would expire.
+    """Revoked token and family ids and per-user cut-offs, each kept until the last token it
+    revokes would expire.
 
     Never dropped before then, however many there are: forgetting one would accept a
     revoked token again. Past `max_entries` the list keeps growing and says so
@@ -133,15 +134,20 @@ class MemoryRevocationList:
 
     async def revoke(self, revocation: Revocation) -> None:
         key = revocation_key(revocation.kind, revocation.id)
-        current = self._entries.expires_at(key)
-        if current is None or current < revocation.expires_at:
+        current = self._entries.get(key)
+        if current is None or revocation.supersedes(current):
             self._entries.set_until(key, revocation, revocation.expires_at)
 
-    async def is_revoked(self, jti: str, family: str) -> bool:
-        return (
-            self._entries.get(revocation_key(RevocationKind.TOKEN, jti)) is not None
-            or self._entries.get(revocation_key(RevocationKind.FAMILY, family)) is not None
-        )
+    async def is_revoked(self, claims: TokenClaims) -> bool:
+        for kind, id_ in (
+            (RevocationKind.TOKEN, claims.jti),
+            (RevocationKind.FAMILY, claims.fam),
+            (RevocationKind.USER, claims.sub),
+        ):
+            entry = self._entries.get(revocation_key(kind, id_))
+            if entry is not None and entry.covers(claims):
+                return True
+        return False
 
     def live(self) -> list[Revocation]:
         """Every unexpired revocation, e.g. to write back to a Redis that lost them."""

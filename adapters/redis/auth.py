@@ -12,7 +12,7 @@ from adapters.redis import keys
 from adapters.skipped_records import SkippedRecords
 from domain.errors import ConflictError
 from domain.events import AuthEvent, AuthEventType
-from domain.tokens import Revocation, RevocationKind, Rotation
+from domain.tokens import Revocation, RevocationKind, Rotation, TokenClaims
 from domain.users import Role, User, UserSource
 
 EVENTS_MAX = 10_000
@@ -143,14 +143,48 @@ class RedisRefreshTokenStore:
         return ended
 
 
+def revocation_value(r: Revocation) -> str:
+    """What a revocation key holds: its expiry, and for a cut-off `;issued_before;spared`."""
+    if r.kind is RevocationKind.USER:
+        return f"{r.expires_at};{r.issued_before!r};{r.spared}"
+    return str(r.expires_at)
+
+
+def parse_revocation(kind: str, id_: str, value: str) -> Revocation:
+    """Raises ValueError for anything this version did not write."""
+    expires_at, *cutoff = value.split(";")
+    if cutoff:
+        before, spared = cutoff
+        return Revocation(RevocationKind(kind), id_, int(expires_at), float(before), spared)
+    return Revocation(RevocationKind(kind), id_, int(expires_at))
+
+
 def encode_revocation(r: Revocation) -> str:
-    return f"{r.kind.value}:{r.id}:{r.expires_at}"
+    return f"{r.kind.value}:{r.id}:{revocation_value(r)}"
 
 
 def decode_revocation(raw: str) -> Revocation:
     kind, rest = raw.split(":", 1)
-    id_, expires_at = rest.rsplit(":", 1)
-    return Revocation(RevocationKind(kind), id_, int(expires_at))
+    id_, value = rest.rsplit(":", 1)
+    return parse_revocation(kind, id_, value)
+
+
+# Keeps the revocation that supersedes (Revocation.supersedes): the later cut-off, else
+# the later expiry. Returns 1 when it wrote, so that write-back announces only news.
+REVOKE = """
+local current = redis.call('GET', KEYS[1])
+if current then
+  local expires, before = string.match(current, '^([^;]*);?([^;]*)')
+  local new_before = tonumber(ARGV[3])
+  if new_before and tonumber(before) and tonumber(before) ~= new_before then
+    if tonumber(before) > new_before then return 0 end
+  elseif tonumber(expires) >= tonumber(ARGV[2]) then
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EXAT', ARGV[2])
+return 1
+"""
 
 
 class RedisRevocationList:
@@ -159,14 +193,20 @@ class RedisRevocationList:
 
     def __init__(self, client: Any) -> None:
         self._redis = client
+        self._revoke = client.register_script(REVOKE)
+
+    async def _write(self, pipe: Any, r: Revocation) -> None:
+        """Queues the write on `pipe` (a pipeline registers the script before it runs)."""
+        before = repr(r.issued_before) if r.kind is RevocationKind.USER else ""
+        await self._revoke(
+            keys=[keys.revocation(r.kind.value, r.id)],
+            args=[revocation_value(r), r.expires_at, before],
+            client=pipe,
+        )
 
     async def revoke(self, revocation: Revocation) -> None:
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.set(
-                keys.revocation(revocation.kind.value, revocation.id),
-                revocation.expires_at,
-                exat=revocation.expires_at,
-            )
+            await self._write(pipe, revocation)
             pipe.publish(keys.REVOCATION_CHANNEL, encode_revocation(revocation))
             await pipe.execute()
 
@@ -209,17 +249,17 @@ class RedisRevocationList:
         for key, value in zip(batch, values, strict=True):
             if value is not None:
                 kind, id_ = key.removeprefix(keys.REVOCATIONS).split(":", 1)
-                out.append(Revocation(RevocationKind(kind), id_, int(value)))
+                out.append(parse_revocation(kind, id_, value))
         return out
 
     async def write_back(self, revocations: list[Revocation], batch: int = 1000) -> None:
-        """Adds what Redis lacks (NX), e.g. after it restarted empty, and announces it."""
+        """Adds what Redis lacks or holds an older form of (a later cut-off), e.g. after it
+        restarted empty, and announces it."""
         for start in range(0, len(revocations), batch):
             chunk = revocations[start : start + batch]
             async with self._redis.pipeline(transaction=False) as pipe:
                 for r in chunk:
-                    key = keys.revocation(r.kind.value, r.id)
-                    pipe.set(key, r.expires_at, exat=r.expires_at, nx=True)
+                    await self._write(pipe, r)
                 added = await pipe.execute()
             new = [r for r, was_added in zip(chunk, added, strict=True) if was_added]
             if new:
@@ -229,12 +269,17 @@ class RedisRevocationList:
                         pipe.publish(keys.REVOCATION_CHANNEL, encode_revocation(r))
                     await pipe.execute()
 
-    async def is_revoked(self, jti: str, family: str) -> bool:
-        found = await self._redis.exists(
-            keys.revocation(RevocationKind.TOKEN.value, jti),
-            keys.revocation(RevocationKind.FAMILY.value, family),
+    async def is_revoked(self, claims: TokenClaims) -> bool:
+        ids = (
+            (RevocationKind.TOKEN, claims.jti),
+            (RevocationKind.FAMILY, claims.fam),
+            (RevocationKind.USER, claims.sub),
         )
-        return bool(found)
+        values = await self._redis.mget([keys.revocation(k.value, i) for k, i in ids])
+        return any(
+            value is not None and parse_revocation(kind.value, id_, value).covers(claims)
+            for (kind, id_), value in zip(ids, values, strict=True)
+        )
 
 
 RECORD_EVENT = """

@@ -6,7 +6,8 @@ Redis Cluster hash tag, so the keys of one aggregate share a slot.
                                              bootstrap admin), removed at start when dropped
     ballast:{fam:<family>}           string  the family's current refresh token id (TTL)
     ballast:{ufam:<user>}            zset    the user's refresh families by expiry (epoch s)
-    ballast:{rev}:<kind>:<id>        string  expiry (epoch s) of a revocation (EXAT)
+    ballast:{rev}:<kind>:<id>        string  expiry (epoch s) of a revocation (EXAT); of kind
+                                             user, `<expiry>;<issued_before>;<spared jti>`
     ballast:revocations              pub/sub channel announcing new revocations
     ballast:{events}                 stream  the auth event log (capped)
     ballast:{events}:seen:<id>       string  replay guard of one event (TTL)

@@ -1,5 +1,7 @@
 """Issuing and verifying token pairs; shared by login, refresh and every protected route."""
 
+import math
+
 import attrs
 
 from domain.errors import InvalidTokenError
@@ -18,18 +20,20 @@ class TokenIssuer:
     ids: IdSource
 
     def pair(self, sub: str, roles: frozenset[Role], family: str, refresh_jti: str) -> TokenPair:
-        now = int(self.clock.now())
+        now = self.clock.now()
+        issued_at = math.floor(now * 1000) / 1000  # never after `now`: see TokenClaims
 
         def claims(kind: TokenType, jti: str, ttl: int) -> TokenClaims:
             return TokenClaims(
                 sub=sub,
                 jti=jti,
-                iat=now,
-                exp=now + ttl,
+                iat=issued_at,
+                exp=int(now) + ttl,
                 iss=self.policy.issuer,
                 type=kind,
                 roles=roles,
                 fam=family,
+                aud=self.policy.audience,
             )
 
         access = claims(TokenType.ACCESS, self.ids.new_id(), self.policy.access_ttl)
@@ -49,10 +53,13 @@ class VerifyToken:
     codec: TokenCodec
     revocations: RevocationList
 
-    async def __call__(self, token: str, expected: TokenType = TokenType.ACCESS) -> TokenClaims:
+    async def __call__(
+        self, token: str, expected: TokenType | None = TokenType.ACCESS
+    ) -> TokenClaims:
+        """`expected=None` accepts either type (introspection)."""
         claims = self.codec.decode(token)
-        if claims.type is not expected:
+        if expected is not None and claims.type is not expected:
             raise InvalidTokenError(f"a {expected.value} token is required")
-        if await self.revocations.is_revoked(claims.jti, claims.fam):
+        if await self.revocations.is_revoked(claims):
             raise InvalidTokenError("token has been revoked")
         return claims

@@ -21,7 +21,26 @@ EVENT = obj(
 )
 HEALTH = obj(["status"], status={"type": "string", "enum": ["pass", "warn", "fail"]})
 
+JWK = obj(
+    ["kty", "kid", "alg", "use", "x"],
+    kty={"type": "string", "enum": ["OKP", "EC"]},
+    crv={"type": "string", "enum": ["Ed25519", "P-256"]},
+    kid={"type": "string", "description": "RFC 7638 thumbprint; the token header's kid"},
+    alg={"type": "string", "enum": ["EdDSA", "ES256"]},
+    use={"type": "string", "enum": ["sig"]},
+    x=STRING,
+    y=STRING,
+)
+
 PATHS: dict[str, dict[str, Schema]] = {
+    "/.well-known/jwks.json": {
+        "get": operation(
+            "The public keys that verify Ballast's tokens, current and previous (empty under"
+            " HS256); cacheable, with ETag",
+            response=obj(["keys"], keys={"type": "array", "items": JWK}),
+            secured=False,
+        )
+    },
     "/api/auth/login": {
         "post": operation(
             "Log in with a password; returns an access and a refresh token",

@@ -5,6 +5,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from adapters.jwt_keys import KeyRing
 from application.auth.events import ListAuthEvents
 from application.auth.login import Login
 from application.auth.refresh import Refresh
@@ -14,7 +15,12 @@ from application.auth.users import CreateUser
 from domain.errors import ValidationError
 from domain.times import rfc3339
 from domain.tokens import TokenPair
+from entrypoints.http.caching import cached_json
 from entrypoints.http.requests import authenticate, client_address, int_param, json_object, strings
+
+# Verifiers refetch at once on an unknown `kid` (PyJWKClient does), so a new key is
+# picked up without waiting for this to run out.
+JWKS_MAX_AGE = 300
 
 
 def _pair(pair: TokenPair) -> JSONResponse:
@@ -38,6 +44,10 @@ def routes(container: punq.Container) -> list[Route]:
     revoke: RevokeToken = container.resolve(RevokeToken)
     create_user: CreateUser = container.resolve(CreateUser)
     list_events: ListAuthEvents = container.resolve(ListAuthEvents)
+    keys: KeyRing = container.resolve(KeyRing)
+
+    async def jwks_endpoint(request: Request) -> Response:
+        return cached_json(request, keys.jwks(), max_age=JWKS_MAX_AGE)
 
     async def login_endpoint(request: Request) -> Response:
         username, password = strings(await json_object(request), "username", "password")
@@ -86,6 +96,7 @@ def routes(container: punq.Container) -> list[Route]:
         )
 
     return [
+        Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"]),
         Route("/api/auth/login", login_endpoint, methods=["POST"]),
         Route("/api/auth/refresh", refresh_endpoint, methods=["POST"]),
         Route("/api/auth/logout", logout_endpoint, methods=["POST"]),

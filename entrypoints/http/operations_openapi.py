@@ -70,10 +70,13 @@ TOO_MANY: Schema = {
 }
 
 
-CACHED = ("/api/currency/rates", "/api/currency/convert")
+CACHED = ("/api/currency/rates", "/api/currency/convert", "/.well-known/jwks.json")
 CACHE_HEADERS: Schema = {
     "ETag": {"description": "Strong validator of the body", "schema": {"type": "string"}},
-    "Cache-Control": {"description": "public, max-age=60", "schema": {"type": "string"}},
+    "Cache-Control": {
+        "description": "public, max-age=<seconds> (60; 300 for the JWKS)",
+        "schema": {"type": "string"},
+    },
 }
 IF_NONE_MATCH: Schema = {
     "name": "If-None-Match",

@@ -3,6 +3,7 @@
 import attrs
 
 from adapters.jwt_codec import JwtTokenCodec
+from adapters.jwt_keys import secret_ring
 from adapters.memory.auth import (
     MemoryAuthEventLog,
     MemoryRefreshTokenStore,
@@ -67,7 +68,7 @@ def auth_world(access_ttl: int = ACCESS_TTL, refresh_ttl: int = REFRESH_TTL) -> 
     clock = FakeClock()
     ids = SequentialIds()
     hasher = fast_hasher()
-    codec = JwtTokenCodec(SECRET, ISSUER, clock)
+    codec = JwtTokenCodec(secret_ring(SECRET), ISSUER, clock)
     policy = TokenPolicy(ISSUER, access_ttl, refresh_ttl)
     users = MemoryUserDirectory(clock)
     refresh_tokens = MemoryRefreshTokenStore(clock)

@@ -27,8 +27,8 @@ async def test_login_issues_an_access_and_a_refresh_token_of_one_family() -> Non
     assert access.sub == refresh.sub == "alice"
     assert access.fam == refresh.fam
     assert access.jti != refresh.jti
-    assert access.exp == access.iat + ACCESS_TTL
-    assert refresh.exp == refresh.iat + REFRESH_TTL
+    assert access.exp == int(access.iat) + ACCESS_TTL
+    assert refresh.exp == int(refresh.iat) + REFRESH_TTL
     assert (pair.expires_in, pair.refresh_expires_in) == (ACCESS_TTL, REFRESH_TTL)
 
 

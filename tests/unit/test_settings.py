@@ -5,7 +5,9 @@ import json
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
+from adapters.jwt_keys import Algorithm, check_pem, generate_pem
 from domain.users import Role
 from entrypoints.settings import (
     ConfigError,
@@ -432,3 +434,101 @@ def test_the_metrics_token_is_read_and_kept_out_of_the_repr() -> None:
     assert settings.metrics_token == "scrape-token-1234567890"
     assert "scrape-token" not in repr(settings)
     assert Settings.from_env({}).metrics_token is None
+
+
+# --- signing keys ---
+
+PRODUCTION = {"BALLAST_ENV": "production", "BALLAST_ADMIN_PASSWORD": "admin-password-long"}
+
+
+def key_file(tmp_path: Path, name: str, algorithm: Algorithm) -> str:
+    path = tmp_path / name
+    path.write_text(generate_pem(algorithm))
+    return str(path)
+
+
+def test_hs256_is_the_default_and_needs_no_key_file() -> None:
+    settings = Settings.from_env({})
+    assert settings.jwt_algorithm is Algorithm.HS256
+    assert settings.jwt_private_key is None
+    assert settings.jwt_audience is None
+
+
+@pytest.mark.parametrize("algorithm", ["EdDSA", "ES256"])
+def test_production_refuses_an_asymmetric_algorithm_without_a_key_file(algorithm: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        Settings.from_env({**PRODUCTION, "BALLAST_JWT_ALGORITHM": algorithm})
+
+    assert error.value.variable == "BALLAST_JWT_PRIVATE_KEY_FILE"
+    assert "\n" not in str(error.value)
+
+
+def test_production_with_a_key_file_needs_no_jwt_secret(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            **PRODUCTION,
+            "BALLAST_JWT_ALGORITHM": "eddsa",
+            "BALLAST_JWT_PRIVATE_KEY_FILE": key_file(tmp_path, "k.pem", Algorithm.EDDSA),
+            "BALLAST_JWT_PREVIOUS_KEY_FILES": ",".join(
+                key_file(tmp_path, f"old{i}.pem", Algorithm.EDDSA) for i in range(2)
+            ),
+            "BALLAST_JWT_AUDIENCE": "billing",
+        }
+    )
+    assert settings.jwt_algorithm is Algorithm.EDDSA
+    assert settings.jwt_private_key is not None and not settings.jwt_private_key_generated
+    assert len(settings.jwt_previous_keys) == 2
+    assert settings.jwt_audience == "billing"
+    assert "PRIVATE KEY" not in repr(settings)
+
+
+def test_development_without_a_key_file_generates_one() -> None:
+    settings = Settings.from_env({"BALLAST_JWT_ALGORITHM": "ES256"})
+    assert settings.jwt_private_key_generated
+    assert settings.jwt_private_key is not None
+    check_pem(settings.jwt_private_key, Algorithm.ES256, private=True)
+
+
+@pytest.mark.parametrize(
+    ("variable", "content", "problem"),
+    [
+        ("BALLAST_JWT_PRIVATE_KEY_FILE", None, "cannot read"),
+        ("BALLAST_JWT_PRIVATE_KEY_FILE", "garbage", "not an unencrypted PEM"),
+        ("BALLAST_JWT_PRIVATE_KEY_FILE", "es256", "not an Ed25519 key"),
+        ("BALLAST_JWT_PRIVATE_KEY_FILE", "public", "must be private"),
+        ("BALLAST_JWT_PREVIOUS_KEY_FILES", None, "cannot read"),
+        ("BALLAST_JWT_PREVIOUS_KEY_FILES", "garbage", "not an unencrypted PEM"),
+    ],
+)
+def test_an_unusable_key_file_names_its_variable(
+    tmp_path: Path, variable: str, content: str | None, problem: str
+) -> None:
+    path = tmp_path / "key.pem"
+    if content == "es256":
+        path.write_text(generate_pem(Algorithm.ES256))
+    elif content == "public":
+        private = serialization.load_pem_private_key(generate_pem(Algorithm.EDDSA).encode(), None)
+        path.write_bytes(
+            private.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
+    elif content is not None:
+        path.write_text(content)
+    env = {
+        **PRODUCTION,
+        "BALLAST_JWT_ALGORITHM": "EdDSA",
+        "BALLAST_JWT_PRIVATE_KEY_FILE": key_file(tmp_path, "good.pem", Algorithm.EDDSA),
+        variable: str(path),
+    }
+    with pytest.raises(ConfigError) as error:
+        Settings.from_env(env)
+
+    assert error.value.variable == variable
+    assert problem in str(error.value)
+
+
+def test_an_unknown_algorithm_is_refused() -> None:
+    with pytest.raises(ConfigError) as error:
+        Settings.from_env({"BALLAST_JWT_ALGORITHM": "RS256"})
+    assert error.value.variable == "BALLAST_JWT_ALGORITHM"

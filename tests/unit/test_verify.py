@@ -5,7 +5,7 @@ import pytest
 from adapters.memory.auth import MemoryRevocationList
 from domain.errors import InvalidTokenError
 from domain.tokens import Revocation, RevocationKind, TokenType
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, token_claims
 from tests.unit.auth_world import ACCESS_TTL, ALICE_PASSWORD, CLIENT, seeded_world
 
 
@@ -88,10 +88,10 @@ async def test_a_token_revocation_is_kept_until_the_token_would_expire_and_no_lo
     await revocations.revoke(Revocation(RevocationKind.TOKEN, "jti-1", expires_at))
 
     clock.advance(99)
-    assert await revocations.is_revoked("jti-1", "some-family")
+    assert await revocations.is_revoked(token_claims("jti-1", "some-family"))
     assert len(revocations.live()) == 1
     clock.advance(1)
-    assert not await revocations.is_revoked("jti-1", "some-family")
+    assert not await revocations.is_revoked(token_claims("jti-1", "some-family"))
     assert revocations.live() == []
 
 
@@ -101,11 +101,11 @@ async def test_a_family_revocation_covers_every_token_of_the_family_until_it_exp
     revocations = MemoryRevocationList(clock)
     await revocations.revoke(Revocation(RevocationKind.FAMILY, "fam-1", int(clock.now()) + 50))
 
-    assert await revocations.is_revoked("any-jti", "fam-1")
-    assert await revocations.is_revoked("another-jti", "fam-1")
-    assert not await revocations.is_revoked("any-jti", "fam-2")
+    assert await revocations.is_revoked(token_claims("any-jti", "fam-1"))
+    assert await revocations.is_revoked(token_claims("another-jti", "fam-1"))
+    assert not await revocations.is_revoked(token_claims("any-jti", "fam-2"))
     clock.advance(50)
-    assert not await revocations.is_revoked("any-jti", "fam-1")
+    assert not await revocations.is_revoked(token_claims("any-jti", "fam-1"))
 
 
 @pytest.mark.anyio
@@ -118,7 +118,7 @@ async def test_revoking_again_with_an_earlier_expiry_never_shortens_a_revocation
     await revocations.revoke(Revocation(RevocationKind.FAMILY, "fam-1", now + 10))
 
     clock.advance(50)
-    assert await revocations.is_revoked("jti", "fam-1")
+    assert await revocations.is_revoked(token_claims("jti", "fam-1"))
 
 
 @pytest.mark.anyio
@@ -131,4 +131,4 @@ async def test_revoking_again_with_a_later_expiry_extends_a_revocation() -> None
     await revocations.revoke(Revocation(RevocationKind.FAMILY, "fam-1", now + 100))
 
     clock.advance(50)
-    assert await revocations.is_revoked("jti", "fam-1")
+    assert await revocations.is_revoked(token_claims("jti", "fam-1"))
