@@ -66,6 +66,7 @@ from adapters.redis.rate_limits import RedisInstanceCensus, RedisRateLimiter
 from adapters.redis.rates import RedisRateCache, RedisRateHistoryStore
 from adapters.system import RandomIds, SystemClock
 from application.auth.events import EventRecorder, ListAuthEvents
+from application.auth.introspect import Introspect
 from application.auth.login import Login
 from application.auth.refresh import Refresh, RevokeReusedFamily
 from application.auth.revoke import Logout, RevokeToken
@@ -319,6 +320,7 @@ USE_CASES = (
     CreateUser,
     SeedUsers,
     ListAuthEvents,
+    Introspect,
     SendNotification,
     GetNotification,
     ListNotifications,

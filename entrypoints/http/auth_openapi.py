@@ -67,6 +67,26 @@ PATHS: dict[str, dict[str, Schema]] = {
             errors=(400, 413, 422, 503),
         )
     },
+    "/api/auth/introspect": {
+        "post": operation(
+            "RFC 7662 introspection (role service or admin): is this token live? Answered"
+            ' from memory; anything not live is {"active": false} and nothing else',
+            body=obj(["token"], token=STRING),
+            response=obj(
+                ["active"],
+                active={"type": "boolean"},
+                sub=STRING,
+                token_type={"type": "string", "enum": ["access", "refresh"]},
+                exp=INTEGER,
+                iat=INTEGER,
+                jti=STRING,
+                iss=STRING,
+                roles=ROLES,
+                aud=STRING,
+            ),
+            errors=(400, 403, 413, 422),
+        )
+    },
     "/api/auth/me": {"get": operation("The caller's username and roles", response=USER)},
     "/api/auth/revoke": {
         "post": operation(
@@ -135,5 +155,8 @@ PATHS: dict[str, dict[str, Schema]] = {
         )
     },
 }
+# Introspection takes the form encoding of RFC 7662 as well as JSON.
+_introspect_body = PATHS["/api/auth/introspect"]["post"]["requestBody"]["content"]
+_introspect_body["application/x-www-form-urlencoded"] = _introspect_body["application/json"]
 # Logout's body is optional (the refresh token is revoked by family anyway).
 PATHS["/api/auth/logout"]["post"]["requestBody"]["required"] = False

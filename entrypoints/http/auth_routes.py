@@ -7,6 +7,7 @@ from starlette.routing import Route
 
 from adapters.jwt_keys import KeyRing
 from application.auth.events import ListAuthEvents
+from application.auth.introspect import Introspect
 from application.auth.login import Login
 from application.auth.refresh import Refresh
 from application.auth.revoke import Logout, RevokeToken
@@ -16,7 +17,14 @@ from domain.errors import ValidationError
 from domain.times import rfc3339
 from domain.tokens import TokenPair
 from entrypoints.http.caching import cached_json
-from entrypoints.http.requests import authenticate, client_address, int_param, json_object, strings
+from entrypoints.http.requests import (
+    authenticate,
+    client_address,
+    form_or_json,
+    int_param,
+    json_object,
+    strings,
+)
 
 # Verifiers refetch at once on an unknown `kid` (PyJWKClient does), so a new key is
 # picked up without waiting for this to run out.
@@ -45,6 +53,7 @@ def routes(container: punq.Container) -> list[Route]:
     create_user: CreateUser = container.resolve(CreateUser)
     list_events: ListAuthEvents = container.resolve(ListAuthEvents)
     keys: KeyRing = container.resolve(KeyRing)
+    introspect: Introspect = container.resolve(Introspect)
 
     async def jwks_endpoint(request: Request) -> Response:
         return cached_json(request, keys.jwks(), max_age=JWKS_MAX_AGE)
@@ -65,6 +74,26 @@ def routes(container: punq.Container) -> list[Route]:
             raise ValidationError.single("refresh_token", "must be a string")
         await logout(caller, client_address(request), refresh_token)
         return Response(status_code=204)
+
+    async def introspect_endpoint(request: Request) -> Response:
+        caller = await authenticate(request, verify)
+        (token,) = strings(await form_or_json(request), "token")
+        claims = await introspect(caller, token)
+        body: dict[str, object] = {"active": False}
+        if claims is not None:
+            body = {
+                "active": True,
+                "sub": claims.sub,
+                "token_type": claims.type.value,
+                "exp": claims.exp,
+                "iat": int(claims.iat),
+                "jti": claims.jti,
+                "iss": claims.iss,
+                "roles": sorted(claims.roles),
+            }
+            if claims.aud is not None:
+                body["aud"] = claims.aud
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
     async def me_endpoint(request: Request) -> Response:
         caller = await authenticate(request, verify)
@@ -100,6 +129,7 @@ def routes(container: punq.Container) -> list[Route]:
         Route("/api/auth/login", login_endpoint, methods=["POST"]),
         Route("/api/auth/refresh", refresh_endpoint, methods=["POST"]),
         Route("/api/auth/logout", logout_endpoint, methods=["POST"]),
+        Route("/api/auth/introspect", introspect_endpoint, methods=["POST"]),
         Route("/api/auth/me", me_endpoint, methods=["GET"]),
         Route("/api/auth/revoke", revoke_endpoint, methods=["POST"]),
         Route("/api/auth/events", events_endpoint, methods=["GET"]),

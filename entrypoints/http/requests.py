@@ -4,6 +4,7 @@ import itertools
 import json
 import math
 import re
+import urllib.parse
 from typing import Any
 
 from starlette.requests import Request
@@ -85,6 +86,25 @@ async def json_object(request: Request, *, optional: bool = False) -> dict[str, 
     if not isinstance(body, dict):
         raise MalformedBodyError("request body must be a JSON object")
     return body
+
+
+async def form_or_json(request: Request) -> dict[str, Any]:
+    """An `application/x-www-form-urlencoded` body (as OAuth clients send it) or a JSON
+    object; a field sent twice in a form is malformed."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        return await json_object(request)
+    try:
+        text = (await request.body()).decode("utf-8", errors="strict")
+        pairs = urllib.parse.parse_qsl(
+            text, keep_blank_values=True, strict_parsing=bool(text), errors="strict"
+        )
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedBodyError("request body is not a valid form") from None
+    form = dict(pairs)
+    if len(form) != len(pairs):
+        raise MalformedBodyError("a form field is sent more than once")
+    return form
 
 
 def strings(body: dict[str, Any], *names: str) -> list[str]:
