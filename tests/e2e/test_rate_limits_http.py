@@ -7,6 +7,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from adapters.jwt_codec import JwtTokenCodec
+from adapters.jwt_keys import secret_ring
 from adapters.system import SystemClock
 from domain.ports import PasswordHasher, TokenCodec
 from domain.tokens import TokenClaims
@@ -150,7 +151,7 @@ class CountingCodec(JwtTokenCodec):
 )
 def test_the_rate_limiter_and_the_route_verify_the_token_once(method: str, path: str) -> None:
     settings = Settings(admin_password=ADMIN, rate_limit=RateLimit(100, 60), login_rate_limit=None)
-    codec = CountingCodec(settings.jwt_secret, settings.jwt_issuer, SystemClock())
+    codec = CountingCodec(secret_ring(settings.jwt_secret), settings.jwt_issuer, SystemClock())
     container = bootstrap(settings, {PasswordHasher: fast_hasher(), TokenCodec: codec})
     with TestClient(create_app(container)) as client:
         login = client.post("/api/auth/login", json={"username": "admin", "password": ADMIN})
