@@ -75,6 +75,16 @@ class ConflictError(BallastError):
         super().__init__(f"{what} {key!r} already exists")
 
 
+class ConfiguredUserError(BallastError):
+    """The user is defined by configuration (the users file), which is authoritative."""
+
+    def __init__(self, username: str) -> None:
+        self.username = username
+        super().__init__(
+            f"user {username!r} is defined by configuration; change it there, not through the API"
+        )
+
+
 class RateLimitedError(BallastError):
     """Too many requests for one limit key."""
 

@@ -12,6 +12,12 @@ class AuthEventType(enum.StrEnum):
     TOKEN_REVOKED = "token_revoked"
     REFRESH_REUSE_DETECTED = "refresh_reuse_detected"
     LOGOUT = "logout"
+    LOGOUT_ALL = "logout_all"
+    USER_CREATED = "user_created"
+    USER_UPDATED = "user_updated"
+    USER_DISABLED = "user_disabled"
+    USER_DELETED = "user_deleted"
+    PASSWORD_CHANGED = "password_changed"
 
 
 @attrs.frozen
@@ -23,3 +29,4 @@ class AuthEvent:
     username: str
     at: float
     client: str
+    actor: str = ""  # who made the change, when not the user themselves (e.g. an admin)

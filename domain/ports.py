@@ -21,7 +21,7 @@ from domain.rate_history import Publication
 from domain.rate_limits import Quota, RateDecision
 from domain.rates import RateTable
 from domain.tokens import Revocation, Rotation, TokenClaims
-from domain.users import User
+from domain.users import User, UserPage
 
 
 class Clock(Protocol):
@@ -65,6 +65,10 @@ class UserDirectory(Protocol):
 
     async def remove(self, username: str) -> None:
         """Forgets the user (nothing happens if there is none)."""
+        ...
+
+    async def page(self, limit: int, after: str | None) -> UserPage:
+        """At most `limit` users in username order, after the username `after`."""
         ...
 
     async def configured_names(self) -> set[str]:

@@ -64,7 +64,7 @@ class Revocation:
     """A revoked token id or family id, kept until `expires_at` (epoch s), no longer.
 
     Of kind USER, a per-user cut-off: one entry revokes every token of the user issued
-    before `issued_before` (except the token `spared`, the caller's own when a password is
+    at or before `issued_before` (except the token `spared`, the caller's own when a password is
     changed); it is kept until the last token it can concern would have expired.
     """
 
@@ -81,7 +81,7 @@ class Revocation:
         if self.kind is RevocationKind.FAMILY:
             return claims.fam == self.id
         return (
-            claims.sub == self.id and claims.iat < self.issued_before and claims.jti != self.spared
+            claims.sub == self.id and claims.iat <= self.issued_before and claims.jti != self.spared
         )
 
     def supersedes(self, other: "Revocation") -> bool:

@@ -36,6 +36,7 @@ class User:
     roles: frozenset[Role] = frozenset()
     disabled: bool = False
     source: UserSource = UserSource.API
+    created_at: float = 0.0  # epoch s; 0 for users from configuration
 
     @property
     def active(self) -> bool:
@@ -43,6 +44,14 @@ class User:
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles
+
+
+@attrs.frozen
+class UserPage:
+    """Users in username order; `next_cursor` continues after them (None: no more)."""
+
+    items: tuple[User, ...]
+    next_cursor: str | None
 
 
 def username_problem(username: object) -> str | None:

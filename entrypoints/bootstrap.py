@@ -72,6 +72,14 @@ from application.auth.refresh import Refresh, RevokeReusedFamily
 from application.auth.revoke import Logout, RevokeToken
 from application.auth.sessions import EndSessions
 from application.auth.tokens import TokenIssuer, VerifyToken
+from application.auth.user_admin import (
+    ChangePassword,
+    DeleteUser,
+    GetUser,
+    ListUsers,
+    LogoutAll,
+    UpdateUser,
+)
 from application.auth.users import CreateUser, SeedUsers
 from application.currency.convert import ConvertMoney, GetRates
 from application.currency.rates_service import RatesService
@@ -321,6 +329,12 @@ USE_CASES = (
     SeedUsers,
     ListAuthEvents,
     Introspect,
+    ListUsers,
+    GetUser,
+    UpdateUser,
+    DeleteUser,
+    ChangePassword,
+    LogoutAll,
     SendNotification,
     GetNotification,
     ListNotifications,

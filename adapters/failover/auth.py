@@ -9,7 +9,7 @@ from adapters.redis.auth import RedisAuthEventLog, RedisRefreshTokenStore, Redis
 from domain.errors import ConflictError
 from domain.events import AuthEvent
 from domain.tokens import Rotation
-from domain.users import User
+from domain.users import User, UserPage
 
 log = logging.getLogger("ballast.failover")
 
@@ -63,6 +63,11 @@ class FailoverUserDirectory:
             primary,
             lambda: self._memory.remove(username),
             ("remove_user", lambda: self._redis.remove(username)),
+        )
+
+    async def page(self, limit: int, after: str | None) -> UserPage:
+        return await self._failover.read(
+            lambda: self._redis.page(limit, after), lambda: self._memory.page(limit, after)
         )
 
     async def configured_names(self) -> set[str]:

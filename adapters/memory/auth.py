@@ -9,7 +9,7 @@ from domain.events import AuthEvent
 from domain.json_values import renderable
 from domain.ports import Clock
 from domain.tokens import Revocation, RevocationKind, Rotation, TokenClaims
-from domain.users import User, UserSource
+from domain.users import User, UserPage, UserSource
 
 
 class MemoryUserDirectory:
@@ -31,6 +31,12 @@ class MemoryUserDirectory:
 
     async def remove(self, username: str) -> None:
         self._users.pop(username)
+
+    async def page(self, limit: int, after: str | None) -> UserPage:
+        names = sorted(n for n, _, _ in self._users.live_items() if after is None or n > after)
+        page = names[:limit]
+        items = tuple(u for u in (self._users.get(n) for n in page) if u is not None)
+        return UserPage(items, page[-1] if len(names) > limit else None)
 
     async def configured_names(self) -> set[str]:
         return {

@@ -13,7 +13,7 @@ from adapters.skipped_records import SkippedRecords
 from domain.errors import ConflictError
 from domain.events import AuthEvent, AuthEventType
 from domain.tokens import Revocation, RevocationKind, Rotation, TokenClaims
-from domain.users import Role, User, UserSource
+from domain.users import Role, User, UserPage, UserSource
 
 EVENTS_MAX = 10_000
 EVENT_REPLAY_GUARD_TTL = 7 * 86_400
@@ -26,6 +26,7 @@ def _user_json(user: User) -> str:
             "roles": sorted(r.value for r in user.roles),
             "disabled": user.disabled,
             "source": user.source.value,
+            "created_at": user.created_at,
         }
     )
 
@@ -38,6 +39,7 @@ def _user(username: str, raw: str) -> User:
         frozenset(Role(r) for r in data["roles"]),
         disabled=bool(data.get("disabled", False)),
         source=UserSource(data.get("source", UserSource.API.value)),
+        created_at=float(data.get("created_at", 0.0)),
     )
 
 
@@ -55,15 +57,32 @@ class RedisUserDirectory:
     async def add(self, user: User) -> None:
         if not await self._redis.set(keys.user(user.username), _user_json(user), nx=True):
             raise ConflictError("user", user.username)
+        await self._redis.zadd(keys.USERNAMES, {user.username: 0})
         await self._note_source(user)
 
     async def put(self, user: User) -> None:
         await self._redis.set(keys.user(user.username), _user_json(user))
+        await self._redis.zadd(keys.USERNAMES, {user.username: 0})
         await self._note_source(user)
 
     async def remove(self, username: str) -> None:
         await self._redis.delete(keys.user(username))
         await self._redis.srem(keys.CONFIGURED_USERS, username)
+        await self._redis.zrem(keys.USERNAMES, username)
+
+    async def page(self, limit: int, after: str | None) -> UserPage:
+        """From the username index (one slot), then each user by key (each its own slot)."""
+        start = "-" if after is None else f"({after}"
+        names: list[str] = await self._redis.zrangebylex(
+            keys.USERNAMES, start, "+", start=0, num=limit + 1
+        )
+        more, names = len(names) > limit, names[:limit]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.get(keys.user(name))
+            raws = await pipe.execute()
+        items = tuple(_user(n, raw) for n, raw in zip(names, raws, strict=True) if raw is not None)
+        return UserPage(items, names[-1] if more and names else None)
 
     async def configured_names(self) -> set[str]:
         return set(await self._redis.smembers(keys.CONFIGURED_USERS))
@@ -285,7 +304,8 @@ class RedisRevocationList:
 RECORD_EVENT = """
 if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[6]) then
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[7], '*',
-             'id', ARGV[1], 'type', ARGV[2], 'username', ARGV[3], 'at', ARGV[4], 'client', ARGV[5])
+             'id', ARGV[1], 'type', ARGV[2], 'username', ARGV[3], 'at', ARGV[4], 'client', ARGV[5],
+             'actor', ARGV[8])
 end
 return 1
 """
@@ -311,6 +331,7 @@ class RedisAuthEventLog:
                 event.client,
                 EVENT_REPLAY_GUARD_TTL,
                 self._max,
+                event.actor,
             ],
         )
 
@@ -320,7 +341,12 @@ class RedisAuthEventLog:
         for entry_id, f in entries:
             try:
                 event = AuthEvent(
-                    f["id"], AuthEventType(f["type"]), f["username"], float(f["at"]), f["client"]
+                    f["id"],
+                    AuthEventType(f["type"]),
+                    f["username"],
+                    float(f["at"]),
+                    f["client"],
+                    f.get("actor", ""),
                 )
             except (KeyError, ValueError) as e:
                 self._skipped.skip(entry_id, type(e).__name__)

@@ -2,6 +2,7 @@
 Redis Cluster hash tag, so the keys of one aggregate share a slot.
 
     ballast:{user:<name>}            string  JSON of the user
+    ballast:{users}:all              zset    every username (score 0), listed by name (BYLEX)
     ballast:{users}:file             set     usernames defined by configuration (users file,
                                              bootstrap admin), removed at start when dropped
     ballast:{fam:<family>}           string  the family's current refresh token id (TTL)
@@ -32,6 +33,7 @@ def user(username: str) -> str:
 
 
 CONFIGURED_USERS = f"{PREFIX}{{users}}:file"
+USERNAMES = f"{PREFIX}{{users}}:all"
 
 
 def family(family_id: str) -> str:

@@ -20,8 +20,10 @@ class EventRecorder:
     clock: Clock
     ids: IdSource
 
-    async def record(self, kind: AuthEventType, username: str, client: str) -> None:
-        event = AuthEvent(self.ids.new_id(), kind, username, self.clock.now(), client)
+    async def record(
+        self, kind: AuthEventType, username: str, client: str, actor: str = ""
+    ) -> None:
+        event = AuthEvent(self.ids.new_id(), kind, username, self.clock.now(), client, actor)
         await self.log.record(event)
 
 

@@ -3,22 +3,25 @@
 import attrs
 
 from domain.ports import Clock, RefreshTokenStore, RevocationList
-from domain.tokens import Revocation, RevocationKind, TokenPolicy
+from domain.tokens import Revocation, RevocationKind, TokenPolicy, user_cutoff
 
 
 @attrs.define
 class EndSessions:
-    """Ends every live refresh family of a user in the store and revokes each family, so
-    its access tokens die too. Removing, disabling or demoting a user needs exactly this."""
+    """Ends every session of a user: every refresh family in the store, and every token
+    issued so far by a per-user cut-off, so its access tokens die too. Removing,
+    disabling or demoting a user, logging out everywhere, a new password need exactly this."""
 
     refresh_tokens: RefreshTokenStore
     revocations: RevocationList
     clock: Clock
     policy: TokenPolicy
 
-    async def __call__(self, username: str) -> list[str]:
+    async def __call__(self, username: str, spared: str = "") -> list[str]:
+        """Every token of `username` issued until now dies (but the token `spared`): one
+        cut-off revocation, however many sessions; the store forgets the families."""
         families = await self.refresh_tokens.end_all(username)
-        await self.revoke_families(families)
+        await self.revocations.revoke(user_cutoff(username, self.clock.now(), self.policy, spared))
         return families
 
     async def revoke_families(self, families: list[str] | set[str]) -> None:

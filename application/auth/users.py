@@ -3,9 +3,11 @@
 import attrs
 
 from application.auth.access import require_role
+from application.auth.events import EventRecorder
 from application.auth.sessions import EndSessions
 from domain.errors import FieldError, ValidationError
-from domain.ports import PasswordHasher, UserDirectory
+from domain.events import AuthEventType
+from domain.ports import Clock, PasswordHasher, UserDirectory
 from domain.tokens import TokenClaims
 from domain.users import (
     Role,
@@ -19,13 +21,21 @@ from domain.users import (
 
 @attrs.define
 class CreateUser:
-    """An admin adds a user; the password is stored only as a salted hash."""
+    """An admin adds a user; the password is stored only as a salted hash. A username
+    deleted earlier may be taken again: the old user's tokens stay dead (their cut-off)."""
 
     users: UserDirectory
     hasher: PasswordHasher
+    events: EventRecorder
+    clock: Clock
 
     async def __call__(
-        self, caller: TokenClaims, username: object, password: object, roles: object
+        self,
+        caller: TokenClaims,
+        username: object,
+        password: object,
+        roles: object,
+        client: str = "unknown",
     ) -> User:
         require_role(caller, Role.ADMIN)
         errors = [
@@ -43,8 +53,10 @@ class CreateUser:
         if errors:
             raise ValidationError(errors)
         assert isinstance(username, str) and isinstance(password, str)
-        user = User(username, await self.hasher.hash(password), parsed_roles)
+        hashed = await self.hasher.hash(password)
+        user = User(username, hashed, parsed_roles, created_at=self.clock.now())
         await self.users.add(user)
+        await self.events.record(AuthEventType.USER_CREATED, username, client, actor=caller.sub)
         return user
 
 

@@ -26,6 +26,7 @@ from entrypoints.http import (
     notification_openapi,
     notification_routes,
     operations,
+    user_routes,
 )
 from entrypoints.http import operations_openapi as ops_openapi
 from entrypoints.http.body_limit import BodyLimitMiddleware
@@ -69,6 +70,7 @@ def create_app(container: punq.Container | None = None) -> Starlette:
     return Starlette(
         routes=[
             *auth_routes.routes(container),
+            *user_routes.routes(container),
             *currency_routes.routes(container),
             *notification_routes.routes(container),
             *health_routes.routes(container),

@@ -11,13 +11,36 @@ PAIR = obj(
     expires_in=INTEGER,
     refresh_expires_in=INTEGER,
 )
-USER = obj(["username", "roles"], username=STRING, roles=ROLES)
+ME = obj(["username", "roles"], username=STRING, roles=ROLES)
+USER = obj(
+    ["username", "roles", "disabled", "created_at", "source"],
+    username=STRING,
+    roles=ROLES,
+    disabled={"type": "boolean"},
+    created_at={
+        "type": ["string", "null"],
+        "format": "date-time",
+        "description": "null for users defined by configuration",
+    },
+    source={"type": "string", "enum": ["api", "file"]},
+)
+USERNAME: Schema = {
+    "name": "username",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"},
+}
+FILE_USER = (
+    "409 when the user is defined by BALLAST_USERS_FILE (or is the bootstrap admin):"
+    " configuration is authoritative for it"
+)
 EVENT = obj(
-    ["type", "username", "at", "client"],
+    ["type", "username", "at", "client", "actor"],
     type=STRING,
     username=STRING,
     at={"type": "string", "format": "date-time"},
     client=STRING,
+    actor={"type": "string", "description": "who made the change; empty if no one did"},
 )
 HEALTH = obj(["status"], status={"type": "string", "enum": ["pass", "warn", "fail"]})
 
@@ -87,7 +110,27 @@ PATHS: dict[str, dict[str, Schema]] = {
             errors=(400, 403, 413, 422),
         )
     },
-    "/api/auth/me": {"get": operation("The caller's username and roles", response=USER)},
+    "/api/auth/me": {"get": operation("The caller's username and roles", response=ME)},
+    "/api/auth/password": {
+        "post": operation(
+            "Change the caller's own password; every other session of the caller is revoked"
+            " (this access token keeps working until it expires). " + FILE_USER,
+            ok=204,
+            body=obj(
+                ["current_password", "new_password"],
+                current_password=STRING,
+                new_password={"type": "string", "minLength": 8, "maxLength": 256},
+            ),
+            errors=(400, 409, 413, 422, 503),
+        )
+    },
+    "/api/auth/logout-all": {
+        "post": operation(
+            "Revoke every token of the caller, on every device, this one included",
+            ok=204,
+            errors=(503,),
+        )
+    },
     "/api/auth/revoke": {
         "post": operation(
             "Revoke any token (admin)",
@@ -107,6 +150,19 @@ PATHS: dict[str, dict[str, Schema]] = {
         )
     },
     "/api/users": {
+        "get": operation(
+            "Users by username, a page at a time (admin)",
+            response=obj(
+                ["items", "next_cursor"],
+                items={"type": "array", "items": USER},
+                next_cursor={"type": ["string", "null"]},
+            ),
+            errors=(403, 422, 503),
+            parameters=[
+                query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}),
+                query("cursor", STRING, description="next_cursor of the previous page"),
+            ],
+        ),
         "post": operation(
             "Create a user (admin)",
             ok=201,
@@ -118,7 +174,30 @@ PATHS: dict[str, dict[str, Schema]] = {
             ),
             response=USER,
             errors=(400, 403, 409, 413, 422, 503),
-        )
+        ),
+    },
+    "/api/users/{username}": {
+        "get": operation(
+            "One user (admin, or the user themselves)",
+            response=USER,
+            errors=(403, 404, 503),
+            parameters=[USERNAME],
+        ),
+        "patch": operation(
+            "Change roles or disable (admin); disabling or removing a role revokes every"
+            " token of the user at once. " + FILE_USER,
+            body=obj(roles=ROLES, disabled={"type": "boolean"}),
+            response=USER,
+            errors=(400, 403, 404, 409, 413, 422, 503),
+            parameters=[USERNAME],
+        ),
+        "delete": operation(
+            "Delete a user (admin): every token of theirs is refused from now on, also if"
+            " the username is created again. " + FILE_USER,
+            ok=204,
+            errors=(403, 404, 409, 503),
+            parameters=[USERNAME],
+        ),
     },
     "/health": {
         "get": operation(

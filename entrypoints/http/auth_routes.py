@@ -12,7 +12,6 @@ from application.auth.login import Login
 from application.auth.refresh import Refresh
 from application.auth.revoke import Logout, RevokeToken
 from application.auth.tokens import VerifyToken
-from application.auth.users import CreateUser
 from domain.errors import ValidationError
 from domain.times import rfc3339
 from domain.tokens import TokenPair
@@ -50,7 +49,6 @@ def routes(container: punq.Container) -> list[Route]:
     refresh: Refresh = container.resolve(Refresh)
     logout: Logout = container.resolve(Logout)
     revoke: RevokeToken = container.resolve(RevokeToken)
-    create_user: CreateUser = container.resolve(CreateUser)
     list_events: ListAuthEvents = container.resolve(ListAuthEvents)
     keys: KeyRing = container.resolve(KeyRing)
     introspect: Introspect = container.resolve(Introspect)
@@ -109,20 +107,16 @@ def routes(container: punq.Container) -> list[Route]:
         caller = await authenticate(request, verify)
         events = await list_events(caller, int_param(request, "limit", 50))
         items = [
-            {"type": e.type.value, "username": e.username, "at": rfc3339(e.at), "client": e.client}
+            {
+                "type": e.type.value,
+                "username": e.username,
+                "at": rfc3339(e.at),
+                "client": e.client,
+                "actor": e.actor,
+            }
             for e in events
         ]
         return JSONResponse({"items": items})
-
-    async def create_user_endpoint(request: Request) -> Response:
-        caller = await authenticate(request, verify)
-        body = await json_object(request)
-        user = await create_user(
-            caller, body.get("username"), body.get("password"), body.get("roles")
-        )
-        return JSONResponse(
-            {"username": user.username, "roles": sorted(user.roles)}, status_code=201
-        )
 
     return [
         Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"]),
@@ -133,5 +127,4 @@ def routes(container: punq.Container) -> list[Route]:
         Route("/api/auth/me", me_endpoint, methods=["GET"]),
         Route("/api/auth/revoke", revoke_endpoint, methods=["POST"]),
         Route("/api/auth/events", events_endpoint, methods=["GET"]),
-        Route("/api/users", create_user_endpoint, methods=["POST"]),
     ]

@@ -29,7 +29,7 @@ ERROR_TEXT = {
     401: "Missing, malformed, expired, revoked or wrongly signed token; bad credentials",
     403: "The caller's role does not allow this",
     404: "No such resource, or one the caller may not see",
-    409: "The resource already exists",
+    409: "The resource already exists, or is defined by configuration",
     413: "Body over 64 KiB",
     422: "A field is missing or invalid",
     429: "Rate limited (see Retry-After)",

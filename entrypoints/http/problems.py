@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from domain.errors import (
     BallastError,
+    ConfiguredUserError,
     ConflictError,
     DependencyUnavailableError,
     ForbiddenError,
@@ -67,6 +68,7 @@ STATUS: list[tuple[type[BallastError], int, str]] = [
     (ForbiddenError, 403, "forbidden"),
     (NotFoundError, 404, "not-found"),
     (ConflictError, 409, "conflict"),
+    (ConfiguredUserError, 409, "user-defined-by-configuration"),
     (InvalidTransitionError, 409, "invalid-transition"),
     (BodyTooLargeError, 413, "body-too-large"),
     (ValidationError, 422, "validation"),

@@ -236,9 +236,31 @@ async def test_a_user_cutoff_revokes_that_users_tokens_issued_before_it_only(
         Revocation(RevocationKind.USER, "alice", int(now) + 60, now, spared="kept")
     )
     assert await revocations.is_revoked(token_claims("j1", "f1", sub="alice", iat=now - 0.001))
-    assert not await revocations.is_revoked(token_claims("j2", "f2", sub="alice", iat=now))
+    assert await revocations.is_revoked(token_claims("j0", "f0", sub="alice", iat=now))
+    assert not await revocations.is_revoked(token_claims("j2", "f2", sub="alice", iat=now + 0.001))
     assert not await revocations.is_revoked(token_claims("j3", "f3", sub="bob", iat=now - 1))
     assert not await revocations.is_revoked(token_claims("kept", "f1", sub="alice", iat=now - 1))
+
+
+async def test_users_are_paged_in_username_order(users: Any) -> None:
+    for name in ("pg-dave", "pg-bob", "pg-carol", "pg-erin", "pg-alice"):
+        await users.add(User(name, "scrypt$h", frozenset(), created_at=1_800_000_000.5))
+    names, cursor = [], "pf"  # start just before the names of this test
+    while True:
+        page = await users.page(2, cursor)
+        names += [u.username for u in page.items if u.username.startswith("pg-")]
+        cursor = page.next_cursor
+        if cursor is None or not cursor.startswith("pg-"):
+            break
+    assert names == ["pg-alice", "pg-bob", "pg-carol", "pg-dave", "pg-erin"]
+    assert (await users.get("pg-bob")).created_at == 1_800_000_000.5
+
+
+async def test_a_removed_user_is_no_longer_listed(users: Any) -> None:
+    await users.add(User("pr-gone", "scrypt$h", frozenset()))
+    await users.remove("pr-gone")
+    page = await users.page(10, "pr-")
+    assert "pr-gone" not in [u.username for u in page.items]
 
 
 async def test_the_later_of_two_cutoffs_wins_whatever_order_they_arrive_in(

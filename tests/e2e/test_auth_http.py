@@ -129,7 +129,14 @@ def test_an_admin_creates_a_user_with_201(client: TestClient) -> None:
     )
 
     assert response.status_code == 201
-    assert response.json() == {"username": "bob", "roles": ["admin", "service"]}
+    body = response.json()
+    assert {k: body[k] for k in ("username", "roles", "disabled", "source")} == {
+        "username": "bob",
+        "roles": ["admin", "service"],
+        "disabled": False,
+        "source": "api",
+    }
+    assert body["created_at"].endswith("Z")
     assert login(client, "bob", "bob-password")["token_type"] == "Bearer"
 
 

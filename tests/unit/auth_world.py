@@ -102,7 +102,7 @@ def auth_world(access_ttl: int = ACCESS_TTL, refresh_ttl: int = REFRESH_TTL) -> 
         ),
         logout=Logout(codec, revocations, refresh_tokens, sessions, recorder),
         revoke=RevokeToken(codec, revocations, recorder),
-        create_user=CreateUser(users, hasher),
+        create_user=CreateUser(users, hasher, recorder, clock),
         seed=SeedUsers(users, hasher, sessions),
         sessions=sessions,
         list_events=ListAuthEvents(event_log),

@@ -6,7 +6,7 @@ from adapters.memory.auth import MemoryRevocationList
 from domain.errors import ForbiddenError, InvalidTokenError, ValidationError
 from domain.events import AuthEventType
 from domain.tokens import Revocation, RevocationKind, Rotation, TokenType
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, token_claims
 from tests.unit.auth_world import (
     ACCESS_TTL,
     ALICE_PASSWORD,
@@ -201,10 +201,10 @@ async def test_a_revocation_is_never_dropped_before_it_expires_however_many_foll
         clock.advance(1)
         await revocations.revoke(Revocation(RevocationKind.TOKEN, f"t{i}", now + 7200))
 
-    assert await revocations.is_revoked("any-jti", "logged-out")
+    assert await revocations.is_revoked(token_claims("any-jti", "logged-out"))
     assert revocations.over_bound and len(revocations) == 1_001
     clock.advance(7200)
     for i in range(20):  # writes sweep what expired
         await revocations.revoke(Revocation(RevocationKind.TOKEN, f"l{i}", int(clock.now()) + 60))
-    assert not await revocations.is_revoked("any-jti", "logged-out")
+    assert not await revocations.is_revoked(token_claims("any-jti", "logged-out"))
     assert not revocations.over_bound
