@@ -22,6 +22,8 @@ def _reason(error: jwt.PyJWTError) -> str:
         return "token is not signed with the expected algorithm"
     if isinstance(error, jwt.InvalidSignatureError):
         return "token signature does not match"
+    if isinstance(error, jwt.InvalidAudienceError):
+        return "token is meant for another audience"
     if isinstance(error, jwt.DecodeError):
         return "token is not a well-formed JWT"
     return "token is not valid"
@@ -77,7 +79,7 @@ class JwtTokenCodec:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError as e:
-            raise InvalidTokenError(f"invalid token: {type(e).__name__}") from e
+            raise InvalidTokenError(_reason(e)) from e
         if kid is None and self._keys.signing.algorithm is Algorithm.HS256:
             return self._keys.verifying[self._keys.signing.kid]
         key = self._keys.verifying.get(kid) if isinstance(kid, str) else None

@@ -144,9 +144,9 @@ def test_with_an_audience_tokens_carry_it_and_others_are_refused() -> None:
     token = billing.encode(claims(clock, aud="billing"))
 
     assert billing.decode(token).aud == "billing"
-    with pytest.raises(InvalidTokenError, match="InvalidAudience"):
+    with pytest.raises(InvalidTokenError, match="another audience"):
         shipping.decode(token)
-    with pytest.raises(InvalidTokenError, match="MissingRequiredClaim"):
+    with pytest.raises(InvalidTokenError, match="'aud'"):
         billing.decode(open_codec.encode(claims(clock)))
 
 
