@@ -16,7 +16,7 @@ from adapters.memory.auth import MemoryRevocationList
 from adapters.redis.auth import RedisRevocationList
 from application.supervision import Supervisor
 from domain.tokens import Revocation, RevocationKind
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, token_claims
 from tests.redis_fixtures import client_for
 from tests.redis_server import RedisServer
 
@@ -112,7 +112,7 @@ async def test_the_revocation_feed_goes_on_after_a_message_it_failed_to_apply(
         await until(lambda: supervisor.failures.get("revocation_feed") == 1)
         await publisher.revoke(Revocation(RevocationKind.TOKEN, "kept", until_))
         async with asyncio.timeout(10):
-            while not await revocations.is_revoked("kept", "-"):  # noqa: ASYNC110
+            while not await revocations.is_revoked(token_claims("kept", "-")):  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
         assert link.breaker.state is BreakerState.CLOSED
     finally:
