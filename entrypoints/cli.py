@@ -12,6 +12,7 @@ import socket
 import sys
 import tempfile
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from entrypoints.settings import (
     ConfigError,
@@ -151,7 +152,7 @@ def _private_temp_file(pem: bytes) -> str:
     fd, path = tempfile.mkstemp(prefix="ballast-dev-key-", suffix=".pem")
     with os.fdopen(fd, "wb") as f:
         f.write(pem)
-    atexit.register(lambda: os.path.exists(path) and os.unlink(path))
+    atexit.register(Path(path).unlink, missing_ok=True)
     return path
 
 
