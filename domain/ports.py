@@ -52,6 +52,14 @@ class TokenCodec(Protocol):
         ...
 
 
+class PublicKeys(Protocol):
+    """The public keys that verify this service's tokens, for other services."""
+
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        """A JWK Set: `{"keys": [...]}`, current key first; empty for a shared secret."""
+        ...
+
+
 class UserDirectory(Protocol):
     async def get(self, username: str) -> User | None: ...
 

@@ -40,7 +40,7 @@ from adapters.failover.rates import FailoverRateCache, FailoverRateHistoryStore
 from adapters.failover.revocations import ReplicatedRevocationList
 from adapters.fallback_rates import builtin_history, fallback_table
 from adapters.jwt_codec import JwtTokenCodec
-from adapters.jwt_keys import KeyRing, key_ring
+from adapters.jwt_keys import key_ring
 from adapters.memory.auth import (
     MemoryAuthEventLog,
     MemoryRefreshTokenStore,
@@ -106,6 +106,7 @@ from domain.ports import (
     NotificationRepository,
     NotificationStore,
     PasswordHasher,
+    PublicKeys,
     RateCache,
     RateHistoryStore,
     RateLimiter,
@@ -500,7 +501,7 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
     bind(IdSource, RandomIds())
     bind(PasswordHasher, ScryptPasswordHasher(n=settings.password_hash_n))
     keys = bind(
-        KeyRing,
+        PublicKeys,
         key_ring(
             settings.jwt_algorithm,
             settings.jwt_secret,

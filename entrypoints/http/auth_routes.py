@@ -5,7 +5,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from adapters.jwt_keys import KeyRing
 from application.auth.events import ListAuthEvents
 from application.auth.introspect import Introspect
 from application.auth.login import Login
@@ -13,6 +12,7 @@ from application.auth.refresh import Refresh
 from application.auth.revoke import Logout, RevokeToken
 from application.auth.tokens import VerifyToken
 from domain.errors import ValidationError
+from domain.ports import PublicKeys
 from domain.times import rfc3339
 from domain.tokens import TokenPair
 from entrypoints.http.caching import cached_json
@@ -50,7 +50,7 @@ def routes(container: punq.Container) -> list[Route]:
     logout: Logout = container.resolve(Logout)
     revoke: RevokeToken = container.resolve(RevokeToken)
     list_events: ListAuthEvents = container.resolve(ListAuthEvents)
-    keys: KeyRing = container.resolve(KeyRing)
+    keys: PublicKeys = container.resolve(PublicKeys)
     introspect: Introspect = container.resolve(Introspect)
 
     async def jwks_endpoint(request: Request) -> Response:
