@@ -6,6 +6,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 from adapters.redis import keys
@@ -206,12 +207,23 @@ return 1
 """
 
 
+def is_cluster(client: Any) -> bool:
+    return isinstance(client, RedisCluster)
+
+
 class RedisRevocationList:
     """Revocations as keys expiring with their tokens, announced on a pub/sub channel:
-    `revoke` and `write_back` publish, `listen` subscribes."""
+    `revoke` and `write_back` publish, `listen` subscribes.
+
+    On a cluster the channel is sharded (SPUBLISH/SSUBSCRIBE, Redis 7): publisher and
+    subscribers meet on the node serving the channel's slot, so an announcement reaches
+    every instance whatever node its other connections use. Every revocation key shares
+    the `{rev}` hash tag: MGET and the write-back pipeline stay in one slot, and SCAN (run
+    on every master by a cluster client) finds them all."""
 
     def __init__(self, client: Any) -> None:
         self._redis = client
+        self._sharded = is_cluster(client)
         self._revoke = client.register_script(REVOKE)
 
     async def _write(self, pipe: Any, r: Revocation) -> None:
@@ -224,10 +236,17 @@ class RedisRevocationList:
         )
 
     async def revoke(self, revocation: Revocation) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            await self._write(pipe, revocation)
-            pipe.publish(keys.REVOCATION_CHANNEL, encode_revocation(revocation))
-            await pipe.execute()
+        await self._write(self._redis, revocation)
+        await self._announce([revocation])
+
+    async def _announce(self, revocations: list[Revocation]) -> None:
+        """One message, one revocation a line. Never in a pipeline: a cluster client
+        refuses PUBLISH there."""
+        payload = "\n".join(encode_revocation(r) for r in revocations)
+        if self._sharded:
+            await self._redis.spublish(keys.REVOCATION_CHANNEL, payload)
+        else:
+            await self._redis.publish(keys.REVOCATION_CHANNEL, payload)
 
     async def listen(
         self,
@@ -238,13 +257,26 @@ class RedisRevocationList:
         fails (raises the redis error: what was announced meanwhile is unknown)."""
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         try:
-            await pubsub.subscribe(keys.REVOCATION_CHANNEL)
+            if self._sharded:
+                await pubsub.ssubscribe(keys.REVOCATION_CHANNEL)
+            else:
+                await pubsub.subscribe(keys.REVOCATION_CHANNEL)
             on_subscribed()
             while True:
-                message = await pubsub.get_message(timeout=1.0)
-                if message is not None:
-                    with contextlib.suppress(ValueError):
-                        await on_revocation(decode_revocation(message["data"]))
+                if self._sharded:
+                    message = await pubsub.get_sharded_message(
+                        ignore_subscribe_messages=True, timeout=1.0
+                    )
+                else:
+                    message = await pubsub.get_message(timeout=1.0)
+                if message is None or message["type"] not in ("message", "smessage"):
+                    continue
+                for line in str(message["data"]).split("\n"):
+                    try:
+                        revocation = decode_revocation(line)
+                    except ValueError:
+                        continue
+                    await on_revocation(revocation)
         finally:
             with contextlib.suppress(RedisError, OSError, TimeoutError):
                 await pubsub.aclose()
@@ -283,10 +315,7 @@ class RedisRevocationList:
             new = [r for r, was_added in zip(chunk, added, strict=True) if was_added]
             if new:
                 # Announce them: instances that resynced before this write-back learn now.
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for r in new:
-                        pipe.publish(keys.REVOCATION_CHANNEL, encode_revocation(r))
-                    await pipe.execute()
+                await self._announce(new)
 
     async def is_revoked(self, claims: TokenClaims) -> bool:
         ids = (

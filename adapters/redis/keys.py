@@ -9,7 +9,8 @@ Redis Cluster hash tag, so the keys of one aggregate share a slot.
     ballast:{ufam:<user>}            zset    the user's refresh families by expiry (epoch s)
     ballast:{rev}:<kind>:<id>        string  expiry (epoch s) of a revocation (EXAT); of kind
                                              user, `<expiry>;<issued_before>;<spared jti>`
-    ballast:revocations              pub/sub channel announcing new revocations
+    ballast:revocations              pub/sub channel announcing new revocations (sharded
+                                     pub/sub on a cluster), one revocation a line
     ballast:{events}                 stream  the auth event log (capped)
     ballast:{events}:seen:<id>       string  replay guard of one event (TTL)
     ballast:{rates}:table            string  JSON of the last fetched rate table (TTL)
