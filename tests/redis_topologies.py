@@ -163,9 +163,9 @@ class Cluster:
         binary = shutil.which("redis-cli")
         assert binary is not None
         addresses = [f"127.0.0.1:{n.port}" for n in self.nodes]
-        replicas = "1" if self.replicas else "0"
+        options = ["--cluster-replicas", "1" if self.replicas else "0", "--cluster-yes"]
         subprocess.run(
-            [binary, "--cluster", "create", *addresses, "--cluster-replicas", replicas, "-y"],
+            [binary, "--cluster", "create", *addresses, *options],
             check=True,
             capture_output=True,
         )
