@@ -107,6 +107,12 @@ class Sentinels:
         self.master, self.replica = self.replica, current
         return self.master
 
+    def settle(self) -> None:
+        """Waits until the master's writes reach its replica (after a switch, the demoted
+        master resyncs first), so a kill tests Ballast, not Redis's async replication."""
+        with self.master.client() as master:
+            wait_for(lambda: master.wait(1, 200) == 1, 15, "the replica to acknowledge")
+
     def switch_over(self) -> RedisServer:
         """SENTINEL FAILOVER: the replica is promoted, the old master lives on demoted (its
         clients meet READONLY or a closed connection); returns the new master."""

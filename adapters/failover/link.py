@@ -196,6 +196,8 @@ class RedisLink:
         self._heartbeat: asyncio.Task[None] | None = None
         self._heartbeat_misses = 0
         self._stopping = False
+        self._server_id: str | None = None
+        self._can_identify = hasattr(client, "connection_pool")  # not a cluster client
 
     @property
     def is_up(self) -> bool:
@@ -336,7 +338,7 @@ class RedisLink:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.heartbeat_timeout):
-                await self.client.ping()
+                server_id = await self._identify()
         except LINK_ERRORS as e:
             if not is_outage(e):
                 raise
@@ -352,6 +354,30 @@ class RedisLink:
             return
         self._heartbeat_misses = 0
         self.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        if self._server_id is None:
+            self._server_id = server_id
+        elif server_id != self._server_id:
+            # Another server answers (a Sentinel promoted a replica, or Redis restarted
+            # between two beats): what was written to the old one after the replica's
+            # last sync is gone, so recover as after an outage (resync, write-back).
+            log.warning("event=redis_server_changed")
+            self.breaker.trip()
+
+    async def _identify(self) -> str | None:
+        """The answering server's run id (it changes with a restart or a promotion). A
+        cluster's nodes each have one, so a cluster client only pings (its failovers show
+        as failed calls); so does a user that may not run INFO."""
+        if self._can_identify:
+            try:
+                info = await self.client.info("server")
+                return str(info["run_id"])
+            except (ResponseError, KeyError) as e:
+                if isinstance(e, ResponseError) and is_outage(e):
+                    raise
+                self._can_identify = False
+                log.warning("event=redis_identity_unavailable error=%s", type(e).__name__)
+        await self.client.ping()
+        return None
 
     def _on_breaker_change(self, before: BreakerState, after: BreakerState) -> None:
         probing = self._probe is not None and not self._probe.done()
@@ -376,6 +402,9 @@ class RedisLink:
                 await pool.disconnect()
         if not await self._ping():
             return False
+        self._server_id = None
+        with contextlib.suppress(*LINK_ERRORS):
+            self._server_id = await self.raw(self._identify)
         self.breaker.half_open()
         steps = [*self._recovery_hooks, ("replay", self._replay)]
         token = _recovering.set(True)

@@ -22,6 +22,17 @@ class TlsFiles:
     key_file: str | None = None
 
 
+class SentinelClient(aioredis.Redis):
+    """The master's client, which also closes its connections to the sentinels."""
+
+    sentinel: aioredis.Sentinel | None = None
+
+    async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        await super().aclose(close_connection_pool)
+        for sentinel in self.sentinel.sentinels if self.sentinel else []:
+            await sentinel.aclose()
+
+
 def make_client(
     url: str, connect_timeout: float, command_timeout: float, tls: TlsFiles | None = None
 ) -> Any:
@@ -56,9 +67,16 @@ def make_client(
         )
         options.pop("max_connections")
         assert target.service is not None  # the URL parser requires one for Sentinel
-        return sentinel.master_for(
-            target.service, db=target.db, health_check_interval=0, **credentials, **options
+        client: SentinelClient = sentinel.master_for(
+            target.service,
+            redis_class=SentinelClient,
+            db=target.db,
+            health_check_interval=0,
+            **credentials,
+            **options,
         )
+        client.sentinel = sentinel
+        return client
     return RedisCluster(
         startup_nodes=[ClusterNode(host, port) for host, port in target.nodes],
         ssl=target.tls,
