@@ -326,7 +326,8 @@ class RedisLink:
             log.info("event=journal_flushed_at_stop replayed=%d", pending)
 
     async def beat(self) -> None:
-        """One heartbeat: while the breaker is closed, a PING within `heartbeat_timeout`.
+        """One heartbeat: while the breaker is closed, the server's run id (or a PING, see
+        `_identify`) within `heartbeat_timeout`; another run id means another server.
         A refused or reset connection opens the breaker at once; a PING unanswered twice
         in a row does too (once could be this process being slow, not Redis)."""
         if self.breaker.state is not BreakerState.CLOSED or self._stopping:
