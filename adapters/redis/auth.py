@@ -1,6 +1,7 @@
 """Redis adapters of the auth ports. Plain: they raise redis errors, the failover layer
 decides what an error means."""
 
+import asyncio
 import contextlib
 import json
 from collections.abc import Awaitable, Callable
@@ -278,8 +279,10 @@ class RedisRevocationList:
                         continue
                     await on_revocation(revocation)
         finally:
+            # Bounded: a subscription to a node that died must not hold up a shutdown.
             with contextlib.suppress(RedisError, OSError, TimeoutError):
-                await pubsub.aclose()
+                async with asyncio.timeout(1.0):
+                    await pubsub.aclose()
 
     async def load(self) -> list[Revocation]:
         """Every unexpired revocation in Redis."""
