@@ -11,7 +11,7 @@ DEV_LOCK := requirements-dev.lock
 RUN_STAMP := $(VENV)/.run-$(shell cat $(RUN_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.dev-$(shell cat $(RUN_LOCK) $(DEV_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck layers pytest venv redis-server chromium curl-jq wrk bench lock clean
+.PHONY: run test lint typecheck layers pytest venv redis-server chromium curl-jq wrk bench chaos lock clean
 
 # `make run PORT=8080 HOST=0.0.0.0` (or BALLAST_PORT / BALLAST_HOST in the environment).
 run: $(RUN_STAMP)
@@ -81,6 +81,13 @@ pytest: $(DEV_STAMP)
 # Benchmarks (not part of `make test`): wrk drives the load; installed when missing.
 bench: $(DEV_STAMP) redis-server wrk
 	$(BIN)/python bench/compare.py
+
+# bench/chaos.py on each Redis topology (docs/chaos/). Its timeline needs matplotlib: the
+# `bench` extra, which only this target installs (it is in neither lock file).
+chaos: $(DEV_STAMP) redis-server
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-build-isolation -e '.[bench]'
+	for topology in single sentinel cluster; do \
+		$(BIN)/python bench/chaos.py --topology $$topology || exit 1; done
 
 wrk:
 	@command -v wrk >/dev/null || { \

@@ -121,6 +121,12 @@ class Sentinels:
         self.master, self.replica = self.replica, self.master
         return self.master
 
+    def wait_for_demotion(self, within: float = 15) -> None:
+        """Until the old master (alive after a switch-over) serves as a replica: up to then
+        it takes writes that it drops when demoted."""
+        with self.replica.client() as old:
+            wait_for(lambda: old.info("replication")["role"] == "slave", within, "demotion")
+
     def wait_for_promotion(self, within: float = 15) -> None:
         wait_for(lambda: self.master_port() == self.master.port, within, "the promotion")
 

@@ -30,7 +30,8 @@ def sentinels() -> Iterator[Sentinels]:
 
 def test_a_switch_over_under_load_is_followed_without_a_5xx(sentinels: Sentinels) -> None:
     """The old master stays up, demoted: what Ballast hears from it (READONLY, closed
-    connections) is an outage for a moment, then it writes to the new master."""
+    connections) is an outage for a moment, then it writes to the new master, and writes
+    back the revocations the old master took after the promotion (lost when demoted)."""
     with running_app(redis_settings(sentinels.url)) as app:
         work = Workload([app])
         work.step()
@@ -45,7 +46,9 @@ def test_a_switch_over_under_load_is_followed_without_a_5xx(sentinels: Sentinels
 
         assert work.server_errors == 0, work.statuses
         assert work.revoked_accepted() == 0
-        assert work.accepted_missing() == 0
+        # Not asserted: notifications the old master took between the promotion and its
+        # demotion are gone with its data (Redis's asynchronous replication; the README's
+        # split-brain limits). Revocations are repaired:
         # Writes the old master took after the promotion were dropped when it was demoted;
         # Ballast sees another server answer, recovers, and writes its revocations back.
         with promoted.client() as new_master:
