@@ -74,11 +74,12 @@ async def test_the_heartbeat_goes_on_when_its_ping_is_refused_by_the_server(
     link = new_link(own_redis, supervisor)
     await link.start()
     try:
-        await link.client.execute_command("ACL", "SETUSER", "default", "-ping")
+        # The heartbeat asks INFO for the run id and PINGs where INFO is refused.
+        await link.client.execute_command("ACL", "SETUSER", "default", "-ping", "-info")
         await until(lambda: supervisor.failures.get("redis_heartbeat", 0) >= 2)
         # NOPERM is a refusal of the command, not an outage: the breaker stays closed.
         assert link.breaker.state is BreakerState.CLOSED
-        await link.client.execute_command("ACL", "SETUSER", "default", "+ping")
+        await link.client.execute_command("ACL", "SETUSER", "default", "+ping", "+info")
         own_redis.hang()  # the heartbeat still runs: it finds the hang
         await until(lambda: link.breaker.state is BreakerState.OPEN)
         own_redis.resume()
