@@ -25,11 +25,11 @@ class TlsFiles:
 class SentinelClient(aioredis.Redis):
     """The master's client, which also closes its connections to the sentinels."""
 
-    sentinel: aioredis.Sentinel | None = None
+    watched_by: aioredis.Sentinel | None = None
 
     async def aclose(self, close_connection_pool: bool | None = None) -> None:
         await super().aclose(close_connection_pool)
-        for sentinel in self.sentinel.sentinels if self.sentinel else []:
+        for sentinel in self.watched_by.sentinels if self.watched_by else []:
             await sentinel.aclose()
 
 
@@ -75,7 +75,7 @@ def make_client(
             **credentials,
             **options,
         )
-        client.sentinel = sentinel
+        client.watched_by = sentinel
         return client
     return RedisCluster(
         startup_nodes=[ClusterNode(host, port) for host, port in target.nodes],
