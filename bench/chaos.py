@@ -250,11 +250,14 @@ async def client_loop(run: Run, seed: int) -> None:
                     client, op, "GET", base + "/api/currency/convert?amount=10.50&from=USD&to=EUR"
                 )
             elif op == "send":
+                # Counted from when it was sent: a write that reached Redis just before a
+                # wipe is the wipe's loss, even if its answer came after.
+                sent_at = run.now()
                 r = await run.request(
                     client, op, "POST", base + "/api/notifications", json=NOTE, headers=auth
                 )
                 if r is not None and r.status_code in (200, 202):
-                    run.accepted.append((run.now(), r.json()["id"]))
+                    run.accepted.append((sent_at, r.json()["id"]))
             elif run.accepted:
                 nid = rng.choice(run.accepted)[1]
                 await run.request(
