@@ -227,10 +227,11 @@ class RedisRevocationList:
         self._sharded = is_cluster(client)
         self._revoke = client.register_script(REVOKE)
 
-    async def _write(self, pipe: Any, r: Revocation) -> None:
-        """Queues the write on `pipe` (a pipeline registers the script before it runs)."""
+    async def _write(self, pipe: Any, r: Revocation) -> Any:
+        """Queues the write on `pipe` (a pipeline registers the script before it runs), or
+        runs it on the client; its result says whether it wrote."""
         before = repr(r.issued_before) if r.kind is RevocationKind.USER else ""
-        await self._revoke(
+        return await self._revoke(
             keys=[keys.revocation(r.kind.value, r.id)],
             args=[revocation_value(r), r.expires_at, before],
             client=pipe,
@@ -311,10 +312,15 @@ class RedisRevocationList:
         restarted empty, and announces it."""
         for start in range(0, len(revocations), batch):
             chunk = revocations[start : start + batch]
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for r in chunk:
-                    await self._write(pipe, r)
-                added = await pipe.execute()
+            if self._sharded:
+                # A cluster pipeline refuses scripts (EVALSHA): one call each, all in the
+                # {rev} slot.
+                added = [await self._write(self._redis, r) for r in chunk]
+            else:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for r in chunk:
+                        await self._write(pipe, r)
+                    added = await pipe.execute()
             new = [r for r, was_added in zip(chunk, added, strict=True) if was_added]
             if new:
                 # Announce them: instances that resynced before this write-back learn now.
