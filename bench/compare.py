@@ -10,12 +10,14 @@ part of docs/BENCHMARKS.md between its markers, leaving the rest (the profile) a
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
 import platform
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -45,6 +47,9 @@ CONVERT = "/api/currency/convert?amount=10.50&from=USD&to=EUR"
 ROUTES = {"me": ME, "convert": CONVERT}
 # High enough that the benchmark's one client is never refused: the cost is what is measured.
 LIMIT = "1000000/second"
+# Login storm: more concurrent logins than the hash pools take (2 hashes at a time per
+# worker, 2 workers), each a wrong password, so every one costs a full scrypt hash.
+STORM_CLIENTS = 8
 
 
 def peer_python() -> Path:
@@ -164,6 +169,38 @@ class Bench:
         for route in ROUTES:
             self.run(side, phase, route, server, token if route == "me" else None, redis=redis)
 
+    def storm(self, side: str, server: Server, token: str) -> int:
+        """/api/auth/me under load while STORM_CLIENTS threads log in without pause;
+        returns how many logins were answered meanwhile."""
+        stop = threading.Event()
+        answered = [0] * STORM_CLIENTS
+
+        def log_in(slot: int) -> None:
+            body = json.dumps({"username": "admin", "password": "wrong-password"}).encode()
+            while not stop.is_set():
+                request = urllib.request.Request(
+                    server.base + "/api/auth/login",
+                    data=body,
+                    headers={"Content-Type": "application/json"},
+                )
+                # 401 is the answer expected (a wrong password, hashed in full)
+                with contextlib.suppress(urllib.error.HTTPError, OSError):
+                    urllib.request.urlopen(request, timeout=10).close()
+                answered[slot] += 1
+
+        threads = [threading.Thread(target=log_in, args=(i,)) for i in range(STORM_CLIENTS)]
+        for thread in threads:
+            thread.start()
+        try:
+            time.sleep(1)  # the storm is under way before the load is measured
+            row = self.run(side, "login storm", "me", server, token)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join()
+        row["logins"] = sum(answered)
+        return row["logins"]
+
     def outages(self, side: str, server: Server, redis: RedisServer) -> dict[str, int]:
         """Killed, then hung: load from the first moment (a 1 s run), then the rest; the
         revoked token is tried after each."""
@@ -215,6 +252,7 @@ def main() -> None:
         server = ballast_server(redis.url, LIMIT)
         try:
             bench.sweep("Ballast default", server, login(server.base), redis)
+            bench.storm("Ballast default", server, login(server.base))
             bench.outages("Ballast default", server, redis)
         finally:
             server.stop()
@@ -306,6 +344,13 @@ def targets(bench: Bench) -> list[str]:
             0.55,
         ),
     ]
+    checks.append(
+        (
+            "login storm: /api/auth/me ÷ without it",
+            rps(ballast, "me", "login storm") / rps(ballast, "me"),
+            0.80,
+        )
+    )
     for kind in ("killed", "hung"):
         after = f"Redis {kind}, after 1 s"
         checks.append(
@@ -339,6 +384,10 @@ def commands(bench: Bench) -> list[str]:
     return lines
 
 
+def storm_logins(bench: Bench) -> int:
+    return sum(int(row.get("logins", 0)) for row in bench.rows)
+
+
 def write_report(path: Path, bench: Bench, seconds: int, connections: int) -> None:
     try:
         model = next(
@@ -364,7 +413,10 @@ def write_report(path: Path, bench: Bench, seconds: int, connections: int) -> No
         " one benchmark client is never refused: their cost is what is measured. `÷ bare` is"
         " against the bare Starlette row with the same number of workers and route; `÷ peer`"
         " against the peer in the same phase. `revoked token accepted`: of 20 requests made"
-        " with a token logged out before the outage, how many got a 200.",
+        " with a token logged out before the outage, how many got a 200. `login storm`:"
+        f" {STORM_CLIENTS} clients log in with a wrong password without pause (each a full"
+        " scrypt hash; more than the 2 x 2 hashes the workers run at once) while the load"
+        f" runs; {storm_logins(bench)} logins were answered during it.",
         "",
         *table(bench),
         "",
