@@ -107,11 +107,13 @@ class Sentinels:
         self.master, self.replica = self.replica, current
         return self.master
 
-    def settle(self) -> None:
+    def settle(self, within: float = 45) -> None:
         """Waits until the master's writes reach its replica (after a switch, the demoted
-        master resyncs first), so a kill tests Ballast, not Redis's async replication."""
+        master is first demoted by Sentinel, then resyncs), so a kill tests Ballast, not
+        Redis's async replication."""
+        self.wait_for_demotion(within)
         with self.master.client() as master:
-            wait_for(lambda: master.wait(1, 200) == 1, 15, "the replica to acknowledge")
+            wait_for(lambda: master.wait(1, 200) == 1, within, "the replica to acknowledge")
 
     def switch_over(self) -> RedisServer:
         """SENTINEL FAILOVER: the replica is promoted, the old master lives on demoted (its

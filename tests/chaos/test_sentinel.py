@@ -51,13 +51,15 @@ def test_a_switch_over_under_load_is_followed_without_a_5xx(sentinels: Sentinels
         # split-brain limits). Revocations are repaired:
         # Writes the old master took after the promotion were dropped when it was demoted;
         # Ballast sees another server answer, recovers, and writes its revocations back.
+        sentinels.wait_for_demotion(30)  # the repair follows the old master's demotion
         with promoted.client() as new_master:
             assert new_master.info("replication")["role"] == "master"
             assert eventually(
                 lambda: (
                     len(list(new_master.scan_iter(match=keys.REVOCATIONS + "*")))
                     >= len(work.revoked) + 1
-                )
+                ),
+                30,
             )
 
 
