@@ -66,6 +66,17 @@ class NotFoundError(BallastError):
         super().__init__(f"{what} {key!r} not found")
 
 
+class UnknownTokenError(NotFoundError):
+    """Revoking a token that is not a live token of this service: nothing to revoke. A state
+    of the server, not a fault of the request's form, so a 404 rather than a 422."""
+
+    def __init__(self, reason: str) -> None:
+        self.what = "live token"
+        self.key = ""
+        self.reason = reason
+        BallastError.__init__(self, f"not a live token of this service: {reason}")
+
+
 class ConflictError(BallastError):
     """The resource already exists."""
 

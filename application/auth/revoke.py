@@ -5,7 +5,7 @@ import attrs
 from application.auth.access import require_role
 from application.auth.events import EventRecorder
 from application.auth.sessions import EndSessions
-from domain.errors import InvalidTokenError, ValidationError
+from domain.errors import InvalidTokenError, UnknownTokenError
 from domain.events import AuthEventType
 from domain.ports import RefreshTokenStore, RevocationList, TokenCodec
 from domain.tokens import Revocation, RevocationKind, TokenClaims
@@ -54,6 +54,6 @@ class RevokeToken:
         try:
             target = self.codec.decode(token)
         except InvalidTokenError as e:
-            raise ValidationError.single("token", f"not a live token of this service: {e}") from e
+            raise UnknownTokenError(str(e)) from e
         await self.revocations.revoke(Revocation(RevocationKind.TOKEN, target.jti, target.exp))
         await self.events.record(AuthEventType.TOKEN_REVOKED, target.sub, client)

@@ -2,7 +2,7 @@
 
 import attrs
 
-from domain.errors import FieldError, InvalidTransitionError, NotFoundError, ValidationError
+from domain.errors import FieldError, NotFoundError, ValidationError
 from domain.notifications import Notification, NotificationPage, NotificationStatus, PageCursor
 from domain.ports import Clock, NotificationStore
 from domain.tokens import TokenClaims
@@ -75,9 +75,7 @@ class MarkNotificationRead:
         found = await visible(self.repository, caller, notification_id)
         if found.status is NotificationStatus.READ:
             return found
-        try:
-            read = found.moved_to(NotificationStatus.READ, self.clock.now())
-        except InvalidTransitionError as e:
-            raise ValidationError.single("status", str(e)) from None
+        # A notification not yet sent cannot be read: InvalidTransitionError, a 409.
+        read = found.moved_to(NotificationStatus.READ, self.clock.now())
         await self.repository.update(read)
         return read

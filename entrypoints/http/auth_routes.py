@@ -1,9 +1,9 @@
 """HTTP routes of the auth capability."""
 
+import msgspec
 import punq
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import Response
 
 from application.auth.events import ListAuthEvents
 from application.auth.introspect import Introspect
@@ -11,39 +11,123 @@ from application.auth.login import Login
 from application.auth.refresh import Refresh
 from application.auth.revoke import Logout, RevokeToken
 from application.auth.tokens import VerifyToken
-from domain.errors import ValidationError
 from domain.ports import PublicKeys
 from domain.times import rfc3339
-from domain.tokens import TokenPair
+from domain.tokens import TokenClaims, TokenPair
+from entrypoints.http import auth_shapes as shapes
 from entrypoints.http.caching import cached_json
-from entrypoints.http.requests import (
-    authenticate,
-    client_address,
-    form_or_json,
-    int_param,
-    json_object,
-    strings,
+from entrypoints.http.contract import Endpoint, Operation, json_of
+from entrypoints.http.requests import client_address
+
+NO_STORE = {"Cache-Control": "no-store"}
+AUTH = "auth"
+JWKS = Operation(
+    "GET",
+    "/.well-known/jwks.json",
+    "getJwks",
+    "The public keys that verify Ballast's tokens, current and previous (empty under HS256)",
+    AUTH,
+    response=shapes.Jwks,
+    secured=False,
+    cached=True,
+    # Verifiers refetch at once on an unknown `kid` (PyJWKClient does), so a new key is
+    # picked up without waiting for this to run out.
+    max_age=300,
+    example=shapes.JWKS_EXAMPLE,
+)
+LOGIN = Operation(
+    "POST",
+    "/api/auth/login",
+    "login",
+    "Log in with a password; returns an access and a refresh token",
+    AUTH,
+    response=shapes.TokenPair,
+    body=shapes.Credentials,
+    errors=(400, 401, 413, 422, 503),
+    secured=False,
+    example=shapes.PAIR_EXAMPLE,
+    request_example=shapes.Credentials("alice", "correct horse battery staple"),
+)
+REFRESH = Operation(
+    "POST",
+    "/api/auth/refresh",
+    "refreshTokens",
+    "Trade a refresh token (used up) for a new pair; reuse revokes the family",
+    AUTH,
+    response=shapes.TokenPair,
+    body=shapes.RefreshRequest,
+    errors=(400, 401, 413, 422, 503),
+    secured=False,
+    example=shapes.PAIR_EXAMPLE,
+    request_example=shapes.RefreshRequest(shapes.EXAMPLE_JWT),
+)
+LOGOUT = Operation(
+    "POST",
+    "/api/auth/logout",
+    "logout",
+    "Revoke the access token and its refresh family",
+    AUTH,
+    ok=204,
+    body=shapes.LogoutRequest,
+    body_required=False,
+    errors=(400, 413, 422, 503),
+    request_example=shapes.LogoutRequest(shapes.EXAMPLE_JWT),
+)
+INTROSPECT = Operation(
+    "POST",
+    "/api/auth/introspect",
+    "introspectToken",
+    "RFC 7662 introspection (role service or admin): is this token live? Answered from"
+    ' memory; anything not live is {"active": false} and nothing else',
+    AUTH,
+    response=shapes.Introspection,
+    body=shapes.IntrospectRequest,
+    form=True,
+    errors=(400, 403, 413, 422),
+    example=shapes.INTROSPECTION_EXAMPLE,
+    request_example=shapes.IntrospectRequest(shapes.EXAMPLE_JWT),
+)
+ME = Operation(
+    "GET",
+    "/api/auth/me",
+    "whoAmI",
+    "The caller's username and roles",
+    AUTH,
+    response=shapes.Me,
+    example=shapes.ME_EXAMPLE,
+)
+REVOKE = Operation(
+    "POST",
+    "/api/auth/revoke",
+    "revokeToken",
+    "Revoke any token (admin); 404 when it is not a live token of this service",
+    AUTH,
+    ok=204,
+    body=shapes.RevokeRequest,
+    errors=(400, 403, 404, 413, 422, 503),
+    request_example=shapes.RevokeRequest(shapes.EXAMPLE_JWT),
+)
+EVENTS = Operation(
+    "GET",
+    "/api/auth/events",
+    "listAuthEvents",
+    "Auth events, newest first (admin)",
+    AUTH,
+    response=shapes.AuthEvents,
+    errors=(403, 422, 503),
+    query=shapes.EventsQuery,
+    example=shapes.EVENTS_EXAMPLE,
 )
 
-# Verifiers refetch at once on an unknown `kid` (PyJWKClient does), so a new key is
-# picked up without waiting for this to run out.
-JWKS_MAX_AGE = 300
 
-
-def _pair(pair: TokenPair) -> JSONResponse:
-    return JSONResponse(
-        {
-            "access_token": pair.access_token,
-            "refresh_token": pair.refresh_token,
-            "token_type": "Bearer",
-            "expires_in": pair.expires_in,
-            "refresh_expires_in": pair.refresh_expires_in,
-        },
-        headers={"Cache-Control": "no-store"},
+def _pair(pair: TokenPair) -> Response:
+    view = shapes.TokenPair(
+        pair.access_token, pair.refresh_token, "Bearer", pair.expires_in, pair.refresh_expires_in
     )
+    return json_of(view, headers=NO_STORE)
 
 
-def routes(container: punq.Container) -> list[Route]:
+def routes(container: punq.Container) -> list[Endpoint]:
     verify: VerifyToken = container.resolve(VerifyToken)
     login: Login = container.resolve(Login)
     refresh: Refresh = container.resolve(Refresh)
@@ -54,77 +138,65 @@ def routes(container: punq.Container) -> list[Route]:
     introspect: Introspect = container.resolve(Introspect)
 
     async def jwks_endpoint(request: Request) -> Response:
-        return cached_json(request, keys.jwks(), max_age=JWKS_MAX_AGE)
+        return cached_json(request, keys.jwks(), max_age=JWKS.max_age)
 
-    async def login_endpoint(request: Request) -> Response:
-        username, password = strings(await json_object(request), "username", "password")
-        return _pair(await login(username, password, client_address(request)))
+    async def login_endpoint(request: Request, body: shapes.Credentials) -> Response:
+        return _pair(await login(body.username, body.password, client_address(request)))
 
-    async def refresh_endpoint(request: Request) -> Response:
-        (token,) = strings(await json_object(request), "refresh_token")
-        return _pair(await refresh(token, client_address(request)))
+    async def refresh_endpoint(request: Request, body: shapes.RefreshRequest) -> Response:
+        return _pair(await refresh(body.refresh_token, client_address(request)))
 
-    async def logout_endpoint(request: Request) -> Response:
-        caller = await authenticate(request, verify)
-        body = await json_object(request, optional=True)
-        refresh_token = body.get("refresh_token")
-        if refresh_token is not None and not isinstance(refresh_token, str):
-            raise ValidationError.single("refresh_token", "must be a string")
-        await logout(caller, client_address(request), refresh_token)
+    async def logout_endpoint(
+        request: Request, caller: TokenClaims, body: shapes.LogoutRequest
+    ) -> Response:
+        await logout(caller, client_address(request), body.refresh_token)
         return Response(status_code=204)
 
-    async def introspect_endpoint(request: Request) -> Response:
-        caller = await authenticate(request, verify)
-        (token,) = strings(await form_or_json(request), "token")
-        claims = await introspect(caller, token)
-        body: dict[str, object] = {"active": False}
-        if claims is not None:
-            body = {
-                "active": True,
-                "sub": claims.sub,
-                "token_type": claims.type.value,
-                "exp": claims.exp,
-                "iat": int(claims.iat),
-                "jti": claims.jti,
-                "iss": claims.iss,
-                "roles": sorted(claims.roles),
-            }
-            if claims.aud is not None:
-                body["aud"] = claims.aud
-        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+    async def introspect_endpoint(
+        request: Request, caller: TokenClaims, body: shapes.IntrospectRequest
+    ) -> Response:
+        claims = await introspect(caller, body.token)
+        if claims is None:
+            return json_of(shapes.Introspection(active=False), headers=NO_STORE)
+        view = shapes.Introspection(
+            active=True,
+            sub=claims.sub,
+            token_type=claims.type,
+            exp=claims.exp,
+            iat=int(claims.iat),
+            jti=claims.jti,
+            iss=claims.iss,
+            roles=sorted(claims.roles),
+            aud=msgspec.UNSET if claims.aud is None else claims.aud,
+        )
+        return json_of(view, headers=NO_STORE)
 
-    async def me_endpoint(request: Request) -> Response:
-        caller = await authenticate(request, verify)
-        return JSONResponse({"username": caller.sub, "roles": sorted(caller.roles)})
+    async def me_endpoint(request: Request, caller: TokenClaims) -> Response:
+        return json_of(shapes.Me(caller.sub, sorted(caller.roles)))
 
-    async def revoke_endpoint(request: Request) -> Response:
-        caller = await authenticate(request, verify)
-        (token,) = strings(await json_object(request), "token")
-        await revoke(caller, token, client_address(request))
+    async def revoke_endpoint(
+        request: Request, caller: TokenClaims, body: shapes.RevokeRequest
+    ) -> Response:
+        await revoke(caller, body.token, client_address(request))
         return Response(status_code=204)
 
-    async def events_endpoint(request: Request) -> Response:
-        caller = await authenticate(request, verify)
-        events = await list_events(caller, int_param(request, "limit", 50))
+    async def events_endpoint(
+        request: Request, caller: TokenClaims, query: shapes.EventsQuery
+    ) -> Response:
+        events = await list_events(caller, query.limit)
         items = [
-            {
-                "type": e.type.value,
-                "username": e.username,
-                "at": rfc3339(e.at),
-                "client": e.client,
-                "actor": e.actor,
-            }
+            shapes.AuthEventView(e.type, e.username, rfc3339(e.at), e.client, e.actor)
             for e in events
         ]
-        return JSONResponse({"items": items})
+        return json_of(shapes.AuthEvents(items))
 
     return [
-        Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"]),
-        Route("/api/auth/login", login_endpoint, methods=["POST"]),
-        Route("/api/auth/refresh", refresh_endpoint, methods=["POST"]),
-        Route("/api/auth/logout", logout_endpoint, methods=["POST"]),
-        Route("/api/auth/introspect", introspect_endpoint, methods=["POST"]),
-        Route("/api/auth/me", me_endpoint, methods=["GET"]),
-        Route("/api/auth/revoke", revoke_endpoint, methods=["POST"]),
-        Route("/api/auth/events", events_endpoint, methods=["GET"]),
+        Endpoint(JWKS, jwks_endpoint),
+        Endpoint(LOGIN, login_endpoint),
+        Endpoint(REFRESH, refresh_endpoint),
+        Endpoint(LOGOUT, logout_endpoint, verify),
+        Endpoint(INTROSPECT, introspect_endpoint, verify),
+        Endpoint(ME, me_endpoint, verify),
+        Endpoint(REVOKE, revoke_endpoint, verify),
+        Endpoint(EVENTS, events_endpoint, verify),
     ]

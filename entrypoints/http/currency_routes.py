@@ -11,62 +11,76 @@ from decimal import Decimal
 import punq
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from application.currency.convert import ConvertMoney, GetRates
 from domain.money import decimal_text
+from entrypoints.http import currency_shapes as shapes
 from entrypoints.http.caching import cached_body, cached_json, etag_of, render
+from entrypoints.http.contract import Endpoint, Operation, builtins
 
 MAX_RENDERED = 512
+RATES = Operation(
+    "GET",
+    "/api/currency/rates",
+    "getRates",
+    "Exchange rates from a base currency (decimal strings)",
+    "currency",
+    response=shapes.Rates,
+    errors=(422,),
+    secured=False,
+    query=shapes.RatesQuery,
+    cached=True,
+    example=shapes.RATES_EXAMPLE,
+)
+CONVERT = Operation(
+    "GET",
+    "/api/currency/convert",
+    "convertMoney",
+    "Convert an amount; the result is rounded half-to-even to the target's minor units",
+    "currency",
+    response=shapes.Conversion,
+    errors=(422,),
+    secured=False,
+    query=shapes.ConvertQuery,
+    cached=True,
+    example=shapes.CONVERSION_EXAMPLE,
+)
 
 
-def routes(container: punq.Container) -> list[Route]:
+def routes(container: punq.Container) -> list[Endpoint]:
     get_rates: GetRates = container.resolve(GetRates)
     convert: ConvertMoney = container.resolve(ConvertMoney)
     # (base, day, stale) -> the table's rates from that base (identity check), body, ETag.
     rendered: dict[tuple[str, datetime.date, bool], tuple[Mapping[str, Decimal], bytes, str]] = {}
 
-    async def rates_endpoint(request: Request) -> Response:
-        params = request.query_params
-        view = await get_rates(params.get("base"), params.get("date"))
+    async def rates_endpoint(request: Request, query: shapes.RatesQuery) -> Response:
+        view = await get_rates(query.base, query.date)
         key = (view.base.code, view.as_of, view.stale)
         known = rendered.get(key)
         if known is None or known[0] is not view.rates:
-            content = {
-                "base": view.base.code,
-                "rates": {code: decimal_text(rate) for code, rate in view.rates.items()},
-                "as_of": view.as_of.isoformat(),
-                "source": view.source.value,
-                "stale": view.stale,
-                "feeds": list(view.feeds),
-            }
-            body = render(content)
+            rates = {code: decimal_text(rate) for code, rate in view.rates.items()}
+            shape = shapes.Rates(
+                view.base.code, rates, view.as_of, view.source, view.stale, list(view.feeds)
+            )
+            body = render(builtins(shape))
             if len(rendered) >= MAX_RENDERED:  # many past days asked: start afresh
                 rendered.clear()
             known = rendered[key] = (view.rates, body, etag_of(body))
         return cached_body(request, known[1], known[2])
 
-    async def convert_endpoint(request: Request) -> Response:
-        params = request.query_params
-        view = await convert(
-            params.get("amount"), params.get("from"), params.get("to"), params.get("date")
-        )
+    async def convert_endpoint(request: Request, query: shapes.ConvertQuery) -> Response:
+        view = await convert(query.amount, query.from_, query.to, query.date)
         c = view.conversion
-        return cached_json(
-            request,
-            {
-                "amount": decimal_text(c.amount.amount),
-                "from": c.amount.currency.code,
-                "to": c.result.currency.code,
-                "rate": c.rate_text,
-                "result": decimal_text(c.result.amount),
-                "as_of": view.as_of.isoformat(),
-                "source": view.source.value,
-                "stale": view.stale,
-            },
+        shape = shapes.Conversion(
+            decimal_text(c.amount.amount),
+            c.amount.currency.code,
+            c.result.currency.code,
+            c.rate_text,
+            decimal_text(c.result.amount),
+            view.as_of,
+            view.source,
+            view.stale,
         )
+        return cached_json(request, builtins(shape))
 
-    return [
-        Route("/api/currency/rates", rates_endpoint, methods=["GET"]),
-        Route("/api/currency/convert", convert_endpoint, methods=["GET"]),
-    ]
+    return [Endpoint(RATES, rates_endpoint), Endpoint(CONVERT, convert_endpoint)]

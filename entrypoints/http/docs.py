@@ -10,6 +10,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from entrypoints.http.contract import Endpoint, Operation
+
 # The only files the page loads, and so the only ones served: the rest of the package's
 # folder (its own index.html, oauth2-redirect.html, editor bundles, source maps) is 404.
 ASSETS = {
@@ -60,10 +62,29 @@ def assets_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "static"
 
 
-def routes() -> list[BaseRoute]:
-    async def page(request: Request) -> Response:
-        return HTMLResponse(PAGE, headers=HEADERS)
+DOCS = Operation(
+    "GET",
+    "/docs",
+    "getDocs",
+    "This API, interactive (Swagger UI, served by Ballast itself)",
+    "operations",
+    response=str,
+    media="text/html",
+    secured=False,
+    example="<!doctype html>",
+)
 
+
+async def page(request: Request) -> Response:
+    return HTMLResponse(PAGE, headers=HEADERS)
+
+
+def endpoints() -> list[Endpoint]:
+    return [Endpoint(DOCS, page)]
+
+
+def assets() -> list[BaseRoute]:
+    """The page's own script and assets: part of the page, not of the API."""
     folder = assets_dir()
 
     async def asset(request: Request) -> Response:
@@ -80,7 +101,6 @@ def routes() -> list[BaseRoute]:
         return Response(INIT, media_type="text/javascript", headers=HEADERS)
 
     return [
-        Route("/docs", page, methods=["GET"]),
         Route("/docs/init.js", init, methods=["GET"]),
         Route("/docs/assets/{name}", asset, methods=["GET"]),
     ]

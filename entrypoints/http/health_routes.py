@@ -6,15 +6,54 @@ from typing import Any
 import punq
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from application.health import CheckHealth, HealthReport
 from domain.health import HealthStatus
+from entrypoints.http.contract import Endpoint, Operation
+from entrypoints.http.operations_shapes import HEALTH_EXAMPLE, Health
 from entrypoints.lifecycle import Lifecycle
+
+HEALTH_MEDIA = "application/health+json"
+OPS = "operations"
+HEALTH = Operation(
+    "GET",
+    "/health",
+    "getHealth",
+    "Health in the IETF health-check format",
+    OPS,
+    response=Health,
+    media=HEALTH_MEDIA,
+    also_ok=((503, "A dependency needed under fail_closed is down"),),
+    secured=False,
+    example=HEALTH_EXAMPLE,
+)
+LIVE = Operation(
+    "GET",
+    "/health/live",
+    "getLiveness",
+    "Liveness",
+    OPS,
+    response=Health,
+    media=HEALTH_MEDIA,
+    secured=False,
+    example=Health(status="pass"),
+)
+READY = Operation(
+    "GET",
+    "/health/ready",
+    "getReadiness",
+    "Readiness: 503 only when a fail_closed dependency is down or shutting down",
+    OPS,
+    response=Health,
+    media=HEALTH_MEDIA,
+    also_ok=((503, "Not ready: shutting down, or a fail_closed dependency is down"),),
+    secured=False,
+    example=Health(status="pass"),
+)
 
 
 class HealthResponse(JSONResponse):
-    media_type = "application/health+json"
+    media_type = HEALTH_MEDIA
 
 
 def ballast_version() -> str:
@@ -36,7 +75,7 @@ def report_json(report: HealthReport) -> dict[str, Any]:
     return {"status": report.status.value, "version": ballast_version(), "checks": checks}
 
 
-def routes(container: punq.Container) -> list[Route]:
+def routes(container: punq.Container) -> list[Endpoint]:
     check: CheckHealth = container.resolve(CheckHealth)
     lifecycle: Lifecycle = container.resolve(Lifecycle)
     no_store = {"Cache-Control": "no-store"}
@@ -56,8 +95,4 @@ def routes(container: punq.Container) -> list[Route]:
         status = 503 if report.status is HealthStatus.FAIL else 200
         return HealthResponse({"status": report.status.value}, status, no_store)
 
-    return [
-        Route("/health", health, methods=["GET"]),
-        Route("/health/live", live, methods=["GET"]),
-        Route("/health/ready", ready, methods=["GET"]),
-    ]
+    return [Endpoint(HEALTH, health), Endpoint(LIVE, live), Endpoint(READY, ready)]

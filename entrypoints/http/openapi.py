@@ -1,104 +1,221 @@
-"""The OpenAPI 3 document, assembled from the paths each route module describes."""
+"""The OpenAPI 3.1 document, generated from the operations the app serves and their shapes
+(entrypoints/http/contract.py): nothing here describes a route by hand."""
 
+import typing
+from collections.abc import Iterable
+from http import HTTPStatus
 from typing import Any
 
+import attrs
+import msgspec
+
+from entrypoints.http.contract import (
+    Operation,
+    builtins,
+    closed_message,
+    renames,
+    variants,
+    wire_name,
+)
 from entrypoints.http.health_routes import ballast_version
+from entrypoints.http.operations_shapes import (
+    CACHE_HEADERS,
+    ERROR_TEXT,
+    RATE_LIMIT_HEADERS,
+    RETRY_AFTER,
+    Conditional,
+    Problem,
+)
+from entrypoints.http.problems import PROBLEM_TYPE, STATUS
+from entrypoints.http.rate_limiting import is_exempt
 
 Schema = dict[str, Any]
-
-PROBLEM: Schema = {
-    "type": "object",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
-            },
-        },
-    },
-}
-
-ERROR_TEXT = {
-    400: "Body is not JSON, or not an object",
-    401: "Missing, malformed, expired, revoked or wrongly signed token; bad credentials",
-    403: "The caller's role does not allow this",
-    404: "No such resource, or one the caller may not see",
-    409: "The resource already exists, or is defined by configuration",
-    413: "Body over 64 KiB",
-    422: "A field is missing or invalid",
-    429: "Rate limited (see Retry-After)",
-    503: "A dependency needed under fail_closed is down (see Retry-After)",
-}
+REF = "#/components/schemas/{name}"
+PROBLEM = "application/problem+json"
+PROBLEM_CONTENT = {PROBLEM: {"schema": {"$ref": REF.format(name="Problem")}}}
 
 
-def obj(required: list[str] | None = None, **properties: Schema) -> Schema:
-    schema: Schema = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = required
+def _problem_examples() -> dict[int, Schema]:
+    """Status -> an example problem, of the first kind of error with that status (a 422's
+    `errors` would name the operation's own fields: it has none)."""
+    examples: dict[int, Schema] = {}
+    for _, status, slug in STATUS:
+        if status != 422:
+            examples.setdefault(
+                status,
+                {
+                    "type": PROBLEM_TYPE + slug,
+                    "title": HTTPStatus(status).phrase,
+                    "status": status,
+                    "detail": ERROR_TEXT[status],
+                },
+            )
+    return examples
+
+
+PROBLEM_EXAMPLES = _problem_examples()
+
+
+class _Components:
+    """Every schema of the document, each generated once by msgspec."""
+
+    def __init__(self) -> None:
+        self.schemas: Schema = {}
+
+    def of(self, hint: Any) -> Schema:
+        (schema,), found = msgspec.json.schema_components([hint], ref_template=REF)
+        self.schemas.update(found)
+        if renamed := renames(hint):
+            component = self.schemas[hint.__name__]
+            component["properties"] = {
+                renamed.get(k, k): v for k, v in component["properties"].items()
+            }
+            component["required"] = [renamed.get(k, k) for k in component.get("required", [])]
+        if closed_message(hint) is not None:
+            self.schemas[hint.__name__]["additionalProperties"] = False
+        return dict(schema)
+
+
+def _headers(components: _Components, headers: dict[str, tuple[str, Any]]) -> Schema:
+    return {
+        name: {"description": description, "schema": components.of(hint)}
+        for name, (description, hint) in headers.items()
+    }
+
+
+def _parameters(components: _Components, op: Operation) -> list[Schema]:
+    out: list[Schema] = []
+    conditional = Conditional if op.cached else None
+    sources = (
+        ("path", op.path_params),
+        ("query", op.query),
+        ("header", op.headers),
+        ("header", conditional),
+    )
+    for where, shape in sources:
+        if shape is None:
+            continue
+        hints = typing.get_type_hints(shape, include_extras=True)
+        for field in attrs.fields(shape):
+            schema = _not_null(components.of(hints[field.name]))
+            required = field.default is attrs.NOTHING
+            if not required and field.default is not None:
+                schema["default"] = msgspec.to_builtins(field.default)
+            out.append(
+                {
+                    "name": wire_name(field),
+                    "in": where,
+                    "required": required,
+                    "description": schema.pop("description", ""),
+                    "schema": schema,
+                }
+            )
+    return out
+
+
+def _not_null(schema: Schema) -> Schema:
+    """A parameter is absent or a string, never JSON null: `T | None` documents as T."""
+    options = [s for s in schema.get("anyOf", ()) if s != {"type": "null"}]
+    if len(options) == 1:
+        rest = {k: v for k, v in schema.items() if k != "anyOf"}
+        return {**options[0], **rest}
     return schema
 
 
-STRING: Schema = {"type": "string"}
-INTEGER: Schema = {"type": "integer"}
+def _body_schema(components: _Components, op: Operation) -> Schema:
+    shapes = variants(op.body)
+    if len(shapes) == 1:
+        return components.of(shapes[0])
+    refs = [components.of(shape) for shape in shapes]
+    schema: Schema = {"oneOf": refs}
+    if op.discriminator:
+        schema["discriminator"] = {"propertyName": op.discriminator}
+    return schema
 
 
-def operation(
-    summary: str,
-    *,
-    ok: int = 200,
-    response: Schema | None = None,
-    body: Schema | None = None,
-    errors: tuple[int, ...] = (),
-    secured: bool = True,
-    parameters: list[Schema] | None = None,
-    tag: str = "auth",
-    media: str = "application/json",
-) -> Schema:
-    responses: Schema = {
-        str(ok): {"description": "Success"}
-        if response is None
-        else {"description": "Success", "content": {media: {"schema": response}}}
+def _operation(components: _Components, op: Operation) -> Schema:
+    success: Schema = {"description": "Success"}
+    if op.response is not None:
+        content: Schema = {"schema": components.of(op.response)}
+        if op.example is not None:
+            content["example"] = builtins(op.example)
+        success["content"] = {op.media: content}
+    headers: dict[str, tuple[str, Any]] = dict(op.response_headers)
+    limited = not is_exempt(op.path)
+    if limited:
+        headers.update(RATE_LIMIT_HEADERS)
+    cache_headers = {
+        **CACHE_HEADERS,
+        "Cache-Control": (f"public, max-age={op.max_age}", str),
     }
-    for status in sorted({*errors, *((401,) if secured else ())}):
-        responses[str(status)] = {
-            "description": ERROR_TEXT[status],
-            "content": {
-                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-            },
+    if op.cached:
+        headers.update(cache_headers)
+    if headers:
+        success["headers"] = _headers(components, headers)
+    responses: Schema = {str(op.ok): success}
+    for status, description in op.also_ok:
+        responses[str(status)] = {**success, "description": description}
+    if op.cached:
+        responses["304"] = {
+            "description": "Not modified (no body)",
+            "headers": _headers(components, cache_headers),
         }
-    op: Schema = {"summary": summary, "tags": [tag], "responses": responses}
-    if body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
-    if secured:
-        op["security"] = [{"bearer": []}]
-    if parameters:
-        op["parameters"] = parameters
-    return op
-
-
-def query(name: str, schema: Schema, required: bool = False, description: str = "") -> Schema:
-    return {
-        "name": name,
-        "in": "query",
-        "required": required,
-        "schema": schema,
-        "description": description,
+    statuses = set(op.errors)
+    if op.secured:
+        statuses.add(401)
+    if limited:
+        statuses.add(429)
+    if op.body is not None:
+        statuses.update((400, 413, 422))
+    if op.query or op.path_params or op.headers:
+        statuses.add(422)
+    for status in sorted(statuses):
+        content = PROBLEM_CONTENT
+        if status in PROBLEM_EXAMPLES:
+            media = {**PROBLEM_CONTENT[PROBLEM], "example": PROBLEM_EXAMPLES[status]}
+            content = {PROBLEM: media}
+        response: Schema = {"description": ERROR_TEXT[status], "content": content}
+        if status in (429, 503):
+            extra = RATE_LIMIT_HEADERS if status == 429 else {}
+            response["headers"] = _headers(components, {**RETRY_AFTER, **extra})
+        responses[str(status)] = response
+    out: Schema = {
+        "operationId": op.operation_id,
+        "summary": op.summary,
+        "tags": [op.tag],
+        "responses": responses,
     }
+    if op.body is not None:
+        body_content: Schema = {"schema": _body_schema(components, op)}
+        if op.request_example is not None:
+            body_content["example"] = builtins(op.request_example)
+        encodings = ["application/json"]
+        if op.form:
+            encodings.append("application/x-www-form-urlencoded")
+        out["requestBody"] = {
+            "required": op.body_required,
+            "content": {name: body_content for name in encodings},
+        }
+    if op.secured:
+        out["security"] = [{"bearer": []}]
+    parameters = _parameters(components, op)
+    if parameters:
+        out["parameters"] = parameters
+    return out
 
 
-def document(paths: dict[str, dict[str, Schema]]) -> Schema:
+def document(operations: Iterable[Operation]) -> Schema:
+    components = _Components()
+    components.of(Problem)
+    paths: dict[str, Schema] = {}
+    for op in operations:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(components, op)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Ballast", "version": ballast_version()},
         "paths": paths,
         "components": {
-            "schemas": {"Problem": PROBLEM},
+            "schemas": dict(sorted(components.schemas.items())),
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
             },

@@ -1,9 +1,9 @@
 """The operational surface around the capabilities: middleware (request ids, logs, metrics,
 client address, rate limits) and the /metrics and /docs routes."""
 
+import attrs
 import punq
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, Route
 
 from application.auth.tokens import VerifyToken
 from application.rate_limits import CheckRateLimits
@@ -11,6 +11,7 @@ from entrypoints import metrics
 from entrypoints.http import docs, status
 from entrypoints.http.access_log import AccessLog
 from entrypoints.http.client_address import ClientAddressMiddleware
+from entrypoints.http.contract import Endpoint, Operation
 from entrypoints.http.observe import ObserveMiddleware
 from entrypoints.http.rate_limiting import RateLimitMiddleware
 from entrypoints.http.redis_budget import RedisBudgetMiddleware, RequestBudget
@@ -49,15 +50,30 @@ def inner_middleware(container: punq.Container) -> list[Middleware]:
     ]
 
 
-def routes(container: punq.Container) -> list[BaseRoute]:
+METRICS = Operation(
+    "GET",
+    "/metrics",
+    "getMetrics",
+    "Prometheus metrics (text exposition format), names prefixed ballast_",
+    "operations",
+    response=str,
+    media="text/plain",
+    secured=False,
+    example="ballast_redis_up 1.0\n",
+)
+
+
+def routes(container: punq.Container) -> list[Endpoint]:
     exporter: metrics.StateExporter = container.resolve(metrics.StateExporter)
     lifecycle: Lifecycle = container.resolve(Lifecycle)
     lifecycle.on_start(exporter.sync)
     lifecycle.every(1.0, exporter.sync, "metrics_sync")
     lifecycle.on_stop(exporter.stop)
     token = container.resolve(Settings).metrics_token
+    # With BALLAST_METRICS_TOKEN the handler itself asks for that bearer token (not a JWT).
+    metrics_op = attrs.evolve(METRICS, errors=(401,)) if token else METRICS
     return [
-        Route("/metrics", metrics.endpoint(exporter, token), methods=["GET"]),
-        *docs.routes(),
+        Endpoint(metrics_op, metrics.endpoint(exporter, token)),
+        *docs.endpoints(),
         *status.routes(container, metrics.token_check(token)),
     ]

@@ -1,4 +1,4 @@
-"""Reading requests: JSON bodies, fields, bearer tokens, the client's address."""
+"""Reading requests: JSON bodies, bearer tokens, the client's address."""
 
 import itertools
 import json
@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.types import Scope
 
 from application.auth.tokens import VerifyToken
-from domain.errors import BallastError, FieldError, MissingTokenError, ValidationError
+from domain.errors import BallastError, MissingTokenError
 from domain.json_values import first_bad_text
 from domain.tokens import TokenClaims
 from entrypoints.http.problems import MalformedBodyError
@@ -107,18 +107,6 @@ async def form_or_json(request: Request) -> dict[str, Any]:
     return form
 
 
-def strings(body: dict[str, Any], *names: str) -> list[str]:
-    """The named fields, each a required string; all problems reported at once."""
-    errors = [
-        FieldError(name, "is required" if name not in body else "must be a string")
-        for name in names
-        if not isinstance(body.get(name), str)
-    ]
-    if errors:
-        raise ValidationError(errors)
-    return [body[name] for name in names]
-
-
 def parse_bearer(header: str) -> str | None:
     """The token of an `Authorization: Bearer <token>` header, or None."""
     scheme, _, token = header.partition(" ")
@@ -167,13 +155,3 @@ def client_address(request: Request) -> str:
     if forwarded:
         return forwarded
     return request.client.host if request.client else "unknown"
-
-
-def int_param(request: Request, name: str, default: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValidationError.single(name, "must be a whole number") from None

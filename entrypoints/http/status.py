@@ -21,12 +21,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import BaseRoute, Route
 
 from application.health import CheckHealth
+from entrypoints.http.contract import Endpoint, Operation
 from entrypoints.http.health_routes import report_json
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.metrics import exposition
+from entrypoints.settings import Settings
 
 WINDOW = 600.0  # seconds of traffic the chart shows
 SAMPLE_EVERY = 5.0
@@ -348,7 +349,24 @@ def render(health: dict[str, object], metrics: Metrics, history: StatusHistory) 
     )
 
 
-def routes(container: punq.Container, authorize: Callable[[Request], None]) -> list[BaseRoute]:
+def _page_op(
+    path: str, operation_id: str, summary: str, media: str, errors: tuple[int, ...]
+) -> Operation:
+    return Operation(
+        "GET",
+        path,
+        operation_id,
+        summary,
+        "operations",
+        response=str,
+        media=media,
+        secured=False,
+        errors=errors,
+        example="",
+    )
+
+
+def routes(container: punq.Container, authorize: Callable[[Request], None]) -> list[Endpoint]:
     """The page and its two files; `authorize` is /metrics' token check (BALLAST_METRICS_TOKEN),
     since the page shows what /metrics does."""
     check: CheckHealth = container.resolve(CheckHealth)
@@ -369,8 +387,38 @@ def routes(container: punq.Container, authorize: Callable[[Request], None]) -> l
     async def style(request: Request) -> Response:
         return Response(STYLE, media_type="text/css", headers=HEADERS)
 
+    settings: Settings = container.resolve(Settings)
+    locked = (401,) if settings.metrics_token else ()
     return [
-        Route("/status", page, methods=["GET"]),
-        Route("/status/status.js", script, methods=["GET"]),
-        Route("/status/status.css", style, methods=["GET"]),
+        Endpoint(
+            _page_op(
+                "/status",
+                "getStatusPage",
+                "Live status page for operators (HTML; refreshes itself every 2 s): what /health"
+                " and /metrics expose, at a glance",
+                "text/html",
+                locked,
+            ),
+            page,
+        ),
+        Endpoint(
+            _page_op(
+                "/status/status.js",
+                "getStatusScript",
+                "The status page's refresh script",
+                "text/javascript",
+                (),
+            ),
+            script,
+        ),
+        Endpoint(
+            _page_op(
+                "/status/status.css",
+                "getStatusStyle",
+                "The status page's style sheet",
+                "text/css",
+                (),
+            ),
+            style,
+        ),
     ]

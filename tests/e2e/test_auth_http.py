@@ -200,10 +200,18 @@ def test_an_events_limit_out_of_range_or_not_a_number_is_422(
     assert [e["field"] for e in assert_problem(response, 422)["errors"]] == ["limit"]
 
 
-def test_revoking_garbage_is_422_on_token(client: TestClient) -> None:
+def test_revoking_what_is_not_a_live_token_is_404(client: TestClient) -> None:
     admin = login(client)["access_token"]
 
     response = client.post("/api/auth/revoke", json={"token": "garbage"}, headers=bearer(admin))
+
+    assert assert_problem(response, 404)["detail"].startswith("not a live token of this service")
+
+
+def test_revoking_without_a_token_field_is_422_on_token(client: TestClient) -> None:
+    admin = login(client)["access_token"]
+
+    response = client.post("/api/auth/revoke", json={"token": 7}, headers=bearer(admin))
 
     assert [e["field"] for e in assert_problem(response, 422)["errors"]] == ["token"]
 

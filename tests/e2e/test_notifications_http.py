@@ -52,7 +52,8 @@ class Api:
 
 @pytest.fixture
 def api() -> Iterator[Api]:
-    container = bootstrap(settings(), {PasswordHasher: fast_hasher()})
+    hooks = settings(webhook_allowed_hosts=("hooks.example.com",))
+    container = bootstrap(hooks, {PasswordHasher: fast_hasher()})
     with TestClient(create_app(container), raise_server_exceptions=False) as client:
         admin = login(client)["access_token"]
         create_user(client, admin, "billing", "billing-password", ["service"])

@@ -3,7 +3,7 @@
 import pytest
 
 from adapters.memory.auth import MemoryRevocationList
-from domain.errors import ForbiddenError, InvalidTokenError, ValidationError
+from domain.errors import ForbiddenError, InvalidTokenError, UnknownTokenError
 from domain.events import AuthEventType
 from domain.tokens import Revocation, RevocationKind, Rotation, TokenType
 from tests.fakes import FakeClock, token_claims
@@ -158,13 +158,14 @@ async def test_a_non_admin_may_not_revoke_tokens() -> None:
 
 
 @pytest.mark.anyio
-async def test_revoking_something_that_is_not_a_token_is_a_validation_error_on_token() -> None:
+async def test_revoking_something_that_is_not_a_live_token_finds_nothing_to_revoke() -> None:
     world = await seeded_world()
 
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(UnknownTokenError) as error:
         await world.revoke(await world.admin(), "garbage", CLIENT)
 
-    assert [e.field for e in error.value.errors] == ["token"]
+    assert error.value.reason
+    assert world.revocations.live() == []
 
 
 @pytest.mark.anyio

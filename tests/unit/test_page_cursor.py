@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import ValidationError
-from domain.notifications import PageCursor
+from domain.notifications import ID_PATTERN, PageCursor
 
 
 def encoded(text: str) -> str:
@@ -28,14 +28,15 @@ def test_any_cursor_text_is_a_finite_cursor_or_a_422_on_cursor(text: str) -> Non
             assert math.isfinite(cursor.created_at) and cursor.id
 
 
-@given(st.floats(allow_nan=False, allow_infinity=False), st.text(min_size=1))
+# The API gives out cursors of stored notifications: a time from the clock (epoch seconds)
+# and an id of its own (ID_PATTERN).
+@given(
+    st.floats(min_value=0, max_value=1e15, allow_nan=False),
+    st.from_regex(ID_PATTERN, fullmatch=True),
+)
 def test_every_cursor_this_api_gives_out_reads_back(created_at: float, id_: str) -> None:
     cursor = PageCursor(created_at, id_)
-    try:
-        token = cursor.encode()
-    except UnicodeEncodeError:
-        return  # ids are ours: never lone surrogates
-    assert PageCursor.decode(token) == cursor
+    assert PageCursor.decode(cursor.encode()) == cursor
 
 
 @pytest.mark.parametrize("time", ["nan", "NaN", "inf", "-inf", "Infinity", "1e400"])

@@ -6,7 +6,7 @@ import logging
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.fallback_rates import fallback_table
@@ -175,6 +175,8 @@ async def test_convert_uses_the_rate_that_rates_shows_for_the_pair() -> None:
     assert view.stale is False
 
 
+# No deadline: the first example loads the built-in history (a timing, not a behaviour).
+@settings(deadline=None)
 @given(
     amount=st.from_regex(r"\A[0-9]{1,15}(\.[0-9]{1,18})?\Z"),
     pair=st.tuples(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from domain.errors import NotFoundError, ValidationError
+from domain.errors import InvalidTransitionError, NotFoundError, ValidationError
 from domain.notifications import NotificationStatus
 from tests.unit.notification_world import ADMIN, ALICE, BOB, SERVICE, notification_world
 
@@ -123,9 +123,9 @@ async def test_a_sent_notification_is_marked_read_once_and_again_harmlessly() ->
 async def test_a_pending_notification_cannot_be_marked_read() -> None:
     world = notification_world()
     notification_id = await world.sent("alice")
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(InvalidTransitionError) as caught:
         await world.mark(ALICE, notification_id, "read")
-    assert caught.value.errors[0].field == "status"
+    assert (caught.value.current, caught.value.wanted) == ("pending", "read")
 
 
 @pytest.mark.anyio

@@ -1,0 +1,236 @@
+"""Request and response shapes of the auth routes; their constraints come from the domain."""
+
+from typing import Annotated, Literal
+
+import attrs
+import msgspec
+
+from application.auth.events import MAX_EVENTS_PAGE
+from application.auth.user_admin import MAX_USERS_PAGE
+from domain.events import AuthEventType
+from domain.tokens import TokenType
+from domain.users import PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN, Role, UserSource
+from entrypoints.http.contract import closed
+
+DateTime = Annotated[str, msgspec.Meta(extra_json_schema={"format": "date-time"})]
+Username = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=f"^{USERNAME_PATTERN.pattern}$",
+        extra={"message": "must be 1-64 characters of A-Z a-z 0-9 . _ -"},
+    ),
+]
+Password = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=PASSWORD_MIN,
+        max_length=PASSWORD_MAX,
+        extra={"message": f"must be {PASSWORD_MIN}-{PASSWORD_MAX} characters"},
+    ),
+]
+Roles = Annotated[list[Role], msgspec.Meta(extra={"message": "must be a list of: admin, service"})]
+FILE_USER = (
+    "409 when the user is defined by BALLAST_USERS_FILE (or is the bootstrap admin):"
+    " configuration is authoritative for it"
+)
+
+
+@attrs.frozen
+class Credentials:
+    username: str
+    password: str
+
+
+@attrs.frozen
+class RefreshRequest:
+    refresh_token: str
+
+
+@attrs.frozen
+class LogoutRequest:
+    """Optional: the access token's own family is ended anyway."""
+
+    refresh_token: str | None = None
+
+
+@attrs.frozen
+class RevokeRequest:
+    token: str
+
+
+@attrs.frozen
+class IntrospectRequest:
+    """RFC 7662: `token=<jwt>` form-encoded, or the same as JSON."""
+
+    token: str
+
+
+@attrs.frozen
+class NewUser:
+    username: Username
+    password: Password
+    roles: Roles = attrs.field(factory=list)
+
+
+@attrs.frozen
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int
+    refresh_expires_in: int
+
+
+@attrs.frozen
+class Me:
+    username: str
+    roles: list[Role]
+
+
+@attrs.frozen
+class UserView:
+    username: str
+    roles: list[Role]
+    disabled: bool
+    created_at: Annotated[
+        DateTime | None, msgspec.Meta(description="null for users defined by configuration")
+    ]
+    source: UserSource
+
+
+@attrs.frozen
+class UserPage:
+    items: list[UserView]
+    next_cursor: (
+        Annotated[str, msgspec.Meta(description="Give it as `cursor` to read the next page")] | None
+    )
+
+
+@attrs.frozen
+class UsersQuery:
+    limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_USERS_PAGE, description="Users per page")] = 50
+    cursor: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                pattern=f"^{USERNAME_PATTERN.pattern}$",
+                description="next_cursor of the previous page",
+                extra={"message": "is not a cursor from a previous page"},
+            ),
+        ]
+        | None
+    ) = None
+
+
+@attrs.frozen
+class UserPath:
+    """Any text: a name no user can have is simply not found (404)."""
+
+    username: Annotated[str, msgspec.Meta(examples=["alice"])]
+
+
+@closed("is not a field of a user that can change")
+@attrs.frozen
+class UserChanges:
+    """Only what is sent changes; `disabled: null` changes nothing."""
+
+    roles: Roles | msgspec.UnsetType = msgspec.UNSET
+    disabled: bool | msgspec.UnsetType | None = msgspec.UNSET
+
+
+@attrs.frozen
+class PasswordChange:
+    current_password: str
+    new_password: Password
+
+
+@attrs.frozen
+class AuthEventView:
+    type: AuthEventType
+    username: str
+    at: DateTime
+    client: str
+    actor: Annotated[str, msgspec.Meta(description="who made the change; empty if no one did")]
+
+
+@attrs.frozen
+class AuthEvents:
+    items: list[AuthEventView]
+
+
+@attrs.frozen
+class EventsQuery:
+    limit: Annotated[
+        int, msgspec.Meta(ge=1, le=MAX_EVENTS_PAGE, description="How many, newest first")
+    ] = 50
+
+
+@attrs.frozen
+class Introspection:
+    """RFC 7662: a live token's claims; anything not live is `{"active": false}` alone."""
+
+    active: bool
+    sub: str | msgspec.UnsetType = msgspec.UNSET
+    token_type: TokenType | msgspec.UnsetType = msgspec.UNSET
+    exp: int | msgspec.UnsetType = msgspec.UNSET
+    iat: int | msgspec.UnsetType = msgspec.UNSET
+    jti: str | msgspec.UnsetType = msgspec.UNSET
+    iss: str | msgspec.UnsetType = msgspec.UNSET
+    roles: list[Role] | msgspec.UnsetType = msgspec.UNSET
+    aud: str | msgspec.UnsetType = msgspec.UNSET
+
+
+@attrs.frozen
+class Jwk:
+    """A public key (RFC 7517) of the current or an earlier signing key."""
+
+    kty: Literal["OKP", "EC"]
+    kid: Annotated[str, msgspec.Meta(description="RFC 7638 thumbprint; the token header's kid")]
+    alg: Literal["EdDSA", "ES256"]
+    use: Literal["sig"]
+    x: str
+    crv: Literal["Ed25519", "P-256"] | msgspec.UnsetType = msgspec.UNSET
+    y: str | msgspec.UnsetType = msgspec.UNSET
+
+
+@attrs.frozen
+class Jwks:
+    """The keys that verify this service's tokens, current first; empty under HS256."""
+
+    keys: list[Jwk]
+
+
+EXAMPLE_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl"
+PAIR_EXAMPLE = TokenPair(EXAMPLE_JWT, EXAMPLE_JWT, "Bearer", 900, 2_592_000)
+ME_EXAMPLE = Me("alice", [Role.SERVICE])
+USER_EXAMPLE = UserView("alice", [Role.SERVICE], False, "2026-01-05T09:30:00.000Z", UserSource.API)
+USERS_EXAMPLE = UserPage([USER_EXAMPLE], "alice")
+EVENTS_EXAMPLE = AuthEvents(
+    [
+        AuthEventView(
+            AuthEventType.USER_CREATED, "alice", "2026-01-05T09:30:00.000Z", "10.0.0.7", "admin"
+        )
+    ]
+)
+INTROSPECTION_EXAMPLE = Introspection(
+    active=True,
+    sub="alice",
+    token_type=TokenType.ACCESS,
+    exp=1_767_606_300,
+    iat=1_767_605_400,
+    jti="7f3c9a52e1d04b8c",
+    iss="ballast",
+    roles=[Role.SERVICE],
+)
+JWKS_EXAMPLE = Jwks(
+    [
+        Jwk(
+            kty="OKP",
+            kid="NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",
+            alg="EdDSA",
+            use="sig",
+            x="11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+            crv="Ed25519",
+        )
+    ]
+)

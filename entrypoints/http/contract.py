@@ -1,0 +1,334 @@
+"""The HTTP contract, declared once: each operation names its request and response shapes
+(frozen attrs classes whose field types carry their constraints as
+``Annotated[T, msgspec.Meta(...)]``), and that one declaration both validates requests and
+generates /openapi.json (entrypoints/http/openapi.py). msgspec does the validation and the
+JSON Schema (docs/CONTRACT.md says why msgspec).
+
+Adding a route, e.g. ``GET /api/things/{id}``:
+
+1. Declare its shapes in the capability's ``*_shapes.py``: one attrs class per source of
+   input (``body``; ``query``, ``path`` and ``headers`` classes whose fields are the
+   parameters, renamed with ``attrs.field(metadata=wire("Header-Name"))`` where the wire
+   name is not an identifier) and one per JSON response, with an example instance of each.
+2. Declare the ``Operation`` next to the handler: method, path, operation_id, summary, tag,
+   ``ok`` status and ``response`` shape, the error statuses it can answer, the input shapes,
+   and an ``example``.
+3. Write ``async def handler(request, *, caller=..., body=..., query=..., path=...,
+   headers=...)``, taking only what the operation declares: a secured operation's `caller`
+   is authenticated first (401), then every input arrives decoded and validated, or the
+   client got a 422 naming every bad field (400 for a body that is not a JSON object) and
+   the handler never ran. Build the response from the response shape (``json_of``).
+4. Return ``Endpoint(operation, handler, verify)`` from the module's ``routes(container)``;
+   app.py serves every endpoint and documents it, so no route is served undocumented.
+"""
+
+import re
+import types
+import typing
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Union
+
+import attrs
+import msgspec
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from application.auth.tokens import VerifyToken
+from domain.errors import FieldError, ValidationError
+from entrypoints.http.caching import DEFAULT_MAX_AGE
+from entrypoints.http.requests import authenticate, form_or_json, json_object
+
+Handler = Callable[..., Awaitable[Response]]
+SOURCES = ("body", "query", "path", "headers")
+PARAM_NAME = "ballast.param"
+CLOSED = "ballast_closed"
+T = typing.TypeVar("T")
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,20}")
+
+
+def wire(name: str) -> dict[str, str]:
+    """Field metadata naming a field on the wire where the name (``from``, ``Idempotency-Key``)
+    is not a Python identifier: ``attrs.field(metadata=wire("from"))``. For parameters, and
+    for the top-level fields of a response shape."""
+    return {PARAM_NAME: name}
+
+
+def wire_name(field: "attrs.Attribute[Any]") -> str:
+    return str(field.metadata.get(PARAM_NAME, field.name))
+
+
+def closed(message: str) -> Callable[[type[T]], type[T]]:
+    """Marks a body shape that refuses fields it does not have: each one is a 422 error of its
+    own, with `message` (and ``additionalProperties: false`` in the document). Other shapes
+    ignore unknown fields, as JSON clients expect."""
+
+    def mark(shape: type[T]) -> type[T]:
+        setattr(shape, CLOSED, message)
+        return shape
+
+    return mark
+
+
+def closed_message(shape: Any) -> str | None:
+    message = getattr(shape, CLOSED, None)
+    return message if isinstance(message, str) else None
+
+
+def renames(shape: Any) -> dict[str, str]:
+    """Python name -> wire name of the fields of `shape` that `wire()` renamed."""
+    if not attrs.has(shape):
+        return {}
+    return {f.name: wire_name(f) for f in attrs.fields(shape) if PARAM_NAME in f.metadata}
+
+
+@attrs.frozen
+class Operation:
+    """One method on one path: everything /openapi.json says about it, and what is validated."""
+
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    tag: str
+    ok: int = 200
+    response: Any = None  # a shape type, `str` for text, None for no body
+    media: str = "application/json"
+    errors: tuple[int, ...] = ()
+    secured: bool = True
+    body: Any = None  # a shape, or a union of shapes told apart by `discriminator`
+    body_required: bool = True
+    form: bool = False  # the body may also come form-encoded (OAuth clients send it so)
+    discriminator: str | None = None
+    query: type | None = None
+    path_params: type | None = None
+    headers: type | None = None
+    example: Any = None  # an instance of `response`
+    request_example: Any = None  # an instance of (a variant of) `body`
+    # header name -> (description, type) of headers every success carries
+    response_headers: Mapping[str, tuple[str, Any]] = attrs.field(factory=dict)
+    cached: bool = False  # ETag, Cache-Control and 304 (entrypoints/http/caching.py)
+    max_age: int = DEFAULT_MAX_AGE  # of a cached operation's Cache-Control
+    also_ok: tuple[tuple[int, str], ...] = ()  # other successes with the same body
+
+
+@attrs.frozen
+class Endpoint:
+    """An operation and the handler that serves it. A secured operation's caller is
+    authenticated first (401 before any 4xx about the request) and handed in as `caller`."""
+
+    operation: Operation
+    handler: Handler
+    verify: VerifyToken | None = None
+
+    async def serve(self, request: Request) -> Response:
+        op = self.operation
+        inputs: dict[str, Any] = {}
+        if op.secured:
+            assert self.verify is not None, f"{op.operation_id} is secured: give it `verify`"
+            inputs["caller"] = await authenticate(request, self.verify)
+        errors: list[FieldError] = []
+        if op.body is not None:
+            if op.form:
+                raw = await form_or_json(request)
+            else:
+                raw = await json_object(request, optional=not op.body_required)
+            inputs["body"] = _collect(errors, decode_body, op, raw)
+        for source, shape, values in (
+            ("query", op.query, request.query_params),
+            ("path", op.path_params, request.path_params),
+            ("headers", op.headers, request.headers),
+        ):
+            if shape is not None:
+                inputs[source] = _collect(errors, decode_params, shape, values)
+        if errors:
+            raise ValidationError(errors)
+        return await self.handler(request, **inputs)
+
+
+def _collect(errors: list[FieldError], decode: Callable[..., Any], *args: Any) -> Any:
+    """Runs one decoder, keeping its errors, so that body and parameters are reported at once."""
+    try:
+        return decode(*args)
+    except ValidationError as e:
+        errors.extend(e.errors)
+        return None
+
+
+def variants(shape: Any) -> tuple[type, ...]:
+    """The classes of a shape or of a union of shapes."""
+    if isinstance(shape, types.UnionType) or typing.get_origin(shape) is Union:
+        return tuple(typing.get_args(shape))
+    return (shape,)
+
+
+def decode_body(op: Operation, raw: dict[str, Any]) -> Any:
+    shapes = variants(op.body)
+    if op.discriminator is None:
+        return decode(shapes[0], raw)
+    tags = {_tag(s, op.discriminator): s for s in shapes}
+    tag = raw.get(op.discriminator)
+    shape = tags.get(tag) if isinstance(tag, str) else None
+    if shape is None:
+        # Every other field is still checked, so that all problems are reported at once.
+        allowed = f"must be one of: {', '.join(tags)}"
+        errors = [
+            FieldError(e.field, allowed if e.field == op.discriminator and tag else e.message)
+            for e in _field_errors(shapes[0], raw)
+        ]
+        raise ValidationError(errors)
+    return decode(shape, raw)
+
+
+def _tag(shape: type, discriminator: str) -> str:
+    hint = typing.get_type_hints(shape)[discriminator]
+    (value,) = typing.get_args(hint)
+    return str(value)
+
+
+def decode(shape: type, data: Mapping[str, Any]) -> Any:
+    """`data` as an instance of `shape`, or a ValidationError naming every bad field."""
+    unknown = _unknown_fields(shape, data)
+    try:
+        value: Any = msgspec.convert(dict(data), shape)
+    except msgspec.ValidationError:
+        errors = _field_errors(shape, data) + unknown
+        raise ValidationError(errors or [FieldError("body", "is not valid")]) from None
+    if unknown:
+        raise ValidationError(unknown)
+    return value
+
+
+def _unknown_fields(shape: type, data: Mapping[str, Any]) -> list[FieldError]:
+    message = closed_message(shape)
+    if message is None:
+        return []
+    known = {f.name for f in attrs.fields(shape)}
+    return [FieldError(name, message) for name in sorted(set(data) - known)]
+
+
+def decode_params(shape: type, values: Mapping[str, str]) -> Any:
+    """Query, path or header parameters (all strings on the wire) as an instance of `shape`;
+    whole numbers are read as such, a value present but empty is a value (never the default)."""
+    hints = typing.get_type_hints(shape, include_extras=True)
+    data: dict[str, Any] = {}
+    for field in attrs.fields(shape):
+        name = wire_name(field)
+        if name in values:
+            raw = values[name]
+            if _base(hints[field.name]) is int and WHOLE_NUMBER.fullmatch(raw):
+                data[field.name] = int(raw)
+            else:
+                data[field.name] = raw
+    try:
+        return msgspec.convert(data, shape)
+    except msgspec.ValidationError:
+        errors = _field_errors(shape, data)
+        raise ValidationError(errors or [FieldError("query", "is not valid")]) from None
+
+
+def _base(hint: Any) -> Any:
+    while typing.get_origin(hint) is typing.Annotated:
+        hint = typing.get_args(hint)[0]
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if isinstance(hint, types.UnionType) and len(args) == 1:
+        return _base(args[0])
+    return hint
+
+
+def _field_errors(
+    shape: type, data: Mapping[str, Any], skip: str | None = None
+) -> list[FieldError]:
+    """Each field checked on its own: msgspec stops at the first error, clients want them all."""
+    hints = typing.get_type_hints(shape, include_extras=True)
+    errors: list[FieldError] = []
+    for field in attrs.fields(shape):
+        name = wire_name(field)
+        if field.name not in data:
+            if field.default is attrs.NOTHING:
+                errors.append(FieldError(name, "is required"))
+            continue
+        try:
+            msgspec.convert(data[field.name], hints[field.name])
+        except msgspec.ValidationError as e:
+            errors.append(FieldError(name, message(hints[field.name], str(e))))
+    return errors
+
+
+KINDS = {
+    "str": "a string",
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "object": "an object",
+    "array": "a list",
+    "null": "null",
+}
+RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"Expected `([^`|]+)[^`]*`, got `(\w+)`"), lambda m: f"must be {_kind(m[1])}"),
+    (
+        re.compile(r"Expected `str` of length <= (\d+)"),
+        lambda m: f"must be at most {m[1]} characters",
+    ),
+    (
+        re.compile(r"Expected `str` of length >= (\d+)"),
+        lambda m: f"must be at least {m[1]} characters",
+    ),
+    (re.compile(r"Expected `\w+` <= (\S+)"), lambda m: f"must be at most {m[1]}"),
+    (re.compile(r"Expected `\w+` >= (\S+)"), lambda m: f"must be at least {m[1]}"),
+    (
+        re.compile(r"Expected `object` of length <= (\d+)"),
+        lambda m: f"must have at most {m[1]} keys",
+    ),
+    (
+        re.compile(r"Expected `array` of length <= (\d+)"),
+        lambda m: f"must have at most {m[1]} items",
+    ),
+    (re.compile(r"Expected `str` matching regex '(.*)'"), lambda m: f"must match {m[1]}"),
+    (re.compile(r"Invalid enum value (.*)"), lambda m: f"is not allowed: {m[1]}"),
+]
+LOCATION = re.compile(r" - at `\$(.*)`$")
+
+
+def _kind(name: str) -> str:
+    return KINDS.get(name, name)
+
+
+def message(hint: Any, text: str) -> str:
+    """A field's error as the client reads it: the shape's own words when it has them
+    (``Meta(extra={"message": ...})``), else msgspec's, in the 422 style."""
+    where = LOCATION.search(text)
+    inner = where[1] if where else ""
+    text = LOCATION.sub("", text)
+    custom = _custom_message(hint)
+    if custom is not None and not inner:
+        return custom
+    for pattern, render in RULES:
+        if found := pattern.match(text):
+            text = render(found)
+            break
+    return f"{text} (at {inner})" if inner else text
+
+
+def _custom_message(hint: Any) -> str | None:
+    if typing.get_origin(hint) is typing.Annotated:
+        for arg in typing.get_args(hint)[1:]:
+            if isinstance(arg, msgspec.Meta) and arg.extra and "message" in arg.extra:
+                return str(arg.extra["message"])
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is Union:
+        # `T | None`: the words of T (None is never what was wrong with a present value).
+        found = [m for arg in typing.get_args(hint) if (m := _custom_message(arg))]
+        return found[0] if len(found) == 1 else None
+    return None
+
+
+def builtins(shape: Any) -> Any:
+    """A shape instance as JSON-ready values, its fields under their wire names."""
+    out = msgspec.to_builtins(shape)
+    for name, wire in renames(type(shape)).items():
+        out[wire] = out.pop(name)
+    return out
+
+
+def json_of(shape: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    """A response shape instance as a JSON response."""
+    return JSONResponse(builtins(shape), status_code=status, headers=headers)
