@@ -7,13 +7,16 @@ from typing import TypeVar
 
 import attrs
 
-from application.currency.rates_service import RatesService
+from application.currency.rates_service import RatesService, RatesSnapshot
 from domain.errors import FieldError, ValidationError
 from domain.money import Currency, Money, parse_amount, parse_currency
 from domain.rates import Conversion, RateOrigin, RateTable, convert
 
 T = TypeVar("T")
 DEFAULT_BASE = "EUR"
+# Conversions remembered for the current table (the same few amounts and pairs are asked
+# again and again); forgotten when the table changes, all at once when this many are held.
+MAX_REMEMBERED = 1024
 
 
 @attrs.frozen
@@ -119,9 +122,33 @@ class ConvertMoney:
     A currency to itself needs no table: the rate is 1, for every ISO 4217 code."""
 
     service: RatesService
+    # The current table's conversions, by the request's own strings: one identical request
+    # costs a lookup, and the same view object (callers may cache what they render from it).
+    _remembered: dict[tuple[str | None, str | None, str | None], ConversionView] = attrs.field(
+        factory=dict, init=False
+    )
+    _remembered_for: RatesSnapshot | None = attrs.field(default=None, init=False)
 
     async def __call__(
         self, amount: str | None, from_: str | None, to: str | None, date: str | None = None
+    ) -> ConversionView:
+        if date is not None:
+            return await self._convert(amount, from_, to, date)
+        snapshot, held = self.service.snapshot(), self._remembered_for
+        if held is None or held.table is not snapshot.table or held.stale != snapshot.stale:
+            self._remembered.clear()
+            self._remembered_for = snapshot
+        key = (amount, from_, to)
+        view = self._remembered.get(key)
+        if view is None:
+            view = await self._convert(amount, from_, to, None)
+            if len(self._remembered) >= MAX_REMEMBERED:
+                self._remembered.clear()
+            self._remembered[key] = view
+        return view
+
+    async def _convert(
+        self, amount: str | None, from_: str | None, to: str | None, date: str | None
     ) -> ConversionView:
         errors: list[FieldError] = []
         table, stale = await _table_for(self.service, errors, date)

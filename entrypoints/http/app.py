@@ -31,6 +31,7 @@ from entrypoints.http.body_limit import BodyLimitMiddleware
 from entrypoints.http.contract import Endpoint, Operation
 from entrypoints.http.openapi import document
 from entrypoints.http.problems import handle_domain_error, handle_http_exception, handle_unexpected
+from entrypoints.http.routing import IndexedRouter
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import Settings, print_admin_password
 
@@ -103,7 +104,7 @@ def create_app(container: punq.Container | None = None) -> Starlette:
             await lifecycle.stop()
             log.info("event=stopped")
 
-    return Starlette(
+    app = Starlette(
         routes=[*served(endpoints), *docs.assets()],
         middleware=[
             *operations.outer_middleware(container),
@@ -117,3 +118,5 @@ def create_app(container: punq.Container | None = None) -> Starlette:
         },
         lifespan=lifespan,
     )
+    app.router = IndexedRouter(app.router.routes, lifespan=lifespan)
+    return app

@@ -1,7 +1,8 @@
 """HTTP routes of the currency capability. Public: API.md asks no token for them.
 
 Work that depends only on the rate table is done once per table: the cross rates and their
-texts (in the table), and the whole /rates body with its ETag per base (here).
+texts (in the table), the whole /rates body with its ETag per base, and each conversion asked
+again of the current table (remembered by the use case, rendered once here).
 """
 
 import datetime
@@ -12,10 +13,10 @@ import punq
 from starlette.requests import Request
 from starlette.responses import Response
 
-from application.currency.convert import ConvertMoney, GetRates
+from application.currency.convert import ConversionView, ConvertMoney, GetRates
 from domain.money import decimal_text
 from entrypoints.http import currency_shapes as shapes
-from entrypoints.http.caching import cached_body, cached_json, etag_of, render
+from entrypoints.http.caching import cached_body, etag_of, render
 from entrypoints.http.contract import Endpoint, Operation, builtins
 
 MAX_RENDERED = 512
@@ -68,19 +69,31 @@ def routes(container: punq.Container) -> list[Endpoint]:
             known = rendered[key] = (view.rates, body, etag_of(body))
         return cached_body(request, known[1], known[2])
 
+    # (amount, from, to) -> the view it was rendered from (identity check), body, ETag.
+    conversions: dict[tuple[str, str, str], tuple[ConversionView, bytes, str]] = {}
+
     async def convert_endpoint(request: Request, query: shapes.ConvertQuery) -> Response:
-        view = await convert(query.amount, query.from_, query.to, query.date)
-        c = view.conversion
-        shape = shapes.Conversion(
-            decimal_text(c.amount.amount),
-            c.amount.currency.code,
-            c.result.currency.code,
-            c.rate_text,
-            decimal_text(c.result.amount),
-            view.as_of,
-            view.source,
-            view.stale,
-        )
-        return cached_json(request, builtins(shape))
+        args = (query.amount, query.from_, query.to)
+        view = await convert(*args, query.date)
+        known = conversions.get(args) if query.date is None else None
+        if known is None or known[0] is not view:
+            c = view.conversion
+            shape = shapes.Conversion(
+                decimal_text(c.amount.amount),
+                c.amount.currency.code,
+                c.result.currency.code,
+                c.rate_text,
+                decimal_text(c.result.amount),
+                view.as_of,
+                view.source,
+                view.stale,
+            )
+            body = render(builtins(shape))
+            known = (view, body, etag_of(body))
+            if query.date is None:
+                if len(conversions) >= MAX_RENDERED:
+                    conversions.clear()
+                conversions[args] = known
+        return cached_body(request, known[1], known[2])
 
     return [Endpoint(RATES, rates_endpoint), Endpoint(CONVERT, convert_endpoint)]

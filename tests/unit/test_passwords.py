@@ -1,5 +1,11 @@
 """scrypt password hashing: salted, verifiable, and a no-user path that still does the work."""
 
+import asyncio
+import os
+import sys
+import threading
+import time
+
 import pytest
 
 from adapters.passwords import ScryptPasswordHasher
@@ -59,3 +65,34 @@ async def test_verifying_for_an_unknown_user_returns_false() -> None:
 @pytest.mark.anyio
 async def test_a_malformed_stored_hash_never_verifies(stored: str) -> None:
     assert not await fast_hasher().verify("any password", stored)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a thread's own nice value is Linux's")
+@pytest.mark.anyio
+async def test_hashing_threads_run_at_a_lower_priority_than_the_event_loop() -> None:
+    hasher = ScryptPasswordHasher(n=2**10, niceness=7)
+
+    def priority() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    assert await hasher._run(priority) == priority() + 7
+
+
+@pytest.mark.anyio
+async def test_no_more_hashes_run_at_once_than_the_pool_takes() -> None:
+    hasher = ScryptPasswordHasher(n=2**10, max_concurrent=2)
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def work() -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+
+    await asyncio.gather(*(hasher._run(work) for _ in range(6)))
+
+    assert most == 2

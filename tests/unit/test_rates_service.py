@@ -17,7 +17,7 @@ from application.currency.rates_service import RatesService
 from domain.errors import ValidationError
 from domain.money import decimal_text
 from domain.rates import RateOrigin
-from tests.currency_fakes import FakeRateFeed, table
+from tests.currency_fakes import FEED_DAY, FEED_RATES, FakeRateFeed, table
 from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.anyio
@@ -217,3 +217,37 @@ async def test_no_configured_feed_is_said_once_at_info_never_as_a_warning(
     assert [r.levelno for r in said if r.levelno >= logging.INFO] == [logging.INFO]
     assert said[0].getMessage() == "event=rates_feed_not_configured table=fallback"
     assert rates.snapshot().table.source is RateOrigin.FALLBACK
+
+
+async def test_a_conversion_asked_again_of_the_same_table_is_not_computed_again() -> None:
+    clock, feed = FakeClock(), FakeRateFeed(table(fetched_at=1_800_000_000.0))
+    rates = service(feed, clock)
+    await rates.start(wait=5)
+    convert = ConvertMoney(rates)
+
+    first = await convert("10", "EUR", "USD")
+    assert await convert("10", "EUR", "USD") is first  # the same view: callers may cache it
+    assert (await convert("10", "EUR", "JPY")).conversion.result.amount == Decimal(1629)
+
+    clock.advance(TTL + 1)  # stale now: the same question gets an answer that says so
+    stale = await convert("10", "EUR", "USD")
+    assert stale is not first
+    assert stale.stale is True
+
+    feed.answer = table({**FEED_RATES, "USD": "2"}, fetched_at=clock.now())
+    await settle(rates)  # the stale read started a refresh: the new table replaces the old
+    fresh = await convert("10", "EUR", "USD")
+    assert fresh.conversion.result.amount == Decimal(20)
+    assert fresh.stale is False
+
+
+async def test_a_conversion_at_a_date_is_not_served_from_the_current_tables_memory() -> None:
+    rates = service(FakeRateFeed(), FakeClock())
+    await rates.start(wait=5)
+    convert = ConvertMoney(rates)
+
+    today = await convert("10", "EUR", "USD")
+    dated = await convert("10", "EUR", "USD", FEED_DAY.isoformat())
+
+    assert dated is not today
+    assert dated.stale is False
