@@ -7,12 +7,13 @@ State owned by the Redis link (up, breaker, fallbacks, journal) and the memory s
 scrape, so each worker reports its own.
 """
 
+import collections
 import functools
 import hmac
 import math
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -150,6 +151,24 @@ def instruments() -> Instruments:
     return Instruments()
 
 
+def record_requests(entries: Iterable[tuple[float, str, str, int, float, str]]) -> None:
+    """For the access log's writer thread: a batch of answered requests (when, method,
+    route, status, milliseconds, request id), counted off the event loop."""
+    m = instruments()
+    children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+    counts: collections.Counter[tuple[str, str, int]] = collections.Counter()
+    for _, method, route, status, milliseconds, _ in entries:
+        key = (method, route, status)
+        pair = children.get(key)
+        if pair is None:
+            labels = (method, route, str(status))
+            pair = children[key] = (m.requests.labels(*labels), m.latency.labels(*labels))
+        counts[key] += 1
+        pair[1].observe(milliseconds / 1000)
+    for key, n in counts.items():
+        children[key][0].inc(n)
+
+
 def record_delivery(channel: str, outcome: str) -> None:
     """For the notification dispatcher: one delivery attempt and how it ended."""
     instruments().deliveries.labels(channel, outcome).inc()
@@ -254,13 +273,17 @@ def token_check(token: str | None) -> Callable[[Request], None]:
 
 
 def endpoint(
-    exporter: StateExporter, token: str | None = None
+    exporter: StateExporter,
+    token: str | None = None,
+    pending: Callable[[], None] = lambda: None,
 ) -> Callable[[Request], Awaitable[Response]]:
-    """/metrics: open (the Prometheus convention) unless BALLAST_METRICS_TOKEN is set."""
+    """/metrics: open (the Prometheus convention) unless BALLAST_METRICS_TOKEN is set.
+    `pending` counts this worker's requests not yet counted (the access log's batch)."""
     check = token_check(token)
 
     async def metrics(request: Request) -> Response:
         check(request)
+        pending()
         await exporter.sync()
         return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 

@@ -1,10 +1,11 @@
-"""The access log: one line per request, written off the event loop.
+"""The access log: one line per request, and the HTTP metrics, both off the event loop.
 
 The request path only appends a tuple to a bounded deque; a background thread turns them
 into records of the `ballast.access` logger and hands them to that logger's handlers (the
 shared logging configuration decides the line format and the level), a batch at a time, so
-a slow or blocked stderr slows the writer, never the requests. Lines that find the deque full
-are counted, and reported by the writer in one line when it catches up.
+a slow or blocked stderr slows the writer, never the requests. The same batch is handed to
+`observe` (the request metrics), so the request path pays for neither. Lines that find the
+deque full are counted, and reported by the writer in one line when it catches up.
 """
 
 import collections
@@ -12,17 +13,26 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 log = logging.getLogger("ballast.access")
 MESSAGE = "event=request method=%s route=%s status=%d duration_ms=%.2f request_id=%s"
+# When, method, route template, status, duration in milliseconds, request id.
 Entry = tuple[float, str, str, int, float, str]
 
 
 class AccessLog:
     def __init__(
-        self, logger: logging.Logger = log, every: float = 0.05, max_pending: int = 65_536
+        self,
+        logger: logging.Logger = log,
+        every: float = 0.05,
+        max_pending: int = 65_536,
+        lines: bool = True,
+        observe: Callable[[list[Entry]], None] | None = None,
     ) -> None:
         self._logger = logger
+        self._lines = lines  # BALLAST_ACCESS_LOG=off: the metrics still need the entries
+        self._observe = observe
         self._every = every
         self._max = max_pending
         self._pending: collections.deque[Entry] = collections.deque()
@@ -63,18 +73,20 @@ class AccessLog:
 
     def _flush(self) -> None:
         logger = self._logger
-        records = []
-        enabled = logger.isEnabledFor(logging.INFO)
+        entries = []
         while self._pending:
-            created, *args = self._pending.popleft()
-            if enabled:
+            entries.append(self._pending.popleft())
+        if entries and self._observe is not None:
+            self._observe(entries)
+        if entries and self._lines and logger.isEnabledFor(logging.INFO):
+            records = []
+            for created, *args in entries:
                 record = logger.makeRecord(
                     logger.name, logging.INFO, __file__, 0, MESSAGE, tuple(args), None
                 )
                 record.created = created
                 record.msecs = (created - int(created)) * 1000
                 records.append(record)
-        if records:
             _emit(logger, records)
         if self.dropped != self._reported_dropped:
             logger.warning(

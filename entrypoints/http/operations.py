@@ -19,18 +19,27 @@ from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import Settings
 
 
+def access_log(container: punq.Container) -> AccessLog:
+    """The one queue of answered requests (their log lines and their metrics), made on first
+    use and shared by the middleware that fills it and /metrics, which counts what is left."""
+    try:
+        return container.resolve(AccessLog)
+    except punq.MissingDependencyError:
+        pass
+    settings: Settings = container.resolve(Settings)
+    made = AccessLog(lines=settings.access_log, observe=metrics.record_requests)
+    container.register(AccessLog, instance=made)
+    lifecycle: Lifecycle = container.resolve(Lifecycle)
+    lifecycle.on_start(made.start)
+    lifecycle.on_stop(made.stop)
+    return made
+
+
 def outer_middleware(container: punq.Container) -> list[Middleware]:
     """Outside everything else, so that refused requests (413, 429) are logged and counted."""
     settings: Settings = container.resolve(Settings)
-    access_log: AccessLog | None = None
-    if settings.access_log:
-        access_log = AccessLog()
-        container.register(AccessLog, instance=access_log)  # for whoever must flush it
-        lifecycle: Lifecycle = container.resolve(Lifecycle)
-        lifecycle.on_start(access_log.start)
-        lifecycle.on_stop(access_log.stop)
     return [
-        Middleware(ObserveMiddleware, access_log=access_log),
+        Middleware(ObserveMiddleware, access_log=access_log(container)),
         Middleware(RedisBudgetMiddleware, budget=container.resolve(RequestBudget)),
         Middleware(ClientAddressMiddleware, trusted_proxies=settings.trusted_proxies),
     ]
@@ -73,7 +82,7 @@ def routes(container: punq.Container) -> list[Endpoint]:
     # With BALLAST_METRICS_TOKEN the handler itself asks for that bearer token (not a JWT).
     metrics_op = attrs.evolve(METRICS, errors=(401,)) if token else METRICS
     return [
-        Endpoint(metrics_op, metrics.endpoint(exporter, token)),
+        Endpoint(metrics_op, metrics.endpoint(exporter, token, access_log(container).flush)),
         *docs.endpoints(),
         *status.routes(container, metrics.token_check(token)),
     ]

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from entrypoints.bootstrap import bootstrap
 from entrypoints.cli import logging_config
-from entrypoints.http.access_log import AccessLog
+from entrypoints.http.access_log import AccessLog, Entry
 from entrypoints.http.app import create_app
 from entrypoints.log_format import LogfmtFormatter
 from entrypoints.settings import Settings
@@ -102,11 +102,38 @@ async def test_a_full_queue_drops_and_says_how_many(logger: logging.Logger) -> N
     assert lines[2] == "event=access_log_dropped lines=3"
 
 
-def test_access_log_off_writes_no_line(caplog: pytest.LogCaptureFixture) -> None:
+def test_access_log_off_writes_no_line_and_still_counts_the_request(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     settings = Settings.from_env({"BALLAST_ACCESS_LOG": "off", "BALLAST_ADMIN_PASSWORD": "x" * 12})
     assert settings.access_log is False
     assert Settings.from_env({"BALLAST_ADMIN_PASSWORD": "x" * 12}).access_log is True
     caplog.set_level(logging.INFO, logger="ballast.access")
+    labels = 'ballast_http_requests_total{method="GET",route="/api/auth/events",status="401"}'
     with TestClient(create_app(bootstrap(settings))) as client:
-        assert client.get("/api/auth/me").status_code == 401
+        before = _sample(client.get("/metrics").text, labels)
+        assert client.get("/api/auth/events").status_code == 401
+        after = _sample(client.get("/metrics").text, labels)
     assert not [r for r in caplog.records if r.name == "ballast.access"]
+    assert after == before + 1
+
+
+def _sample(text: str, name: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def test_each_batch_is_handed_to_the_observer_once_lines_or_not(
+    logger: logging.Logger,
+) -> None:
+    batches: list[list[Entry]] = []
+    access = AccessLog(logger, every=3600, lines=False, observe=batches.append)
+    access.add("GET", "/a", 200, 0.002, "r1")
+    access.add("POST", "/b", 201, 0.004, "r2")
+    access.flush()
+    access.flush()  # nothing new: no empty batch
+    assert [[entry[1:] for entry in batch] for batch in batches] == [
+        [("GET", "/a", 200, 2.0, "r1"), ("POST", "/b", 201, 4.0, "r2")]
+    ]
