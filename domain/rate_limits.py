@@ -14,9 +14,11 @@ class Quota:
 
     count: int = attrs.field(validator=attrs.validators.ge(1))
     period: float = attrs.field(validator=attrs.validators.gt(0))
+    # Seconds between two requests at the steady rate; computed once (read on every request).
+    interval: float = attrs.field(init=False, eq=False, repr=False)
 
-    @property
-    def interval(self) -> float:
+    @interval.default
+    def _interval(self) -> float:
         return self.period / self.count
 
     def share(self, instances: int) -> "Quota":

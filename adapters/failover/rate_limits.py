@@ -115,7 +115,7 @@ class SyncedRateLimiter:
             return await self._memory.hit(key, quota.share(self._instances.instances))
         now = self._clock.now()
         view = self._views.get(key)
-        if view is None or view.quota != quota:
+        if view is None or (view.quota is not quota and view.quota != quota):
             view = _View(quota, now, now)
         new_tat, decision = gcra(view.tat, now, quota)
         if new_tat is None:

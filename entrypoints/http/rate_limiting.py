@@ -17,11 +17,13 @@ from entrypoints.settings import RateLimit
 
 LOGIN_PATH = "/api/auth/login"
 EXEMPT_PREFIXES = ("/health", "/metrics", "/status", "/docs", "/openapi.json")
+_EXEMPT_TREES = tuple(p + "/" for p in EXEMPT_PREFIXES)
 MAX_USERNAME_KEY = 128
 
 
 def is_exempt(path: str) -> bool:
-    return any(path == p or path.startswith(p + "/") for p in EXEMPT_PREFIXES)
+    """The path or anything under it (asked on every request: two C calls, no loop)."""
+    return path in EXEMPT_PREFIXES or path.startswith(_EXEMPT_TREES)
 
 
 def quota(limit: RateLimit | None) -> Quota | None:

@@ -5,6 +5,7 @@ import pytest
 from adapters.memory.rate_limits import MemoryRateLimiter
 from application.rate_limits import CheckRateLimits
 from domain.rate_limits import Limit, Quota, gcra
+from entrypoints.http.rate_limiting import is_exempt
 from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.anyio
@@ -97,3 +98,30 @@ async def test_a_refused_request_is_not_counted_against_later_limits() -> None:
 async def test_no_limits_no_decision() -> None:
     limiter = MemoryRateLimiter(FakeClock())
     assert await CheckRateLimits(limiter, limiter)([]) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "exempt"),
+    [
+        ("/health", True),
+        ("/health/ready", True),
+        ("/docs/assets/swagger-ui.css", True),
+        ("/openapi.json", True),
+        ("/status", True),
+        ("/healthz", False),  # a prefix of the word is not the path
+        ("/metricsfoo", False),
+        ("/api/auth/me", False),
+        ("/", False),
+        ("", False),
+    ],
+)
+def test_exempt_paths_are_the_operational_ones_and_what_lies_under_them(
+    path: str, exempt: bool
+) -> None:
+    assert is_exempt(path) is exempt
+
+
+def test_a_quota_spaces_its_requests_evenly_and_equals_one_of_the_same_rate() -> None:
+    assert Quota(10, 60).interval == 6.0
+    assert Quota(10, 60) == Quota(10, 60.0)
+    assert Quota(10, 60) != Quota(10, 30)
