@@ -5,8 +5,8 @@ the same load and the same Redis; then Redis killed and Redis hung for the peer 
 Ballast, with a revoked token tried in each outage; and the Redis commands each route costs.
 
 Run: `make bench` (or `.venv/bin/python bench/compare.py`). Needs wrk (installed with apt-get
-when missing) and creates bench/peers/.venv from bench/peers/requirements.txt. Writes the
-part of docs/BENCHMARKS.md between its markers, leaving the rest (the profile) as it is.
+when missing) and creates bench/peers/.venv from bench/peers/requirements.txt. Writes its
+section of docs/BENCHMARKS.md (between its markers), leaving the rest as it is.
 """
 
 import argparse
@@ -37,11 +37,12 @@ from bench.failover import (  # noqa: E402
     time_back_on_redis,
     wrk,
 )
+from bench.report import write_section  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 
 PEERS = ROOT / "bench" / "peers"
 PEER_VENV = PEERS / ".venv"
-START, END = "<!-- make bench: start -->", "<!-- make bench: end -->"
+MARKER = "make bench"
 ME = "/api/auth/me"
 CONVERT = "/api/currency/convert?amount=10.50&from=USD&to=EUR"
 ROUTES = {"me": ME, "convert": CONVERT}
@@ -398,8 +399,6 @@ def write_report(path: Path, bench: Bench, seconds: int, connections: int) -> No
     except (OSError, StopIteration):
         model = platform.machine()
     generated = [
-        START,
-        "",
         f"Run on {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()}"
         f" cores ({model}), Linux {platform.release()}, Python {platform.python_version()}.",
         "",
@@ -415,7 +414,8 @@ def write_report(path: Path, bench: Bench, seconds: int, connections: int) -> No
         " against the peer in the same phase. `revoked token accepted`: of 20 requests made"
         " with a token logged out before the outage, how many got a 200. `login storm`:"
         f" {STORM_CLIENTS} clients log in with a wrong password without pause (each a full"
-        " scrypt hash; more than the 2 x 2 hashes the workers run at once) while the load"
+        " scrypt hash; more than the 2 x 2 hashes the workers run at once, at a lower CPU"
+        " priority than the requests) while the load"
         f" runs; {storm_logins(bench)} logins were answered during it.",
         "",
         *table(bench),
@@ -432,18 +432,13 @@ def write_report(path: Path, bench: Bench, seconds: int, connections: int) -> No
         " request.",
         "",
         *commands(bench),
-        "",
-        END,
     ]
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        tail = rest.split(END, 1)[1]
-    else:
-        head, tail = text.rstrip("\n") + "\n\n", "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(head + "\n".join(generated) + tail)
-    print(f"written {path}")
+    write_section(
+        path,
+        MARKER,
+        generated,
+        "## Side by side: bare Starlette, the peer stack, Ballast (`make bench`)",
+    )
 
 
 if __name__ == "__main__":

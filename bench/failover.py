@@ -1,9 +1,10 @@
 """Benchmark: GET /api/auth/me through Redis healthy, killed and hung, against Ballast in
 memory mode and a bare Starlette endpoint; rate limiting on and off; time back to Redis.
 
-Run: `make bench` (or `.venv/bin/python bench/failover.py`). Needs wrk (installed with
-apt-get when missing). Starts its own redis-server and servers on free loopback ports,
-each with 2 uvicorn workers; writes docs/BENCHMARKS.md.
+Run: `.venv/bin/python bench/failover.py` (after `make bench` has installed wrk). Starts
+its own redis-server and servers on free loopback ports, each with 2 uvicorn workers; writes
+its section of docs/BENCHMARKS.md (between its markers). Its helpers (servers, wrk, login)
+are shared by bench/compare.py, which `make bench` runs.
 """
 
 import argparse
@@ -23,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.report import write_section  # noqa: E402
 from tests.redis_server import RedisServer, free_port  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -349,13 +351,10 @@ def write_report(
     except (OSError, StopIteration):
         model = cpu
     lines = [
-        "# Benchmarks",
-        "",
         f"Run on {datetime.date.today().isoformat()}, {os.cpu_count()} cores ({model}), "
         f"Linux {platform.release()}, Python {platform.python_version()}.",
         "",
-        "Command: `make bench`"
-        f" (`python bench/failover.py --seconds {secs} --connections {conns}`).",
+        f"Command: `.venv/bin/python bench/failover.py --seconds {secs} --connections {conns}`.",
         f"Load: wrk, 2 threads, {conns} keep-alive connections, {secs} s per phase, over loopback,"
         " on the same 2 cores as the servers (absolute figures are modest;"
         " the ratios are the point).",
@@ -366,11 +365,11 @@ def write_report(
         " end; above the 2 cores, other processes competed with the run, and figures taken"
         " minutes apart compare less well than adjacent phases.",
         "",
-        "## GET /api/auth/me",
+        "### GET /api/auth/me",
         "",
         *table(rows),
         "",
-        f"## Hung from a quiet start: GET {READS}",
+        f"### Hung from a quiet start: GET {READS}",
         "",
         "A route that reads Redis on every request (the caller's notifications), rate"
         " limiting off. Redis is hung (SIGSTOP) while no request runs; the load starts"
@@ -384,7 +383,7 @@ def write_report(
         "",
         *table(quiet),
     ]
-    lines += ["", "## Ratios", "", "| ratio | value | target |", "|---|---:|---|"]
+    lines += ["", "### Ratios", "", "| ratio | value | target |", "|---|---:|---|"]
     targets = {
         "healthy /me vs bare (requests/s)": ">= 0.50",
         "hung p99 / healthy p99 (limits off)": "<= 2.0",
@@ -399,14 +398,14 @@ def write_report(
         "",
         "Reading the figures: `/api/auth/me` never needs Redis (the revocation replica is in"
         " each process), so with rate limiting off Redis dying or hanging changes nothing."
-        " With rate limiting on, every request asks Redis (one Lua call); when Redis hangs,"
-        " the requests in flight during the first failures wait out the 0.25 s command"
-        " timeout (the `first second` p99), then the breaker is open and requests never"
-        " touch Redis again until the probe sees it answer. No phase had an error.",
+        " With rate limiting on, requests are decided in process too (the limiter's hits are"
+        " exchanged with Redis in the background every 100 ms), so a dead or hung Redis"
+        " costs the request path nothing; the breaker opens on the heartbeat or the"
+        " background sync and closes when the probe sees Redis answer.",
     ]
     lines += [
         "",
-        "## Back on Redis",
+        "### Back on Redis",
         "",
         "Seconds from Redis answering again until 20 consecutive `/health` answers (either"
         " worker) say `pass`.",
@@ -416,9 +415,7 @@ def write_report(
     ]
     for name, seconds in back.items():
         lines.append(f"| {name} | {seconds:.2f} |")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n")
-    print(f"written {path}")
+    write_section(path, "bench/failover.py", lines, "## Failover phases (`bench/failover.py`)")
 
 
 if __name__ == "__main__":
