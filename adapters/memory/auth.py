@@ -122,8 +122,14 @@ class MemoryRefreshTokenStore:
         return self._current.dropped
 
 
+_PREFIXES = {kind: f"{kind.value}:" for kind in RevocationKind}
+_TOKEN, _FAMILY, _USER = (
+    _PREFIXES[k] for k in (RevocationKind.TOKEN, RevocationKind.FAMILY, RevocationKind.USER)
+)
+
+
 def revocation_key(kind: RevocationKind, id_: str) -> str:
-    return f"{kind.value}:{id_}"
+    return _PREFIXES[kind] + id_
 
 
 class MemoryRevocationList:
@@ -145,12 +151,12 @@ class MemoryRevocationList:
             self._entries.set_until(key, revocation, revocation.expires_at)
 
     async def is_revoked(self, claims: TokenClaims) -> bool:
-        for kind, id_ in (
-            (RevocationKind.TOKEN, claims.jti),
-            (RevocationKind.FAMILY, claims.fam),
-            (RevocationKind.USER, claims.sub),
-        ):
-            entry = self._entries.get(revocation_key(kind, id_))
+        """Asked on every authenticated request: three lookups, no allocation but the keys."""
+        if not len(self._entries):
+            return False
+        get = self._entries.get
+        for key in (_TOKEN + claims.jti, _FAMILY + claims.fam, _USER + claims.sub):
+            entry = get(key)
             if entry is not None and entry.covers(claims):
                 return True
         return False
