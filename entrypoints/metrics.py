@@ -8,10 +8,10 @@ scrape, so each worker reports its own.
 """
 
 import collections
-import functools
 import hmac
 import math
 import os
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -146,9 +146,18 @@ class Instruments:
         )
 
 
-@functools.cache
+_made: list[Instruments] = []
+_making = threading.Lock()
+
+
 def instruments() -> Instruments:
-    return Instruments()
+    """The process's one set; thread-safe (the access log's writer counts requests), since a
+    second set would register every metric twice."""
+    if not _made:
+        with _making:
+            if not _made:
+                _made.append(Instruments())
+    return _made[0]
 
 
 def record_requests(entries: Iterable[tuple[float, str, str, int, float, str]]) -> None:
