@@ -210,6 +210,58 @@ class Cluster:
                     return next(n for n in self.nodes if n.port == port)
         raise RuntimeError(f"no node serves {key}")
 
+    def masters(self) -> list[RedisServer]:
+        alive = next(n for n in self.nodes if n.process is not None)
+        with alive.client() as c:
+            ports = {int(master[1]) for _, _, master, *_ in c.cluster("SLOTS")}
+        return [n for n in self.nodes if n.port in ports]
+
+    def migrate_slot(
+        self, slot: int, target: RedisServer, between: Callable[[], None], pipeline: int = 10
+    ) -> None:
+        """Moves `slot` to `target` live, as `redis-cli --cluster reshard` does (IMPORTING
+        on the target, MIGRATING on the source, MIGRATE `pipeline` keys at a time, as its
+        --cluster-pipeline, then SETSLOT NODE everywhere), calling `between` at each stage:
+        with the slot open and no key moved (new keys are sent on with ASK), after each
+        batch (keys on both sides: ASK for the moved ones, TRYAGAIN for a command over
+        keys on both), and once the slot is assigned (stale clients get MOVED)."""
+        source = self.master_of_slot(slot)
+        assert source is not target
+        with source.client() as src, target.client() as dst:
+            source_id, target_id = (
+                src.execute_command("CLUSTER MYID"),
+                dst.execute_command("CLUSTER MYID"),
+            )
+            dst.execute_command("CLUSTER SETSLOT", slot, "IMPORTING", source_id)
+            src.execute_command("CLUSTER SETSLOT", slot, "MIGRATING", target_id)
+            between()
+            while names := src.execute_command("CLUSTER GETKEYSINSLOT", slot, pipeline):
+                src.execute_command(
+                    "MIGRATE", "127.0.0.1", target.port, "", 0, 5000, "KEYS", *names
+                )
+                between()
+            dst.execute_command("CLUSTER SETSLOT", slot, "NODE", target_id)
+            src.execute_command("CLUSTER SETSLOT", slot, "NODE", target_id)
+        for node in self.masters():
+            if node is not source and node is not target:
+                with node.client() as c:
+                    c.execute_command("CLUSTER SETSLOT", slot, "NODE", target_id)
+        between()
+
+    def master_of_slot(self, slot: int) -> RedisServer:
+        alive = next(n for n in self.nodes if n.process is not None)
+        with alive.client() as c:
+            for start, end, master, *_ in c.cluster("SLOTS"):
+                if int(start) <= slot <= int(end):
+                    port = int(master[1])
+                    return next(n for n in self.nodes if n.port == port)
+        raise RuntimeError(f"no node serves slot {slot}")
+
+    def slot_of(self, key: str) -> int:
+        alive = next(n for n in self.nodes if n.process is not None)
+        with alive.client() as c:
+            return int(c.cluster("KEYSLOT", key))
+
     def kill_master_of(self, key: str) -> RedisServer:
         """SIGKILL the master serving `key`; returns it (dead)."""
         master = self.master_of(key)

@@ -423,6 +423,11 @@ class RedisLink:
                     self.supervisor.failed(f"recovery:{name}", e)
         finally:
             _recovering.reset(token)
+        if self.breaker.state is not BreakerState.HALF_OPEN:
+            # Tripped while recovering (the revocation feed lost its subscription, a
+            # server change): closing now would leave that unrepaired; recover again.
+            log.warning("event=recovery_interrupted")
+            return False
         self.breaker.close()  # no await since the journal was seen empty
         return True
 

@@ -339,18 +339,24 @@ class RedisRevocationList:
         )
 
 
+# The replay guard is one sorted set (event id -> when its guard ends), not a key per
+# event: the slot of the log then holds two keys whatever the traffic, so resharding moves
+# them together, and a script over both never meets a slot half moved (TRYAGAIN).
 RECORD_EVENT = """
-if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[6]) then
+local at = tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. at)
+if redis.call('ZADD', KEYS[2], 'NX', at + ARGV[6], ARGV[1]) == 1 then
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[7], '*',
              'id', ARGV[1], 'type', ARGV[2], 'username', ARGV[3], 'at', ARGV[4], 'client', ARGV[5],
              'actor', ARGV[8])
 end
+redis.call('EXPIRE', KEYS[2], ARGV[6])
 return 1
 """
 
 
 class RedisAuthEventLog:
-    """A capped stream; a replayed event is written once (guard key per event id)."""
+    """A capped stream; a replayed event is written once (its id in the guard set)."""
 
     def __init__(self, client: Any, max_events: int = EVENTS_MAX) -> None:
         self._redis = client
@@ -360,7 +366,7 @@ class RedisAuthEventLog:
 
     async def record(self, event: AuthEvent) -> None:
         await self._record(
-            keys=[keys.EVENTS, keys.event_seen(event.id)],
+            keys=[keys.EVENTS, keys.EVENTS_SEEN],
             args=[
                 event.id,
                 event.type.value,

@@ -6,6 +6,7 @@ from typing import Any
 import attrs
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.connection import Connection
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -31,6 +32,28 @@ class SentinelClient(aioredis.Redis):
         await super().aclose(close_connection_pool)
         for sentinel in self.watched_by.sentinels if self.watched_by else []:
             await sentinel.aclose()
+
+
+_take_new_connection = ClusterNode.acquire_connection
+
+
+def _last_released_first(node: ClusterNode) -> Connection:
+    """A cluster node's idle connection, the last released first (redis-py: the first).
+    redis-py follows an ASK with ASKING and then the command: two calls on the target node
+    that each take and give back an idle connection, with no task switch in between.
+    Taken last released first, both use one connection, as ASKING requires. Taken oldest
+    first, they use two as soon as the node has two idle connections, and the command,
+    without ASKING, is sent back with MOVED to the slot's source, which answers ASK again,
+    until redis-py gives up (TTL exhausted): every command on a moved key failed while
+    its slot was being resharded."""
+    if node._free:
+        return node._free.pop()
+    return _take_new_connection(node)
+
+
+def _send_asking_on_the_same_connection() -> None:
+    if ClusterNode.acquire_connection is not _last_released_first:
+        ClusterNode.acquire_connection = _last_released_first  # type: ignore[method-assign,assignment]
 
 
 def make_client(
@@ -77,8 +100,15 @@ def make_client(
         )
         client.watched_by = sentinel
         return client
+    _send_asking_on_the_same_connection()
+    # A MOVED reply (a slot was resharded) corrects that slot's entry and nothing more:
+    # by default redis-py rebuilds its whole view every fifth MOVED, closing every
+    # connection on the way, the revocation feed's subscription and commands in flight
+    # included, which turns a routine resharding into an outage. A node that fails is
+    # still found by the reinitialisation that a connection error triggers.
     return RedisCluster(
         startup_nodes=[ClusterNode(host, port) for host, port in target.nodes],
+        reinitialize_steps=0,
         ssl=target.tls,
         **credentials,
         **options,

@@ -12,7 +12,8 @@ Redis Cluster hash tag, so the keys of one aggregate share a slot.
     ballast:revocations              pub/sub channel announcing new revocations (sharded
                                      pub/sub on a cluster), one revocation a line
     ballast:{events}                 stream  the auth event log (capped)
-    ballast:{events}:seen:<id>       string  replay guard of one event (TTL)
+    ballast:{events}:seen            zset    event id -> end of its replay guard (epoch s):
+                                             a replayed event is written once
     ballast:{rates}:table            string  JSON of the last fetched rate table (TTL)
     ballast:{n:<recipient>}:n:<id>   hash    one notification (EXPIREAT its retention)
     ballast:{n:<recipient>}:inbox    zset    the recipient's notification ids by created_at
@@ -56,8 +57,7 @@ def revocation(kind: str, id_: str) -> str:
 EVENTS = f"{PREFIX}{{events}}"
 
 
-def event_seen(event_id: str) -> str:
-    return f"{EVENTS}:seen:{event_id}"
+EVENTS_SEEN = f"{EVENTS}:seen"
 
 
 RATES = f"{PREFIX}{{rates}}:table"

@@ -19,6 +19,7 @@ class Workload:
     Remembers every token it revoked and every notification it was told was accepted."""
 
     apps: list[TestClient]
+    refresh: bool = False  # also refresh the tokens between login and logout
     kept: dict[str, Any] = attrs.field(init=False)
     statuses: Counter[int] = attrs.field(factory=Counter)
     revoked: list[dict[str, Any]] = attrs.field(factory=list)
@@ -36,6 +37,10 @@ class Workload:
             "/api/auth/login", json={"username": "admin", "password": "admin-password"}
         )
         self._count(tokens)
+        if tokens.status_code == 200 and self.refresh:
+            body = {"refresh_token": tokens.json()["refresh_token"]}
+            tokens = app.post("/api/auth/refresh", json=body)
+            self._count(tokens)
         if tokens.status_code == 200:
             out = app.post("/api/auth/logout", headers=bearer(tokens.json()))
             self._count(out)

@@ -7,9 +7,10 @@ import pytest
 
 from adapters.failover.breaker import BreakerState
 from adapters.failover.core import Failover
-from adapters.failover.link import RedisUnavailableError
+from adapters.failover.journal import ReplayJournal
+from adapters.failover.link import RedisLink, RedisUnavailableError
 from domain.errors import DependencyUnavailableError
-from tests.redis_fixtures import started_link
+from tests.redis_fixtures import client_for, started_link
 from tests.redis_server import RedisServer
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]
@@ -105,3 +106,23 @@ async def test_in_flight_requests_at_the_moment_of_failure_fall_back(
         )
         assert results == ["memory"] * 10
         own_redis.resume()
+
+
+async def test_a_recovery_tripped_while_it_runs_is_run_again(own_redis: RedisServer) -> None:
+    """Something that opens the breaker during a recovery (the revocation feed losing its
+    subscription) must not be papered over by that recovery closing it."""
+    link = RedisLink(client_for(own_redis.url), ReplayJournal(10), 0.25, 1)
+    runs: list[BreakerState] = []
+
+    async def hook() -> None:
+        runs.append(link.breaker.state)
+        if len(runs) == 1:
+            link.breaker.trip()
+
+    link.on_recovery("feed", hook)
+    await link.start()
+    try:
+        await wait_for(BreakerState.CLOSED, link)
+        assert len(runs) == 2
+    finally:
+        await link.stop()
