@@ -24,7 +24,7 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # a client's cursor is either refused by its form or read, never half-understood. The
 # exponent is bounded, so the time is always finite (an "inf" would be a bad Redis score).
 CURSOR_PATTERN = re.compile(
-    r"[0-9]{1,17}(?:\.[0-9]{1,17})?(?:e(?:-[0-9]{1,3}|\+?[0-9]{1,2}))?_" + ID_PATTERN.pattern
+    r"[0-9]{1,17}(?:\.[0-9]{1,20})?(?:e(?:-[0-9]{1,3}|\+?[0-9]{1,2}))?_" + ID_PATTERN.pattern
 )
 
 

@@ -5,7 +5,7 @@ import base64
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from domain.errors import ValidationError
@@ -34,6 +34,10 @@ def test_any_cursor_text_is_a_finite_cursor_or_a_422_on_cursor(text: str) -> Non
     st.floats(min_value=0, max_value=1e15, allow_nan=False),
     st.from_regex(ID_PATTERN, fullmatch=True),
 )
+# repr writes 1e-4 <= t < 1e16 without an exponent: up to 3 zeros then 17 significant digits.
+@example(0.00011738005714914146, "0")
+@example(0.00010000000000000002, "n1")
+@example(9999999999999998.0, "n1")
 def test_every_cursor_this_api_gives_out_reads_back(created_at: float, id_: str) -> None:
     cursor = PageCursor(created_at, id_)
     assert PageCursor.decode(cursor.encode()) == cursor
