@@ -22,6 +22,7 @@ Adding a route, e.g. ``GET /api/things/{id}``:
    app.py serves every endpoint and documents it, so no route is served undocumented.
 """
 
+import functools
 import re
 import types
 import typing
@@ -179,6 +180,7 @@ def decode_body(op: Operation, raw: dict[str, Any]) -> Any:
     return decode(shape, raw)
 
 
+@functools.cache  # type hints are slow to read: once per shape
 def _tag(shape: type, discriminator: str) -> str:
     hint = typing.get_type_hints(shape)[discriminator]
     (value,) = typing.get_args(hint)
@@ -206,19 +208,22 @@ def _unknown_fields(shape: type, data: Mapping[str, Any]) -> list[FieldError]:
     return [FieldError(name, message) for name in sorted(set(data) - known)]
 
 
+@functools.cache
+def _params_plan(shape: type) -> tuple[tuple[str, str, bool], ...]:
+    """Once per shape (type hints are slow to read): each field's name, its name on the wire,
+    and whether it is a whole number."""
+    hints = typing.get_type_hints(shape, include_extras=True)
+    return tuple((f.name, wire_name(f), _base(hints[f.name]) is int) for f in attrs.fields(shape))
+
+
 def decode_params(shape: type, values: Mapping[str, str]) -> Any:
     """Query, path or header parameters (all strings on the wire) as an instance of `shape`;
     whole numbers are read as such, a value present but empty is a value (never the default)."""
-    hints = typing.get_type_hints(shape, include_extras=True)
     data: dict[str, Any] = {}
-    for field in attrs.fields(shape):
-        name = wire_name(field)
+    for field, name, whole in _params_plan(shape):
         if name in values:
             raw = values[name]
-            if _base(hints[field.name]) is int and WHOLE_NUMBER.fullmatch(raw):
-                data[field.name] = int(raw)
-            else:
-                data[field.name] = raw
+            data[field] = int(raw) if whole and WHOLE_NUMBER.fullmatch(raw) else raw
     try:
         return msgspec.convert(data, shape)
     except msgspec.ValidationError:
