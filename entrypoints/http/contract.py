@@ -112,6 +112,9 @@ class Operation:
     also_ok: tuple[tuple[int, str], ...] = ()  # other successes with the same body
 
 
+MAX_QUERIES = 1024  # per operation
+
+
 @attrs.frozen
 class Endpoint:
     """An operation and the handler that serves it. A secured operation's caller is
@@ -120,6 +123,9 @@ class Endpoint:
     operation: Operation
     handler: Handler
     verify: VerifyToken | None = None
+    # Query strings already read, and what they read as (the shapes are frozen): a query
+    # asked again skips parsing and validation. Forgotten all at once when full.
+    _queries: dict[bytes, Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
 
     async def serve(self, request: Request) -> Response:
         op = self.operation
@@ -134,8 +140,9 @@ class Endpoint:
             else:
                 raw = await json_object(request, optional=not op.body_required)
             inputs["body"] = _collect(errors, decode_body, op, raw)
+        if op.query is not None:
+            inputs["query"] = self._query(request, errors)
         for source, shape, values in (
-            ("query", op.query, request.query_params),
             ("path", op.path_params, request.path_params),
             ("headers", op.headers, request.headers),
         ):
@@ -144,6 +151,17 @@ class Endpoint:
         if errors:
             raise ValidationError(errors)
         return await self.handler(request, **inputs)
+
+    def _query(self, request: Request, errors: list[FieldError]) -> Any:
+        raw: bytes = request.scope["query_string"]
+        query = self._queries.get(raw)
+        if query is None:
+            query = _collect(errors, decode_params, self.operation.query, request.query_params)
+            if query is not None:  # a refused query is read again (its errors are per field)
+                if len(self._queries) >= MAX_QUERIES:
+                    self._queries.clear()
+                self._queries[raw] = query
+        return query
 
 
 def _collect(errors: list[FieldError], decode: Callable[..., Any], *args: Any) -> Any:

@@ -196,3 +196,24 @@ def test_rates_bodies_and_etags_are_rendered_once_per_table_and_base() -> None:
         other = client.get("/api/currency/rates?base=GBP")
         assert other.headers["ETag"] != first.headers["ETag"]
         assert other.json()["base"] == "GBP"
+
+
+def test_a_query_asked_again_reads_as_the_first_time_and_only_for_its_own_route() -> None:
+    convert = "/api/currency/convert?amount=10.50&from=USD&to=EUR"
+    refused = "/api/currency/convert?amount=-1&from=usd&to=EURO"
+    with currency_app() as client:
+        first, again = client.get(convert), client.get(convert)
+        bad, bad_again = client.get(refused), client.get(refused)
+        rates = client.get("/api/currency/rates?base=USD")
+        # The same query string on another route is read by that route's own shape.
+        other = client.get("/api/currency/convert?base=USD")
+
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert again.headers["etag"] == first.headers["etag"]
+    assert bad.status_code == bad_again.status_code == 422
+    assert bad_again.json()["errors"] == bad.json()["errors"]
+    assert len(bad.json()["errors"]) >= 2
+    assert rates.status_code == 200 and rates.json()["base"] == "USD"
+    assert other.status_code == 422
+    assert {e["field"] for e in other.json()["errors"]} >= {"amount", "from", "to"}
