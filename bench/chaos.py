@@ -44,9 +44,10 @@ class Topology:
 
     url: str
     # Faults that lose writes Redis acknowledged, by Redis's own design, and up to when:
-    # "start" for a server without persistence restarted (what it held before is gone),
-    # "end" for a switch-over (the old master takes writes until it is demoted, then drops
-    # them: asynchronous replication). Notifications lost so are reported apart.
+    # "start" for a server without persistence restarted (what it held before is gone;
+    # Ballast repeats only its last seconds of writes). Notifications lost so are reported
+    # apart. A Sentinel switch-over is not among them: the old master drops what it took
+    # until its demotion, and Ballast writes that again to the new master (a promise).
     lossy: dict[str, str] = {}
 
     def faults(self) -> list[tuple[str, Callable[[], Callable[[], None]]]]:
@@ -100,8 +101,6 @@ class SentinelSet(Topology):
             return switched
 
         return [("sentinel switch-over", switch_over), ("master killed", master_killed)]
-
-    lossy = {"sentinel switch-over": "end"}
 
     def stop(self) -> None:
         self.set.stop()

@@ -128,10 +128,12 @@ class FailoverRefreshTokenStore:
             await self._redis.end(user, family)
             await self._memory.end(user, family)
 
+        async def end() -> None:
+            await self._redis.end(user, family)
+
+        # Repeatable: a family id is never reused, so ending it again never ends a newer one.
         await self._failover.write(
-            primary,
-            lambda: self._memory.end(user, family),
-            ("end_family", lambda: self._redis.end(user, family)),
+            primary, lambda: self._memory.end(user, family), ("end_family", end), end
         )
 
     async def end_all(self, user: str) -> list[str]:
@@ -154,10 +156,15 @@ class FailoverAuthEventLog:
         self._redis, self._memory, self._failover = redis, memory, failover
 
     async def record(self, event: AuthEvent) -> None:
+        async def record() -> None:
+            await self._redis.record(event)
+
+        # Repeatable: Redis records an event id once (its replay guard).
         await self._failover.write(
             lambda: self._redis.record(event),
             lambda: self._memory.record(event),
-            ("record_event", lambda: self._redis.record(event)),
+            ("record_event", record),
+            record,
         )
 
     async def recent(self, limit: int) -> list[AuthEvent]:

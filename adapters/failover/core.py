@@ -47,12 +47,18 @@ class Failover:
         primary: Op[T],
         fallback: Op[T],
         replay: tuple[str, Replay] | None = None,
+        repeat: Replay | None = None,
     ) -> T:
         """Like `read`, for a write; a fallback write also queues `replay` (name, idempotent
         coroutine function) to run against Redis when it returns. Without `replay` (disposable
-        state: caches, counters, leases) the fallback write is simply not replayed."""
+        state: caches, counters, leases) the fallback write is simply not replayed.
+
+        `repeat`: a coroutine function that is safe to run however late, even after Redis
+        took the write (it never undoes a newer state): once Redis acknowledges the write,
+        it goes in the journal's recent window, run again if the link finds another server
+        answering (see ReplayJournal)."""
         try:
-            return await self.link.call(primary)
+            result = await self.link.call(primary)
         except RedisUnavailableError:
             if self.link.recovering:
                 raise
@@ -61,11 +67,26 @@ class Failover:
                 self.journal.append(self.capability, *replay)
                 self.link.behind()
             return result
+        if repeat is not None and replay is not None:
+            self._acknowledged(replay[0], repeat)
+        return result
 
-    async def defer(self, primary: Op[None], replay: tuple[str, Replay]) -> None:
+    def _acknowledged(self, operation: str, repeat: Replay) -> None:
+        if self.journal is None:
+            return
+        self.journal.acknowledged(self.capability, operation, repeat)
+        if not self.link.is_up and not self.link.recovering:
+            # The breaker opened while the write was on its way: it may have reached a
+            # server the link is leaving, so it goes in line for the next replay as well.
+            self.journal.append(self.capability, operation, repeat)
+
+    async def defer(
+        self, primary: Op[None], replay: tuple[str, Replay], repeat: Replay | None = None
+    ) -> None:
         """For a write that must reach Redis eventually and has nothing to do in memory
         (e.g. undoing a claim): now if Redis answers, else journaled. Never refused, not
-        even under fail_closed: refusing would leave Redis wrong after the outage."""
+        even under fail_closed: refusing would leave Redis wrong after the outage.
+        `repeat` as for `write`."""
         try:
             await self.link.call(primary)
         except RedisUnavailableError:
@@ -73,6 +94,9 @@ class Failover:
                 raise
             self.journal.append(self.capability, *replay)
             self.link.behind()
+            return
+        if repeat is not None:
+            self._acknowledged(replay[0], repeat)
 
     async def _fallback(self, fallback: Op[T]) -> T:
         if self.fail_closed:

@@ -164,6 +164,18 @@ class RedisLink:
     half open (requests still on fallbacks): first the hooks (revocation resync, ...), then
     the journal replay, last, so that what the hooks and concurrent requests journaled is
     replayed too; the breaker closes right after the journal is empty.
+
+    A server change (another run id, or the sentinels announcing another master) is an
+    outage too, and its recovery also runs again the writes of the journal's recent window:
+    Redis replicates asynchronously, so a promoted replica lacks what the old master had
+    not sent it, and a Sentinel switch-over leaves the old master taking writes until it is
+    demoted (Sentinel waits seconds before that), writes it then drops. Those writes were
+    acknowledged here, and only here is it known which they were; stopping writing to the
+    old master as soon as Sentinel announces the switch would not be enough on its own:
+    the promotion comes before the announcement, and the heartbeat sees it a beat later.
+    So the link does both: the heartbeat asks the sentinels which master they announce and
+    drops its connections as soon as that changes, and the writes acknowledged in the
+    window before (repeatable ones only: see Failover.write) go to the new master.
     """
 
     def __init__(
@@ -198,6 +210,8 @@ class RedisLink:
         self._stopping = False
         self._server_id: str | None = None
         self._can_identify = hasattr(client, "connection_pool")  # not a cluster client
+        self._announced: tuple[str, int] | None = None  # the master the sentinels announce
+        self._distrusted_at: float | None = None  # when the breaker last left CLOSED
 
     @property
     def is_up(self) -> bool:
@@ -355,14 +369,34 @@ class RedisLink:
             return
         self._heartbeat_misses = 0
         self.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        announced = await self._announced_master()
         if self._server_id is None:
             self._server_id = server_id
-        elif server_id != self._server_id:
-            # Another server answers (a Sentinel promoted a replica, or Redis restarted
-            # between two beats): what was written to the old one after the replica's
-            # last sync is gone, so recover as after an outage (resync, write-back).
-            log.warning("event=redis_server_changed")
+        if self._announced is None:
+            self._announced = announced
+        if server_id != self._server_id or announced not in (None, self._announced):
+            # Another server answers, or the sentinels announce another master (a replica
+            # was promoted, or Redis restarted between two beats): what was written to the
+            # old one after the replica's last sync is gone, and the old master must not
+            # be written to any more; recover as after an outage (resync, write-back,
+            # the recent window repeated).
+            log.warning("event=redis_server_changed announced=%s", announced != self._announced)
             self.breaker.trip()
+
+    async def _announced_master(self) -> tuple[str, int] | None:
+        """The master the sentinels announce now (None if not on Sentinel or none answers
+        in time: a sentinel's trouble is not the data server's)."""
+        pool = getattr(self.client, "connection_pool", None)
+        sentinels = getattr(pool, "sentinel_manager", None)
+        if sentinels is None:
+            return None
+        try:
+            async with asyncio.timeout(self.heartbeat_timeout):
+                host, port = await sentinels.discover_master(pool.service_name)  # type: ignore[union-attr]
+        except LINK_ERRORS as e:
+            log.debug("event=sentinel_lookup_failed error=%s", type(e).__name__)
+            return None
+        return str(host), int(port)
 
     async def _identify(self) -> str | None:
         """The answering server's run id (it changes with a restart or a promotion). A
@@ -381,6 +415,8 @@ class RedisLink:
         return None
 
     def _on_breaker_change(self, before: BreakerState, after: BreakerState) -> None:
+        if before is BreakerState.CLOSED:
+            self._distrusted_at = time.monotonic()
         probing = self._probe is not None and not self._probe.done()
         if after is BreakerState.OPEN and not self._stopping and not probing:
             self._probe = self.supervisor.spawn("redis_probe", self._probe_loop)
@@ -403,9 +439,18 @@ class RedisLink:
                 await pool.disconnect()
         if not await self._ping():
             return False
-        self._server_id = None
+        previous, self._server_id = self._server_id, None
         with contextlib.suppress(*LINK_ERRORS):
             self._server_id = await self.raw(self._identify)
+        self._announced = await self._announced_master()
+        if self._server_id is None or self._server_id != previous:
+            # Another server (or one that cannot say: a cluster, whose failovers show only
+            # as failed calls): what it may lack of the recent acknowledged writes is
+            # written again. A first start has an empty window.
+            since = self._distrusted_at if self._distrusted_at is not None else time.monotonic()
+            requeued = self.journal.requeue_recent(since)
+            if requeued:
+                log.warning("event=recent_writes_requeued writes=%d", requeued)
         self.breaker.half_open()
         steps = [*self._recovery_hooks, ("replay", self._replay)]
         token = _recovering.set(True)

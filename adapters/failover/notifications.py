@@ -3,7 +3,10 @@
 Everything written through Redis is mirrored in memory, so a notification this instance
 accepted or delivered stays readable during an outage. Writes made during an outage are
 journaled; their replay writes the notification's latest state known here (delivery
-included), so replaying an old entry never undoes a newer one. Delivery leases are
+included), so replaying an old entry never undoes a newer one. Writes Redis acknowledged
+are repeated after a server change (the journal's recent window): the repeat writes the
+latest state known here only where Redis lacks it or holds an older one. Delivery
+leases are
 disposable: during an outage they are taken in memory, which is enough for the one process
 that holds the notifications accepted meanwhile.
 """
@@ -38,8 +41,13 @@ class FailoverNotificationRepository:
             latest = await self._memory.get(notification.id)
             await self._redis.put(latest if latest is not None else notification)
 
+        async def repeat() -> None:
+            latest = await self._memory.get(notification.id) or notification
+            if not await self._redis.holds(latest):
+                await self._redis.put(latest)
+
         await self._failover.write(
-            primary, lambda: self._memory.update(notification), (operation, replay)
+            primary, lambda: self._memory.update(notification), (operation, replay), repeat
         )
 
     async def get(self, notification_id: str) -> Notification | None:
@@ -75,6 +83,7 @@ class FailoverNotificationRepository:
             primary,
             lambda: self._memory.claim_idempotency_key(sender, key, notification_id, ttl),
             ("claim_idempotency_key", replay),
+            replay,  # SET NX: never takes a key another notification holds
         )
 
     async def release_idempotency_key(self, sender: str, key: str, notification_id: str) -> None:
@@ -85,7 +94,8 @@ class FailoverNotificationRepository:
         async def release() -> None:
             await self._redis.release_idempotency_key(sender, key, notification_id)
 
-        await self._failover.defer(release, ("release_idempotency_key", release))
+        # Repeatable: it deletes the key only while it still holds this notification.
+        await self._failover.defer(release, ("release_idempotency_key", release), release)
 
     async def pending_before(self, before: float, limit: int) -> list[str]:
         return await self._failover.read(

@@ -105,6 +105,13 @@ class RedisNotificationRepository:
             pipe.zrem(keys.PENDING, n.id)
         await pipe.execute()
 
+    async def holds(self, n: Notification) -> bool:
+        """True when Redis has `n` at its state or a newer one, in its recipient's inbox."""
+        stored = await self.get(n.id)
+        if stored is None or stored.updated_at < n.updated_at:
+            return False
+        return await self._redis.zscore(keys.inbox(n.recipient), n.id) is not None
+
     async def get(self, notification_id: str) -> Notification | None:
         recipient = await self._redis.get(keys.notification_recipient(notification_id))
         if recipient is None:

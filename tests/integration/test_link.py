@@ -126,3 +126,56 @@ async def test_a_recovery_tripped_while_it_runs_is_run_again(own_redis: RedisSer
         assert len(runs) == 2
     finally:
         await link.stop()
+
+
+async def test_writes_acknowledged_before_redis_restarted_empty_are_written_again(
+    own_redis: RedisServer,
+) -> None:
+    """Another server answers (here: the same port, restarted empty; a promoted replica
+    alike): the repeatable writes acknowledged within the window reach it again; the
+    others do not (they are not safe to run twice)."""
+    async with started_link(own_redis.url) as link:
+        failover = Failover(link, "test", journal=link.journal)
+
+        async def nothing() -> None:
+            return None
+
+        async def set_kept() -> None:
+            await link.client.set("kept", "1")
+
+        async def set_once() -> None:
+            await link.client.set("once", "1")
+
+        await failover.write(set_kept, nothing, ("set_kept", set_kept), set_kept)
+        await failover.write(set_once, nothing, ("set_once", set_once))
+        server = await link.client.info("server")
+        own_redis.restart()
+        async with asyncio.timeout(10):
+            while not link.breaker.opened:  # noqa: ASYNC110 - polling a state machine
+                await asyncio.sleep(0.01)
+        await wait_for(BreakerState.CLOSED, link)
+
+        assert (await link.client.info("server"))["run_id"] != server["run_id"]
+        assert await link.client.get("kept") == "1"
+        assert await link.client.get("once") is None
+        assert link.journal.requeued == 1
+
+
+async def test_the_same_server_back_after_a_hang_gets_no_write_again(
+    own_redis: RedisServer,
+) -> None:
+    async with started_link(own_redis.url) as link:
+        failover = Failover(link, "test", journal=link.journal)
+
+        async def set_kept() -> None:
+            await link.client.set("kept", "1")
+
+        await failover.write(set_kept, set_kept, ("set_kept", set_kept), set_kept)
+        own_redis.hang()
+        async with asyncio.timeout(10):
+            while not link.breaker.opened:  # noqa: ASYNC110 - polling a state machine
+                await asyncio.sleep(0.01)
+        own_redis.resume()
+        await wait_for(BreakerState.CLOSED, link)
+
+        assert link.journal.requeued == 0

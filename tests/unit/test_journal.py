@@ -1,5 +1,8 @@
 """The replay journal: bounded, ordered, resumable."""
 
+import time
+from collections.abc import Awaitable, Callable
+
 import pytest
 
 from adapters.failover.journal import ReplayJournal
@@ -71,3 +74,35 @@ async def test_entries_added_during_replay_are_replayed_too() -> None:
     journal.append("users", "first", first)
     await journal.replay()
     assert done == ["first", "late"]
+
+
+async def test_recent_acknowledged_writes_are_requeued_before_journaled_ones() -> None:
+    """After a server change the writes acknowledged within the window go first in line,
+    in the order they were made, then what was journaled during the outage."""
+    journal = ReplayJournal(window=60.0)
+    done: list[str] = []
+
+    def op(name: str) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            done.append(name)
+
+        return run
+
+    journal.acknowledged("notifications", "add", op("acked-1"))
+    journal.acknowledged("notifications", "add", op("acked-2"))
+    journal.append("notifications", "add", op("journaled"))
+    assert journal.requeue_recent(since=time.monotonic()) == 2
+    assert journal.requeue_recent(since=time.monotonic()) == 0  # the window starts empty
+    await journal.replay()
+    assert done == ["acked-1", "acked-2", "journaled"]
+
+
+async def test_writes_acknowledged_before_the_window_are_not_requeued() -> None:
+    journal = ReplayJournal(window=0.0)
+
+    async def op() -> None:
+        return None
+
+    journal.acknowledged("events", "record", op)
+    assert journal.requeue_recent(since=time.monotonic() + 1) == 0
+    assert len(journal) == 0
