@@ -1,12 +1,22 @@
 """The failover rate cache: Redis first, memory behind it, never fail closed, never replayed
 (a rate table is disposable: the next refresh writes a newer one)."""
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from adapters.failover.core import Failover
 from adapters.memory.rates import MemoryRateCache, MemoryRateHistoryStore
 from adapters.redis.rates import RedisRateCache, RedisRateHistoryStore
 from domain.rates import RateTable
+
+
+async def _also_to_redis(failover: Failover, write: Callable[[], Awaitable[None]]) -> None:
+    """A write already made in memory, copied to Redis when it answers; never journaled:
+    the recovery hooks below write back what memory holds."""
+
+    async def nothing_more() -> None:
+        """Already in memory."""
+
+    await failover.write(write, nothing_more, replay=None)
 
 
 class FailoverRateCache:
@@ -20,14 +30,7 @@ class FailoverRateCache:
 
     async def put(self, table: RateTable, ttl: int) -> None:
         await self._memory.put(table, ttl)
-
-        async def primary() -> None:
-            await self._redis.put(table, ttl)
-
-        async def nothing_more() -> None:
-            """Already in memory."""
-
-        await self._failover.write(primary, nothing_more, replay=None)
+        await _also_to_redis(self._failover, lambda: self._redis.put(table, ttl))
 
     async def restore(self) -> None:
         """Recovery hook: a Redis that comes back empty (or older) gets the last table again,
@@ -55,14 +58,7 @@ class FailoverRateHistoryStore:
 
     async def add(self, tables: Sequence[RateTable]) -> None:
         await self._memory.add(tables)
-
-        async def primary() -> None:
-            await self._redis.add(tables)
-
-        async def nothing_more() -> None:
-            """Already in memory."""
-
-        await self._failover.write(primary, nothing_more, replay=None)
+        await _also_to_redis(self._failover, lambda: self._redis.add(tables))
 
     async def restore(self) -> None:
         """Recovery hook: writes back every day this process holds (idempotent)."""

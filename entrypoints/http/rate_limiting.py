@@ -12,7 +12,7 @@ from domain.errors import BallastError, RateLimitedError
 from domain.rate_limits import Limit, Quota, RateDecision
 from entrypoints import metrics
 from entrypoints.http.problems import from_error
-from entrypoints.http.requests import authenticate_scope, parse_body, scope_bearer
+from entrypoints.http.requests import authenticate_scope, parse_body
 from entrypoints.settings import RateLimit
 
 LOGIN_PATH = "/api/auth/login"
@@ -107,13 +107,13 @@ class RateLimitMiddleware:
         await self.app(scope, receive, send_with_headers)
 
     async def _client_key(self, scope: Scope, address: str) -> str:
-        if scope_bearer(scope) is not None:
-            try:
-                claims = await authenticate_scope(scope, self.verify)
-            except BallastError:
-                return f"addr:{address}"
-            return f"user:{claims.sub}"
-        return f"addr:{address}"
+        """The user of a valid token (verified here once, the route reuses it), else the
+        address: no token, or one that does not verify, counts against the address."""
+        try:
+            claims = await authenticate_scope(scope, self.verify)
+        except BallastError:
+            return f"addr:{address}"
+        return f"user:{claims.sub}"
 
 
 async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
