@@ -4,7 +4,9 @@ wrk loads one route; the stacks are put in the buckets of docs/BENCHMARKS.md's p
 
 Run: `.venv/bin/python bench/profile.py --route me` (or `convert`). Installs py-spy into its
 own venv (bench/.profile-venv) on first use; needs wrk (`make bench` installs it). Prints
-one Markdown table: each bucket's share of the samples and its microseconds per request.
+one Markdown table: each bucket's share of the samples and its microseconds per request (a
+sample counts for the innermost frame that names a bucket: code's own time, not what it
+awaits).
 """
 
 import argparse
@@ -23,20 +25,31 @@ from tests.redis_server import RedisServer  # noqa: E402
 PY_SPY = "py-spy==0.4.3"
 VENV = ROOT / "bench" / ".profile-venv"
 
-# First bucket whose frame appears in a sample's stack takes the sample (order matters).
+WRITER = "access log lines and HTTP metrics (writer thread)"
+REST = "event loop and the rest"
+# A sample goes to the bucket of the innermost frame that names one (its own code's time,
+# not the time of what it awaits); the writer thread's samples go to the writer.
 BUCKETS: list[tuple[str, tuple[str, ...]]] = [
-    ("access log and HTTP metrics (writer thread)", ("AccessLog._run", "AccessLog.flush")),
-    ("access log entry (request path)", ("AccessLog.add",)),
-    ("rate limiter", ("CheckRateLimits.__call__", "rate_limit_headers", "is_exempt")),
-    ("token verification", ("authenticate_scope", "VerifyToken.__call__")),
-    ("route handler (the endpoint, its JSON, ETag)", ("_endpoint (entrypoints/http",)),
     ("request id", ("request_id (entrypoints",)),
-    ("response write to the socket", ("RequestResponseCycle.send",)),
+    ("access log entry (request path)", ("AccessLog.add",)),
+    ("HTTP metrics (request path)", ("prometheus_client",)),
+    ("token verification", ("VerifyToken", "authenticate", "jwt/", "is_revoked")),
+    ("rate limiter", ("rate_limiting.py", "rate_limits.py", "ttl_map.py")),
+    ("request validation (shapes)", ("contract.py", "msgspec", "_shapes.py")),
+    (
+        "route handler (use case, JSON, ETag)",
+        ("_routes.py", "caching.py", "application/", "domain/", "json/", "hashlib"),
+    ),
+    ("response write (uvicorn's send, the socket)", ("RequestResponseCycle.send",)),
+    ("HTTP parsing (uvicorn/httptools)", ("HttpToolsProtocol", "httptools")),
     ("background Redis traffic (limiter sync, heartbeat)", ("redis/", "adapters/failover/")),
-    ("HTTP parsing (uvicorn/httptools)", ("HttpToolsProtocol",)),
-    ("middleware and routing (Starlette, Ballast)", ("starlette/", "entrypoints/http/")),
-    ("event loop and the rest", ("",)),
+    (
+        "Ballast's other middleware and routing",
+        ("observe.py", "redis_budget.py", "client_address.py", "body_limit.py", "routing.py (e"),
+    ),
+    ("Starlette (middleware, routing, request, response)", ("starlette/",)),
 ]
+NAMES = [WRITER, *(name for name, _ in BUCKETS), REST]
 
 
 def py_spy() -> Path:
@@ -49,10 +62,14 @@ def py_spy() -> Path:
 
 
 def bucket(stack: str) -> str:
-    for name, frames in BUCKETS:
-        if any(frame in stack for frame in frames):
-            return name
-    return BUCKETS[-1][0]
+    frames = stack.split(";")
+    if any("AccessLog._run" in frame for frame in frames):
+        return WRITER
+    for frame in reversed(frames):
+        for name, marks in BUCKETS:
+            if any(mark in frame for mark in marks):
+                return name
+    return REST
 
 
 def main() -> None:
@@ -97,7 +114,7 @@ def main() -> None:
     print(f"{args.route}: {load['rps']:,.0f} requests/s from one worker, {total} samples\n")
     print("| where the CPU goes | share | µs/request |")
     print("|---|---:|---:|")
-    for name, _ in BUCKETS:
+    for name in NAMES:
         n = samples.get(name, 0)
         print(f"| {name} | {100 * n / total:.1f}% | {n / args.rate / requests * 1e6:.0f} |")
     print(f"| total | 100% | {total / args.rate / requests * 1e6:.0f} |")

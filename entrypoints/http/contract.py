@@ -142,12 +142,11 @@ class Endpoint:
             inputs["body"] = _collect(errors, decode_body, op, raw)
         if op.query is not None:
             inputs["query"] = self._query(request, errors)
-        for source, shape, values in (
-            ("path", op.path_params, request.path_params),
-            ("headers", op.headers, request.headers),
-        ):
-            if shape is not None:
-                inputs[source] = _collect(errors, decode_params, shape, values)
+        # Each source read only when declared (Starlette builds its Headers on every read).
+        if op.path_params is not None:
+            inputs["path"] = _collect(errors, decode_params, op.path_params, request.path_params)
+        if op.headers is not None:
+            inputs["headers"] = _collect(errors, decode_params, op.headers, request.headers)
         if errors:
             raise ValidationError(errors)
         return await self.handler(request, **inputs)
