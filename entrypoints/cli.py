@@ -22,6 +22,9 @@ from entrypoints.settings import (
     print_admin_password,
 )
 
+# Seconds requests in flight get at SIGTERM before their connections are closed.
+GRACEFUL_SHUTDOWN = 10
+
 FORMATTERS = {
     LogFormat.LOGFMT: "entrypoints.log_format.LogfmtFormatter",
     LogFormat.JSON: "entrypoints.log_format.JsonFormatter",
@@ -143,6 +146,9 @@ def serve(args: argparse.Namespace) -> int:
             # 127.0.0.1) would let any local client choose its address before Ballast looks.
             proxy_headers=False,
             lifespan="on",  # a failing start-up stops the process instead of half-starting it
+            # At SIGTERM, requests in flight get this long, then their connections close: with
+            # the stop hooks' own bound (entrypoints/lifecycle.py), a stop always ends.
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
         )
     return 0
 

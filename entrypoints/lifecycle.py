@@ -11,6 +11,10 @@ from application.supervision import SUPERVISOR, Supervisor, detached
 
 Hook = Callable[[], Awaitable[None]]
 log = logging.getLogger("ballast")
+# A stop hook that has not finished after this many seconds is given up (logged as failed),
+# so a shut-down always ends: a process manager's SIGTERM must not turn into its SIGKILL.
+# Above the Redis link's own bounds at stop (heartbeat 1.5 s, journal flush 5 s).
+STOP_HOOK_TIMEOUT = 10.0
 
 
 def _name(hook: Hook) -> str:
@@ -25,6 +29,7 @@ class Lifecycle:
     stopping: list[Hook] = attrs.Factory(list)
     shutting_down: bool = False
     supervisor: Supervisor = SUPERVISOR
+    stop_hook_timeout: float = STOP_HOOK_TIMEOUT
 
     def on_start(self, hook: Hook) -> None:
         self.starting.append(hook)
@@ -59,7 +64,12 @@ class Lifecycle:
             await hook()
 
     async def stop(self) -> None:
-        """Every stop hook runs, even when some raise (each failure is logged)."""
+        """Every stop hook runs, even when some raise or hang (each failure is logged, a
+        hook is given `stop_hook_timeout` seconds)."""
         self.shutting_down = True
         for hook in reversed(self.stopping):
-            await self.supervisor.attempt(f"stop:{_name(hook)}", hook)
+
+            async def bounded(hook: Hook = hook) -> None:
+                await asyncio.wait_for(hook(), self.stop_hook_timeout)
+
+            await self.supervisor.attempt(f"stop:{_name(hook)}", bounded)

@@ -125,3 +125,22 @@ async def test_a_supervised_task_that_raises_is_started_again() -> None:
         await done.wait()
     await task
     assert len(runs) == 3 and supervisor.failures["worker"] == 2
+
+
+async def test_a_stop_hook_that_hangs_is_given_up_and_the_others_still_run(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    lifecycle = Lifecycle(stop_hook_timeout=0.2)
+    stopped: list[str] = []
+
+    async def hangs() -> None:
+        await asyncio.Event().wait()  # never set: a task that ignores its end
+
+    async def first_registered() -> None:
+        stopped.append("first")
+
+    lifecycle.on_stop(first_registered)
+    lifecycle.on_stop(hangs)
+    await asyncio.wait_for(lifecycle.stop(), 5)
+    assert stopped == ["first"]
+    assert "hangs" in caplog.text
