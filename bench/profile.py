@@ -45,7 +45,7 @@ BUCKETS: list[tuple[str, tuple[str, ...]]] = [
     ("background Redis traffic (limiter sync, heartbeat)", ("redis/", "adapters/failover/")),
     (
         "Ballast's other middleware and routing",
-        ("observe.py", "redis_budget.py", "client_address.py", "body_limit.py", "routing.py (e"),
+        ("edge.py", "client_address.py", "body_limit.py", "routing.py (e"),
     ),
     ("Starlette (middleware, routing, request, response)", ("starlette/",)),
 ]

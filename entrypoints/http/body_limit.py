@@ -19,9 +19,15 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # In HTTP/1.x a request with neither Content-Length nor Transfer-Encoding has no
+        # body: nothing to count (HTTP/2 may send one without either).
+        announced = not scope.get("http_version", "1.1").startswith("1")
         for name, value in scope["headers"]:
+            if name == b"transfer-encoding":
+                announced = True
             if name != b"content-length":
                 continue
+            announced = True
             if not value.isdigit():
                 await problem(400, "malformed-body", "Content-Length is not a number")(
                     scope, receive, send
@@ -30,6 +36,9 @@ class BodyLimitMiddleware:
             if int(value) > self.max_body:
                 await self._refuse(scope, receive, send)
                 return
+        if not announced:
+            await self.app(scope, receive, send)
+            return
         received = 0
 
         async def counting_receive() -> Message:

@@ -7,7 +7,7 @@ X-Forwarded-For is ignored, so a spoofed header buys no fresh rate limit.
 import ipaddress
 from collections.abc import Iterable
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -41,26 +41,16 @@ def resolve_client(peer: str, forwarded_for: str | None, networks: tuple[Network
     return client
 
 
-class ClientAddressMiddleware:
-    """Sets `scope["ballast.client"]`, which every reader of the client's address uses."""
-
-    def __init__(self, app: ASGIApp, trusted_proxies: Iterable[str] = ()) -> None:
-        self.app = app
-        self.networks = parse_networks(trusted_proxies)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            client = scope.get("client")
-            peer = client[0] if client else "unknown"
-            forwarded = None
-            if self.networks:
-                for name, value in scope["headers"]:
-                    if name == b"x-forwarded-for":
-                        # Several headers are one list, in order.
-                        forwarded = (
-                            value.decode("latin-1")
-                            if forwarded is None
-                            else (f"{forwarded},{value.decode('latin-1')}")
-                        )
-            scope["ballast.client"] = resolve_client(peer, forwarded, self.networks)
-        await self.app(scope, receive, send)
+def scope_client(scope: Scope, networks: tuple[Network, ...]) -> str:
+    """What `scope["ballast.client"]` holds, which every reader of the client's address uses."""
+    client = scope.get("client")
+    peer = client[0] if client else "unknown"
+    if not networks:
+        return peer
+    forwarded = None
+    for name, value in scope["headers"]:
+        if name == b"x-forwarded-for":
+            # Several headers are one list, in order.
+            text = value.decode("latin-1")
+            forwarded = text if forwarded is None else f"{forwarded},{text}"
+    return resolve_client(peer, forwarded, networks)

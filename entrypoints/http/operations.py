@@ -10,11 +10,11 @@ from application.rate_limits import CheckRateLimits
 from entrypoints import metrics
 from entrypoints.http import docs, status
 from entrypoints.http.access_log import AccessLog
-from entrypoints.http.client_address import ClientAddressMiddleware
+from entrypoints.http.client_address import parse_networks
 from entrypoints.http.contract import Endpoint, Operation
-from entrypoints.http.observe import ObserveMiddleware
+from entrypoints.http.edge import EdgeMiddleware
 from entrypoints.http.rate_limiting import RateLimitMiddleware
-from entrypoints.http.redis_budget import RedisBudgetMiddleware, RequestBudget
+from entrypoints.http.redis_budget import RequestBudget
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import Settings
 
@@ -39,9 +39,12 @@ def outer_middleware(container: punq.Container) -> list[Middleware]:
     """Outside everything else, so that refused requests (413, 429) are logged and counted."""
     settings: Settings = container.resolve(Settings)
     return [
-        Middleware(ObserveMiddleware, access_log=access_log(container)),
-        Middleware(RedisBudgetMiddleware, budget=container.resolve(RequestBudget)),
-        Middleware(ClientAddressMiddleware, trusted_proxies=settings.trusted_proxies),
+        Middleware(
+            EdgeMiddleware,
+            access_log=access_log(container),
+            budget=container.resolve(RequestBudget),
+            trusted_proxies=parse_networks(settings.trusted_proxies),
+        ),
     ]
 
 

@@ -31,12 +31,11 @@ def quota(limit: RateLimit | None) -> Quota | None:
 
 
 def rate_limit_headers(decision: RateDecision) -> list[tuple[bytes, bytes]]:
-    headers = [
-        (b"ratelimit-limit", str(decision.limit).encode()),
-        (b"ratelimit-remaining", str(decision.remaining).encode()),
-        (b"ratelimit-reset", str(math.ceil(decision.reset_after)).encode()),
+    return [
+        (b"ratelimit-limit", b"%d" % decision.limit),
+        (b"ratelimit-remaining", b"%d" % decision.remaining),
+        (b"ratelimit-reset", b"%d" % math.ceil(decision.reset_after)),
     ]
-    return headers
 
 
 class RateLimitMiddleware:

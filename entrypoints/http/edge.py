@@ -1,9 +1,11 @@
-"""One access-log entry per request (its line and its metrics are made off the event loop,
-see access_log.py), and its X-Request-ID.
+"""The first layer every request meets: its X-Request-ID, the client's address
+(client_address.py), its Redis budget (redis_budget.py) and its access-log entry (its line
+and its metrics are made off the event loop, see access_log.py).
 
-A pure ASGI middleware (no BaseHTTPMiddleware: it would cost a task and a copy per request).
-The route is the template (`/api/notifications/{id}`), never the raw path: the raw path
-would put ids into the logs' keys and the metrics' labels.
+One pure ASGI middleware for the four (no BaseHTTPMiddleware: it would cost a task and a
+copy per request), since every layer costs each request an await and a closure. The route
+is the template (`/api/notifications/{id}`), never the raw path: the raw path would put ids
+into the logs' keys and the metrics' labels.
 """
 
 import itertools
@@ -15,6 +17,8 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from entrypoints.http.access_log import AccessLog
+from entrypoints.http.client_address import Network, scope_client
+from entrypoints.http.redis_budget import RequestBudget
 
 REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
 UNMATCHED = "unmatched"
@@ -48,10 +52,18 @@ def request_id(scope: Scope) -> bytes:
     return f"{_PROCESS_PART}{next(_numbers) & 0xFFFFFFFFFFFFFFFF:016x}".encode()
 
 
-class ObserveMiddleware:
-    def __init__(self, app: ASGIApp, access_log: AccessLog) -> None:
+class EdgeMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        access_log: AccessLog,
+        budget: RequestBudget,
+        trusted_proxies: tuple[Network, ...] = (),
+    ) -> None:
         self.app = app
         self.access_log = access_log
+        self.budget = budget
+        self.trusted_proxies = trusted_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,6 +72,7 @@ class ObserveMiddleware:
         started = time.perf_counter()
         rid = request_id(scope)
         scope["ballast.request_id"] = rid.decode()
+        scope["ballast.client"] = scope_client(scope, self.trusted_proxies)
         status = 500
 
         async def send_with_id(message: Message) -> None:
@@ -70,7 +83,8 @@ class ObserveMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            with self.budget.open():
+                await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             self.access_log.add(
