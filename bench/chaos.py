@@ -31,6 +31,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.report import write_section  # noqa: E402
 from tests.redis_server import RedisServer, free_port  # noqa: E402
 from tests.redis_topologies import Cluster, Sentinels  # noqa: E402
 
@@ -535,6 +536,13 @@ def main() -> int:
     }
     path = args.out / f"chaos-{args.topology}.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
+    if args.out == ROOT / "docs" / "chaos":  # the documented run: its section of BENCHMARKS
+        write_section(
+            ROOT / "docs" / "BENCHMARKS.md",
+            f"bench/chaos.py --topology {args.topology}",
+            markdown(report),
+            f"### {args.topology}",
+        )
     png = args.out / f"chaos-{args.topology}.png"
     if not args.no_plot:
         timeline(run, windows, png, f"bench/chaos.py --topology {args.topology}")
@@ -552,6 +560,44 @@ def main() -> int:
         return 1
     print(f"chaos: promises kept; report in {path}")
     return 0
+
+
+def markdown(report: dict[str, Any]) -> list[str]:
+    """The topology's part of docs/BENCHMARKS.md, from its report."""
+    spread_all = report["revocation_propagation"]["all"]
+    quiet = report["revocation_propagation"]["outside_faults"]
+    load = os.getloadavg()[0]
+    lines = [
+        f"Run on {report['date']}, {report['machine']}, load average {load:.1f} at the end"
+        f" (`{report['command']}`).",
+        "",
+        f"{report['requests']} requests, 5xx: {report['errors_5xx']}, revoked tokens accepted:"
+        f" {report['revoked_tokens_accepted']} (of {report['revoked_tokens']}), accepted"
+        f" notifications missing: {report['accepted_notifications_missing']} (of"
+        f" {report['accepted_notifications']}); lost with Redis's own data (a server restarted"
+        f" without persistence): {report['notifications_lost_with_redis']}.",
+        "",
+        "Revocation propagation to both other instances: "
+        f"p50 {quiet.get('p50_ms')} ms, p99 {quiet.get('p99_ms')} ms outside fault windows"
+        f" ({quiet.get('samples', 0)} samples); over the whole run p99"
+        f" {spread_all.get('p99_ms')} ms, max {spread_all.get('max_ms')} ms (a revocation made"
+        " while an instance is cut off from the feed reaches it at its resync).",
+        "",
+        "| phase | s | requests | 5xx | p50 ms | p99 ms | max ms | back to pass s |"
+        " journal drained s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for phase in report["phases"]:
+        back, drained = phase.get("time_back_to_pass_s"), phase.get("journal_drained_s")
+        lines.append(
+            f"| {phase['phase']} | {phase['seconds']} | {phase['requests']} |"
+            f" {phase['errors_5xx']} | {phase['p50_ms']} | {phase['p99_ms']} |"
+            f" {phase['max_ms']} | {'' if back is None else back} |"
+            f" {'' if drained is None else drained} |"
+        )
+    topology = report["topology"]
+    lines += ["", f"![{topology} timeline](chaos/chaos-{topology}.png)"]
+    return lines
 
 
 if __name__ == "__main__":
