@@ -122,8 +122,9 @@ class ConvertMoney:
     A currency to itself needs no table: the rate is 1, for every ISO 4217 code."""
 
     service: RatesService
-    # The current table's conversions, by the request's own strings: one identical request
-    # costs a lookup, and the same view object (callers may cache what they render from it).
+    # The current table's conversions, by the request's own strings (short: only valid
+    # questions are kept, and the amount's digits are bounded): one identical request costs
+    # a lookup, and the same view object (callers may cache what they render from it).
     _remembered: dict[tuple[str | None, str | None, str | None], ConversionView] = attrs.field(
         factory=dict, init=False
     )

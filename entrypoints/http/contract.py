@@ -113,6 +113,7 @@ class Operation:
 
 
 MAX_QUERIES = 1024  # per operation
+MAX_QUERY_KEPT = 256  # bytes: the kept queries of an operation stay under 256 KiB
 
 
 @attrs.frozen
@@ -156,7 +157,9 @@ class Endpoint:
         query = self._queries.get(raw)
         if query is None:
             query = _collect(errors, decode_params, self.operation.query, request.query_params)
-            if query is not None:  # a refused query is read again (its errors are per field)
+            # A refused query is read again (its errors are per field), and a long one is not
+            # kept (parameters no shape reads could make each entry as long as the request).
+            if query is not None and len(raw) <= MAX_QUERY_KEPT:
                 if len(self._queries) >= MAX_QUERIES:
                     self._queries.clear()
                 self._queries[raw] = query

@@ -217,3 +217,16 @@ def test_a_query_asked_again_reads_as_the_first_time_and_only_for_its_own_route(
     assert rates.status_code == 200 and rates.json()["base"] == "USD"
     assert other.status_code == 422
     assert {e["field"] for e in other.json()["errors"]} >= {"amount", "from", "to"}
+
+
+def test_a_long_query_is_answered_but_not_kept() -> None:
+    short = "/api/currency/convert?amount=10&from=USD&to=EUR"
+    long = short + "&note=" + "x" * 4000  # a parameter no shape reads
+    with currency_app() as client:
+        route = next(r for r in client.app.router.routes if r.path == "/api/currency/convert")
+        endpoint = route.endpoint.__self__
+        assert client.get(short).status_code == 200
+        assert client.get(long).status_code == 200
+        assert client.get(long).json() == client.get(short).json()
+
+    assert list(endpoint._queries) == [b"amount=10&from=USD&to=EUR"]
