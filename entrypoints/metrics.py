@@ -283,8 +283,8 @@ def token_check(token: str | None) -> Callable[[Request], None]:
 
 def endpoint(
     exporter: StateExporter,
-    token: str | None = None,
-    pending: Callable[[], None] = lambda: None,
+    token: str | None,
+    pending: Callable[[], None],
 ) -> Callable[[Request], Awaitable[Response]]:
     """/metrics: open (the Prometheus convention) unless BALLAST_METRICS_TOKEN is set.
     `pending` counts this worker's requests not yet counted (the access log's batch)."""
