@@ -19,10 +19,13 @@ class CheckRateLimits:
         """The binding limit and decision: the refusal, or the one with the least left."""
         binding: tuple[Limit, RateDecision] | None = None
         for limit in limits:
-            limiter = self.exact if limit.exact else self.limiter
-            decision = await limiter.hit(limit.key, limit.quota)
+            decision = await self.one(limit)
             if not decision.allowed:
                 return limit, decision
             if binding is None or decision.remaining < binding[1].remaining:
                 binding = limit, decision
         return binding
+
+    async def one(self, limit: Limit) -> RateDecision:
+        """A request under one limit (most requests: the default limit alone)."""
+        return await (self.exact if limit.exact else self.limiter).hit(limit.key, limit.quota)

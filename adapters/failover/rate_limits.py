@@ -78,6 +78,11 @@ class _View:
     base: float
     tat: float
     used: int = 0
+    # This instance's share of what the key had left, as last computed, and for how many
+    # instances: the refill only adds to it, so it is computed again only once `used`
+    # reaches it (or the number of instances changed), not on every hit.
+    share: int = 0
+    shared_by: int = 0
 
 
 class SyncedRateLimiter:
@@ -120,10 +125,13 @@ class SyncedRateLimiter:
         new_tat, decision = gcra(view.tat, now, quota)
         if new_tat is None:
             return decision
-        share = math.ceil(remaining_at(view.base, now, quota) / self._instances.instances)
-        if view.used >= share:
-            # This instance has spent its share of what was left: wait for the next sync.
-            return RateDecision(False, quota.count, 0, decision.reset_after, quota.interval)
+        instances = self._instances.instances
+        if view.used >= view.share or view.shared_by != instances:
+            view.share = math.ceil(remaining_at(view.base, now, quota) / instances)
+            view.shared_by = instances
+            if view.used >= view.share:
+                # This instance has spent its share of what was left: wait for the next sync.
+                return RateDecision(False, quota.count, 0, decision.reset_after, quota.interval)
         view.tat, view.used = new_tat, view.used + 1
         self._views.set_until(key, view, new_tat)
         _, hits = self._pending.get(key, (quota, 0))

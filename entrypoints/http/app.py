@@ -10,13 +10,12 @@ from typing import Any
 
 import punq
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from domain.errors import BallastError
 from entrypoints.bootstrap import bootstrap
 from entrypoints.http import (
     auth_routes,
@@ -27,10 +26,10 @@ from entrypoints.http import (
     operations,
     user_routes,
 )
-from entrypoints.http.body_limit import BodyLimitMiddleware
 from entrypoints.http.contract import Endpoint, Operation
+from entrypoints.http.json_body import JsonResponse
 from entrypoints.http.openapi import document
-from entrypoints.http.problems import handle_domain_error, handle_http_exception, handle_unexpected
+from entrypoints.http.problems import handle_unexpected
 from entrypoints.http.routing import IndexedRouter
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import Settings, print_admin_password
@@ -49,24 +48,40 @@ OPENAPI = Operation(
 )
 
 
+class App(Starlette):
+    """Starlette, with the edge (edge.py) answering the errors requests meet: Starlette's own
+    ExceptionMiddleware would cost every request one more layer, a Request and two closures
+    to map the same errors. An unexpected error still meets Starlette's outermost layer, which
+    answers it with `handle_unexpected`."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        app: ASGIApp = self.router
+        for cls, args, kwargs in reversed(self.user_middleware):
+            app = cls(app, *args, **kwargs)
+        return ServerErrorMiddleware(app, handler=handle_unexpected)
+
+
+class ByMethod:
+    """The endpoints of one path, picked by the request's method (HEAD is served as GET)."""
+
+    def __init__(self, methods: dict[str, Endpoint]) -> None:
+        self.methods = methods
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = "GET" if scope["method"] == "HEAD" else scope["method"]
+        await self.methods[method](scope, receive, send)
+
+
 def served(endpoints: list[Endpoint]) -> list[BaseRoute]:
     """One route per path, so that a method the path does not serve is a 405 naming all the
-    methods it does (Allow)."""
+    methods it does (Allow). Each endpoint is a plain ASGI app (see `Endpoint.__call__`)."""
     by_path: dict[str, dict[str, Endpoint]] = {}
     for endpoint in endpoints:
         by_path.setdefault(endpoint.operation.path, {})[endpoint.operation.method] = endpoint
     routes: list[BaseRoute] = []
     for path, methods in by_path.items():
-        if len(methods) == 1:
-            ((method, only),) = methods.items()
-            routes.append(Route(path, only.serve, methods=[method]))
-            continue
-
-        async def dispatch(request: Request, methods: dict[str, Endpoint] = methods) -> Response:
-            method = "GET" if request.method == "HEAD" else request.method
-            return await methods[method].serve(request)
-
-        routes.append(Route(path, dispatch, methods=list(methods)))
+        app = next(iter(methods.values())) if len(methods) == 1 else ByMethod(methods)
+        routes.append(Route(path, app, methods=list(methods)))
     return routes
 
 
@@ -78,7 +93,7 @@ def create_app(container: punq.Container | None = None) -> Starlette:
     spec: dict[str, Any] = {}
 
     async def openapi(request: Request) -> Response:
-        return JSONResponse(spec)
+        return JsonResponse(spec)
 
     endpoints = [
         *auth_routes.routes(container),
@@ -104,18 +119,9 @@ def create_app(container: punq.Container | None = None) -> Starlette:
             await lifecycle.stop()
             log.info("event=stopped")
 
-    app = Starlette(
+    app = App(
         routes=[*served(endpoints), *docs.assets()],
-        middleware=[
-            *operations.outer_middleware(container),
-            Middleware(BodyLimitMiddleware),
-            *operations.inner_middleware(container),
-        ],
-        exception_handlers={
-            BallastError: handle_domain_error,
-            HTTPException: handle_http_exception,
-            Exception: handle_unexpected,
-        },
+        middleware=operations.middleware(container),
         lifespan=lifespan,
     )
     app.router = IndexedRouter(app.router.routes, lifespan=lifespan)

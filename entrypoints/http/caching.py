@@ -2,11 +2,12 @@
 body, Cache-Control, and 304 Not Modified when the client already holds that body."""
 
 import hashlib
-import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+
+from entrypoints.http.json_body import render
 
 DEFAULT_MAX_AGE = 60
 
@@ -30,13 +31,6 @@ def cached_json(request: Request, content: Any, max_age: int = DEFAULT_MAX_AGE) 
     """`content` as JSON with ETag and Cache-Control, or a bodiless 304 when it matches."""
     body = render(content)
     return cached_body(request, body, etag_of(body), max_age)
-
-
-def render(content: Any) -> bytes:
-    """The bytes Starlette's JSONResponse would send, without building a response for them."""
-    return json.dumps(
-        content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
-    ).encode("utf-8")
 
 
 def cached_body(

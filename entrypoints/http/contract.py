@@ -32,11 +32,13 @@ from typing import Any, Union
 import attrs
 import msgspec
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from application.auth.tokens import VerifyToken
 from domain.errors import FieldError, ValidationError
 from entrypoints.http.caching import DEFAULT_MAX_AGE
+from entrypoints.http.json_body import JsonResponse
 from entrypoints.http.requests import authenticate, form_or_json, json_object
 
 Handler = Callable[..., Awaitable[Response]]
@@ -75,8 +77,10 @@ def closed_message(shape: Any) -> str | None:
     return message if isinstance(message, str) else None
 
 
+@functools.cache
 def renames(shape: Any) -> dict[str, str]:
-    """Python name -> wire name of the fields of `shape` that `wire()` renamed."""
+    """Python name -> wire name of the fields of `shape` that `wire()` renamed (once per shape;
+    callers only read the mapping)."""
     if not attrs.has(shape):
         return {}
     return {f.name: wire_name(f) for f in attrs.fields(shape) if PARAM_NAME in f.metadata}
@@ -127,6 +131,12 @@ class Endpoint:
     # Query strings already read, and what they read as (the shapes are frozen): a query
     # asked again skips parsing and validation. Forgotten all at once when full.
     _queries: dict[bytes, Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Served as a plain ASGI app: Starlette would wrap a function endpoint in a second
+        exception-handling layer per request, and the app's one layer maps the same errors."""
+        response = await self.serve(Request(scope, receive, send))
+        await response(scope, receive, send)
 
     async def serve(self, request: Request) -> Response:
         op = self.operation
@@ -327,9 +337,9 @@ def message(hint: Any, text: str) -> str:
     custom = _custom_message(hint)
     if custom is not None and not inner:
         return custom
-    for pattern, render in RULES:
+    for pattern, wording in RULES:
         if found := pattern.match(text):
-            text = render(found)
+            text = wording(found)
             break
     return f"{text} (at {inner})" if inner else text
 
@@ -349,11 +359,12 @@ def _custom_message(hint: Any) -> str | None:
 def builtins(shape: Any) -> Any:
     """A shape instance as JSON-ready values, its fields under their wire names."""
     out = msgspec.to_builtins(shape)
-    for name, wire in renames(type(shape)).items():
+    for name, wire in renames(shape.__class__).items():
         out[wire] = out.pop(name)
     return out
 
 
 def json_of(shape: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     """A response shape instance as a JSON response."""
-    return JSONResponse(builtins(shape), status_code=status, headers=headers)
+    content = builtins(shape) if renames(shape.__class__) else shape
+    return JsonResponse(content, status, headers)

@@ -16,8 +16,9 @@ from starlette.responses import Response
 from application.currency.convert import ConversionView, ConvertMoney, GetRates
 from domain.money import decimal_text
 from entrypoints.http import currency_shapes as shapes
-from entrypoints.http.caching import cached_body, etag_of, render
+from entrypoints.http.caching import cached_body, etag_of
 from entrypoints.http.contract import Endpoint, Operation, builtins
+from entrypoints.http.json_body import render
 
 MAX_RENDERED = 512
 RATES = Operation(

@@ -1,11 +1,14 @@
 """The first layer every request meets: its X-Request-ID, the client's address
-(client_address.py), its Redis budget (redis_budget.py) and its access-log entry (its line
-and its metrics are made off the event loop, see access_log.py).
+(client_address.py), its Redis budget (redis_budget.py), its body limit (body_limit.py), the
+problem response of an error it meets (problems.py) and its access-log entry (its line and
+its metrics are made off the event loop, see access_log.py).
 
-One pure ASGI middleware for the four (no BaseHTTPMiddleware: it would cost a task and a
-copy per request), since every layer costs each request an await and a closure. The route
-is the template (`/api/notifications/{id}`), never the raw path: the raw path would put ids
-into the logs' keys and the metrics' labels.
+One pure ASGI middleware for these (no BaseHTTPMiddleware: it would cost a task and a copy
+per request), since every layer costs each request an await and a closure, and every layer
+that adds response headers one more wrapper around each message sent: the layers inside add
+theirs to the request's `RESPONSE_HEADERS` list instead. The route is the template
+(`/api/notifications/{id}`), never the raw path: the raw path would put ids into the logs'
+keys and the metrics' labels.
 """
 
 import itertools
@@ -13,14 +16,22 @@ import re
 import secrets
 import time
 
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from domain.errors import BallastError
 from entrypoints.http.access_log import AccessLog
+from entrypoints.http.body_limit import MAX_BODY, limited
 from entrypoints.http.client_address import Network, scope_client
+from entrypoints.http.problems import answer
 from entrypoints.http.redis_budget import RequestBudget
 
 REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
+# The headers every response to the request carries (its id; the rate limit's), as a list in
+# the scope that the layers inside extend.
+RESPONSE_HEADERS = "ballast.response_headers"
 UNMATCHED = "unmatched"
 # New request ids: 32 hex digits, a random half per process and a counter (unique without a
 # system call per request; ids name requests, they guard nothing).
@@ -59,11 +70,13 @@ class EdgeMiddleware:
         access_log: AccessLog,
         budget: RequestBudget,
         trusted_proxies: tuple[Network, ...] = (),
+        max_body: int = MAX_BODY,
     ) -> None:
         self.app = app
         self.access_log = access_log
         self.budget = budget
         self.trusted_proxies = trusted_proxies
+        self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,20 +86,30 @@ class EdgeMiddleware:
         rid = request_id(scope)
         scope["ballast.request_id"] = rid.decode()
         scope["ballast.client"] = scope_client(scope, self.trusted_proxies)
-        status = 500
+        headers = scope[RESPONSE_HEADERS] = [(b"x-request-id", rid)]
+        status = 0
 
-        async def send_with_id(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid)]
+                message["headers"] = [*message.get("headers", ()), *headers]
             await send(message)
 
         try:
             with self.budget.open():
-                await self.app(scope, receive, send_with_id)
+                await self.app(scope, limited(scope, receive, self.max_body), send_with_headers)
+        except (BallastError, HTTPException) as exc:
+            if status:  # too late for another answer
+                raise
+            await answer(Request(scope), exc)(scope, receive, send_with_headers)
         finally:
+            # Nothing sent: an unexpected error, answered 500 by the app's outermost layer.
             elapsed = time.perf_counter() - started
             self.access_log.add(
-                scope["method"], route_template(scope), status, elapsed, scope["ballast.request_id"]
+                scope["method"],
+                route_template(scope),
+                status or 500,
+                elapsed,
+                scope["ballast.request_id"],
             )

@@ -5,11 +5,12 @@ from typing import Any
 
 import punq
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from application.health import CheckHealth, HealthReport
 from domain.health import HealthStatus
 from entrypoints.http.contract import Endpoint, Operation
+from entrypoints.http.json_body import JsonResponse
 from entrypoints.http.operations_shapes import HEALTH_EXAMPLE, Health
 from entrypoints.lifecycle import Lifecycle
 
@@ -52,7 +53,7 @@ READY = Operation(
 )
 
 
-class HealthResponse(JSONResponse):
+class HealthResponse(JsonResponse):
     media_type = HEALTH_MEDIA
 
 

@@ -35,8 +35,9 @@ def access_log(container: punq.Container) -> AccessLog:
     return made
 
 
-def outer_middleware(container: punq.Container) -> list[Middleware]:
-    """Outside everything else, so that refused requests (413, 429) are logged and counted."""
+def middleware(container: punq.Container) -> list[Middleware]:
+    """The edge first, so that refused requests (413, 429) are logged and counted; the rate
+    limit inside it, after the body limit, which bounds what the login limit reads of the body."""
     settings: Settings = container.resolve(Settings)
     return [
         Middleware(
@@ -45,20 +46,13 @@ def outer_middleware(container: punq.Container) -> list[Middleware]:
             budget=container.resolve(RequestBudget),
             trusted_proxies=parse_networks(settings.trusted_proxies),
         ),
-    ]
-
-
-def inner_middleware(container: punq.Container) -> list[Middleware]:
-    """After the body limit, which bounds what the login limit reads of the body."""
-    settings: Settings = container.resolve(Settings)
-    return [
         Middleware(
             RateLimitMiddleware,
             check=container.resolve(CheckRateLimits),
             verify=container.resolve(VerifyToken),
             default=settings.rate_limit,
             login=settings.login_rate_limit,
-        )
+        ),
     ]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from starlette._utils import get_route_path
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.errors import (
@@ -25,17 +25,18 @@ from domain.errors import (
     RatesUnavailableError,
     ValidationError,
 )
+from entrypoints.http.json_body import JsonResponse
 
 log = logging.getLogger("ballast.http")
 PROBLEM_TYPE = "https://ballast.dev/problems/"
 
 
-class ProblemResponse(JSONResponse):
+class ProblemResponse(JsonResponse):
     media_type = "application/problem+json"
 
 
 class MalformedBodyError(BallastError):
-    """The body is not JSON, or not a JSON object (400)."""
+    """The body, or the Content-Length announcing it, cannot be read as asked (400)."""
 
 
 class BodyTooLargeError(BallastError):
@@ -90,6 +91,9 @@ def _headers(error: BallastError) -> dict[str, str]:
         return {"WWW-Authenticate": "Bearer"}
     if isinstance(error, RateLimitedError | DependencyUnavailableError):
         return {"Retry-After": str(error.retry_after)}
+    if isinstance(error, BodyTooLargeError):
+        # What is left of the body was never read: the connection cannot serve another request.
+        return {"Connection": "close"}
     return {}
 
 
@@ -105,13 +109,11 @@ def from_error(error: BallastError) -> ProblemResponse:
     return problem(500, "internal", "internal error")
 
 
-async def handle_domain_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, BallastError)
-    return from_error(exc)
-
-
-async def handle_http_exception(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
+def answer(request: Request, exc: BallastError | HTTPException) -> Response:
+    """The problem response for an error a request can meet: a domain error, or Starlette's
+    404 and 405 (unexpected errors are `handle_unexpected`'s)."""
+    if isinstance(exc, BallastError):
+        return from_error(exc)
     slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http")
     detail = exc.detail if exc.status_code not in (404, 405) else HTTPStatus(exc.status_code).phrase
     if exc.status_code == 404:

@@ -1,6 +1,6 @@
 """Applying BALLAST_RATE_LIMIT and BALLAST_LOGIN_RATE_LIMIT to every request that needs it,
-as a pure ASGI middleware: the RateLimit-* headers on every limited response, 429 with
-Retry-After when refused."""
+as a pure ASGI middleware inside the edge (edge.py): the RateLimit-* headers on every answer
+to a limited request, 429 with Retry-After when refused (both sent by the edge)."""
 
 import math
 
@@ -11,7 +11,7 @@ from application.rate_limits import CheckRateLimits
 from domain.errors import BallastError, RateLimitedError
 from domain.rate_limits import Limit, Quota, RateDecision
 from entrypoints import metrics
-from entrypoints.http.problems import from_error
+from entrypoints.http.edge import RESPONSE_HEADERS
 from entrypoints.http.requests import authenticate_scope, parse_body
 from entrypoints.settings import RateLimit
 
@@ -19,6 +19,7 @@ LOGIN_PATH = "/api/auth/login"
 EXEMPT_PREFIXES = ("/health", "/metrics", "/status", "/docs", "/openapi.json")
 _EXEMPT_TREES = tuple(p + "/" for p in EXEMPT_PREFIXES)
 MAX_USERNAME_KEY = 128
+MAX_KEPT_LIMITS = 10_000  # forgotten all at once when full
 
 
 def is_exempt(path: str) -> bool:
@@ -56,63 +57,71 @@ class RateLimitMiddleware:
         self.verify = verify
         self.default = quota(default)
         self.login = quota(login)
+        self._limits: dict[str, Limit] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http" or is_exempt(path):
+        if scope["type"] != "http" or is_exempt(scope["path"]):
             await self.app(scope, receive, send)
             return
-        is_login = path == LOGIN_PATH and scope["method"] == "POST" and self.login is not None
-        if self.default is None and not is_login:
+        if self.login is not None and scope["path"] == LOGIN_PATH and scope["method"] == "POST":
+            await self._login(scope, receive, send, self.login)
+            return
+        if self.default is None:
             await self.app(scope, receive, send)
             return
-        address = scope.get("ballast.client") or (scope["client"][0] if scope.get("client") else "")
+        # Nearly every request: the default limit alone.
+        limit = await self._default_limit(scope, self.default)
+        self._apply(scope, limit, await self.check.one(limit))
+        await self.app(scope, receive, send)
+
+    async def _login(self, scope: Scope, receive: Receive, send: Send, login: Quota) -> None:
         limits: list[Limit] = []
         if self.default is not None:
-            limits.append(Limit("default", await self._client_key(scope, address), self.default))
+            limits.append(await self._default_limit(scope, self.default))
+        # Every login attempt counts, a malformed or oversized body included: the body is
+        # read here first and its error answered only once the attempt is counted.
         unreadable: BallastError | None = None
-        if is_login:
-            # Every login attempt counts, a malformed or oversized body included: the body
-            # is read here first and its error answered only once the attempt is counted.
-            try:
-                body, receive = await _buffer(receive)
-            except BallastError as e:
-                body, unreadable = b"", e
-            key = f"login:{address}:{_username(body)[:MAX_USERNAME_KEY]}"
-            limits.append(Limit("login", key, self.login, exact=True))  # type: ignore[arg-type]
-        binding = await self.check(limits)
-        headers = [] if binding is None else rate_limit_headers(binding[1])
-        if binding is not None and not binding[1].allowed:
-            limit, decision = binding
-            metrics.instruments().rate_limited.labels(limit.name).inc()
-            response = from_error(RateLimitedError(max(1, math.ceil(decision.retry_after))))
-            response.raw_headers.extend(headers)
-            await response(scope, receive, send)
-            return
-        if unreadable is not None:
-            response = from_error(unreadable)
-            response.raw_headers.extend(headers)
-            await response(scope, receive, send)
-            return
-        if binding is None:
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *headers]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-    async def _client_key(self, scope: Scope, address: str) -> str:
-        """The user of a valid token (verified here once, the route reuses it), else the
-        address: no token, or one that does not verify, counts against the address."""
         try:
-            claims = await authenticate_scope(scope, self.verify)
+            body, receive = await _buffer(receive)
+        except BallastError as e:
+            body, unreadable = b"", e
+        key = f"login:{_address(scope)}:{_username(body)[:MAX_USERNAME_KEY]}"
+        limits.append(Limit("login", key, login, exact=True))
+        binding = await self.check(limits)
+        if binding is not None:
+            self._apply(scope, *binding)
+        if unreadable is not None:
+            raise unreadable
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _apply(scope: Scope, limit: Limit, decision: RateDecision) -> None:
+        """The binding limit's headers go on every answer to the request, errors included
+        (sent by the edge); a refusal is a 429."""
+        scope[RESPONSE_HEADERS].extend(rate_limit_headers(decision))
+        if not decision.allowed:
+            metrics.instruments().rate_limited.labels(limit.name).inc()
+            raise RateLimitedError(max(1, math.ceil(decision.retry_after)))
+
+    async def _default_limit(self, scope: Scope, default: Quota) -> Limit:
+        """Per user of a valid token (verified here once, the route reuses it), else per
+        address: no token, or one that does not verify, counts against the address. The
+        limits of the clients seen lately are kept (a request of theirs makes none)."""
+        try:
+            key = "user:" + (await authenticate_scope(scope, self.verify)).sub
         except BallastError:
-            return f"addr:{address}"
-        return f"user:{claims.sub}"
+            key = "addr:" + _address(scope)
+        limit = self._limits.get(key)
+        if limit is None:
+            if len(self._limits) >= MAX_KEPT_LIMITS:
+                self._limits.clear()
+            limit = self._limits[key] = Limit("default", key, default)
+        return limit
+
+
+def _address(scope: Scope) -> str:
+    address: str | None = scope.get("ballast.client")
+    return address or (scope["client"][0] if scope.get("client") else "")
 
 
 async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
