@@ -1,5 +1,7 @@
 """Applying the limits of one request."""
 
+from collections.abc import Awaitable
+
 import attrs
 
 from domain.ports import ExactRateLimiter, RateLimiter
@@ -26,6 +28,7 @@ class CheckRateLimits:
                 binding = limit, decision
         return binding
 
-    async def one(self, limit: Limit) -> RateDecision:
-        """A request under one limit (most requests: the default limit alone)."""
-        return await (self.exact if limit.exact else self.limiter).hit(limit.key, limit.quota)
+    def one(self, limit: Limit) -> Awaitable[RateDecision]:
+        """A request under one limit (most requests: the default limit alone). The limiter's
+        own awaitable, not one more coroutine around it: asked on every request."""
+        return (self.exact if limit.exact else self.limiter).hit(limit.key, limit.quota)

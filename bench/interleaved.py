@@ -1,8 +1,14 @@
-"""Ratios with less noise on a shared machine: the servers of a comparison all run at once
-and take turns under the same wrk load, round after round; the median of each is reported.
+"""The target ratios with less noise on a shared machine: every server of the comparison runs
+at once and they take turns under the same wrk load, round after round; each ratio is taken
+from the medians of the turns. Sequential phases minutes apart (as `make bench` runs them)
+differ on a virtual machine by more than some of the effects measured.
 
-Run: `.venv/bin/python bench/interleaved.py` (after `make bench` has installed wrk). Prints
-one Markdown table for docs/BENCHMARKS.md.
+Servers: bare Starlette (2 workers and 1), the peer stack (2 gunicorn workers), Ballast with
+default settings, with the rate limit off (2 workers each, on one Redis) and in memory mode
+(1 worker). Routes: /api/auth/me (with a token) and convert.
+
+Run: `.venv/bin/python bench/interleaved.py` (after `make bench` has installed wrk and the
+peer's venv). Prints Markdown tables for docs/BENCHMARKS.md.
 """
 
 import argparse
@@ -12,9 +18,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.compare import LIMIT, ME, ballast_server, bare_server
+from bench.compare import LIMIT, ROUTES, ballast_server, bare_server, peer_python, peer_server
 from bench.failover import Server, ensure_wrk, login, wrk
 from tests.redis_server import RedisServer
+
+BARE, BARE_1 = "bare Starlette, 2 workers", "bare Starlette, 1 worker"
+PEER = "peer, 2 workers"
+DEFAULT, OFF = "Ballast default, 2 workers", "Ballast, rate limit off, 2 workers"
+MEMORY = "Ballast memory mode, 1 worker"
+# (target, numerator (side, route), denominator (side, route), at least)
+TARGETS = [
+    ("/api/auth/me ÷ bare, default settings", (DEFAULT, "me"), (BARE, "me"), 0.55),
+    ("convert ÷ bare, default settings", (DEFAULT, "convert"), (BARE, "convert"), 0.50),
+    ("/api/auth/me ÷ peer", (DEFAULT, "me"), (PEER, "me"), 10.0),
+    ("convert ÷ peer", (DEFAULT, "convert"), (PEER, "convert"), 10.0),
+    ("rate limit on ÷ off, /api/auth/me", (DEFAULT, "me"), (OFF, "me"), 0.90),
+    ("memory mode ÷ bare, 1 worker each, /api/auth/me", (MEMORY, "me"), (BARE_1, "me"), 0.55),
+    ("memory mode ÷ bare, 1 worker each, convert", (MEMORY, "convert"), (BARE_1, "convert"), 0.55),
+]
 
 
 def main() -> None:
@@ -27,31 +48,48 @@ def main() -> None:
     redis = RedisServer().start()
     servers: dict[str, tuple[Server, str | None]] = {}
     try:
-        servers["bare Starlette"] = (bare_server(2), None)
-        for name, limit in (("Ballast default", LIMIT), ("Ballast, rate limit off", "off")):
-            server = ballast_server(redis.url, limit)
+        servers[BARE] = (bare_server(2), None)
+        servers[BARE_1] = (bare_server(1), None)
+        peer = peer_server(peer_python(), redis.url)
+        servers[PEER] = (peer, login(peer.base))
+        for name, url, limit, workers in (
+            (DEFAULT, redis.url, LIMIT, 2),
+            (OFF, redis.url, "off", 2),
+            (MEMORY, None, LIMIT, 1),
+        ):
+            server = ballast_server(url, limit, workers)
             servers[name] = (server, login(server.base))
-        rps: dict[str, list[float]] = {name: [] for name in servers}
-        for _ in range(args.rounds):
+        rps: dict[tuple[str, str], list[float]] = {}
+        errors: dict[tuple[str, str], int] = {}
+        for turn in range(args.rounds):
             for name, (server, token) in servers.items():
-                result = wrk(binary, server.base + ME, token, args.seconds, args.connections)
-                rps[name].append(result["rps"])
+                for route, path in ROUTES.items():
+                    result = wrk(
+                        binary,
+                        server.base + path,
+                        token if route == "me" else None,
+                        args.seconds,
+                        args.connections,
+                    )
+                    rps.setdefault((name, route), []).append(result["rps"])
+                    errors[(name, route)] = errors.get((name, route), 0) + result["errors"]
+            print(f"round {turn + 1} of {args.rounds} done", file=sys.stderr, flush=True)
     finally:
         for server, _ in servers.values():
             server.stop()
         redis.stop()
-    bare = statistics.median(rps["bare Starlette"])
-    print(
-        f"| GET /api/auth/me, 2 workers each | median requests/s of {args.rounds} turns |"
-        " ÷ bare | all turns |"
-    )
-    print("|---|---:|---:|---|")
-    for name, values in rps.items():
-        median = statistics.median(values)
+    median = {key: statistics.median(values) for key, values in rps.items()}
+    print(f"| side | route | median requests/s of {args.rounds} turns | all turns | errors |")
+    print("|---|---|---:|---|---:|")
+    for (name, route), values in rps.items():
         turns = ", ".join(f"{v:,.0f}" for v in values)
-        print(f"| {name} | {median:,.0f} | {median / bare:.2f} | {turns} |")
-    on, off = (statistics.median(rps[n]) for n in ("Ballast default", "Ballast, rate limit off"))
-    print(f"\nrate limit on ÷ off: {on / off:.2f}")
+        failed = errors[(name, route)]
+        print(f"| {name} | {route} | {median[(name, route)]:,.0f} | {turns} | {failed} |")
+    print("\n| target | measured | at least | met |")
+    print("|---|---:|---:|---|")
+    for target, numerator, denominator, least in TARGETS:
+        ratio = median[numerator] / median[denominator]
+        print(f"| {target} | {ratio:.2f} | {least:.2f} | {'yes' if ratio >= least else 'no'} |")
 
 
 if __name__ == "__main__":

@@ -77,10 +77,11 @@ def main() -> None:
     parser.add_argument("--route", choices=sorted(ROUTES), default="me")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rate", type=int, default=200)
+    parser.add_argument("--rate-limit", default=LIMIT, help="BALLAST_RATE_LIMIT, e.g. off")
     args = parser.parse_args()
     spy, binary = py_spy(), ensure_wrk()
     redis = RedisServer().start()
-    server = ballast_server(redis.url, LIMIT, workers=1)
+    server = ballast_server(redis.url, args.rate_limit, workers=1)
     try:
         token = login(server.base) if args.route == "me" else None
         worker = (server.workers() or [server.process.pid])[0]

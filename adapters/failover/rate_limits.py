@@ -115,17 +115,19 @@ class SyncedRateLimiter:
         self._syncing = asyncio.Lock()
 
     async def hit(self, key: str, quota: Quota) -> RateDecision:
-        if not self._failover.link.is_up:
-            self._failover.link.count_fallback(self._failover.capability)
+        link = self._failover.link
+        if not link.is_up:
+            link.count_fallback(self._failover.capability)
             return await self._memory.hit(key, quota.share(self._instances.instances))
         now = self._clock.now()
-        view = self._views.get(key)
+        view = self._views.get(key, now)
+        instances = self._instances.instances
         if view is None or (view.quota is not quota and view.quota != quota):
-            view = _View(quota, now, now)
+            # A key at rest (most keys, most of the time): all of it is left.
+            view = _View(quota, now, now, 0, -(-quota.count // instances), instances)
         new_tat, decision = gcra(view.tat, now, quota)
         if new_tat is None:
             return decision
-        instances = self._instances.instances
         if view.used >= view.share or view.shared_by != instances:
             view.share = math.ceil(remaining_at(view.base, now, quota) / instances)
             view.shared_by = instances

@@ -29,12 +29,13 @@ class TtlMap(Generic[V]):
         self._writes = 0
         self.dropped = 0
 
-    def get(self, key: str) -> V | None:
+    def get(self, key: str, now: float | None = None) -> V | None:
+        """`now`: the caller's reading of the clock, when it has one (saves reading it again)."""
         item = self._items.get(key)
         if item is None:
             return None
         value, expires_at = item
-        if expires_at is not None and expires_at <= self._clock.now():
+        if expires_at is not None and expires_at <= (self._clock.now() if now is None else now):
             del self._items[key]
             return None
         return value

@@ -4,8 +4,10 @@ body, Cache-Control, and 304 Not Modified when the client already holds that bod
 import hashlib
 from typing import Any
 
+import attrs
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from entrypoints.http.json_body import render
 
@@ -27,17 +29,42 @@ def matches(if_none_match: str | None, etag: str) -> bool:
     return False
 
 
+@attrs.frozen
+class Rendered:
+    """A JSON body rendered once, with its ETag and caching headers as they are sent: served
+    again and again without rework."""
+
+    body: bytes
+    etag: str
+    headers: tuple[tuple[bytes, bytes], ...]
+
+
+def rendered(content: Any, max_age: int = DEFAULT_MAX_AGE) -> Rendered:
+    body = render(content)
+    etag = etag_of(body)
+    cache_control = b"public, max-age=%d" % max_age
+    return Rendered(body, etag, ((b"etag", etag.encode()), (b"cache-control", cache_control)))
+
+
 def cached_json(request: Request, content: Any, max_age: int = DEFAULT_MAX_AGE) -> Response:
     """`content` as JSON with ETag and Cache-Control, or a bodiless 304 when it matches."""
-    body = render(content)
-    return cached_body(request, body, etag_of(body), max_age)
+    return cached_body(request, rendered(content, max_age))
 
 
-def cached_body(
-    request: Request, body: bytes, etag: str, max_age: int = DEFAULT_MAX_AGE
-) -> Response:
-    """A JSON body already rendered, with its ETag (both possibly computed long before)."""
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
-    if matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
-    return Response(body, headers=headers, media_type="application/json")
+def cached_body(request: Request, known: Rendered) -> Response:
+    """A body rendered before, or a bodiless 304 when the client holds it already."""
+    if matches(header(request.scope, b"if-none-match"), known.etag):
+        response = Response(status_code=304)
+    else:
+        response = Response(known.body, media_type="application/json")
+    response.raw_headers.extend(known.headers)
+    return response
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of a request header, read from the scope (Starlette's Headers would
+    be built for this one look)."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None

@@ -16,9 +16,8 @@ from starlette.responses import Response
 from application.currency.convert import ConversionView, ConvertMoney, GetRates
 from domain.money import decimal_text
 from entrypoints.http import currency_shapes as shapes
-from entrypoints.http.caching import cached_body, etag_of
+from entrypoints.http.caching import Rendered, cached_body, rendered
 from entrypoints.http.contract import Endpoint, Operation, builtins
-from entrypoints.http.json_body import render
 
 MAX_RENDERED = 512
 RATES = Operation(
@@ -52,26 +51,25 @@ CONVERT = Operation(
 def routes(container: punq.Container) -> list[Endpoint]:
     get_rates: GetRates = container.resolve(GetRates)
     convert: ConvertMoney = container.resolve(ConvertMoney)
-    # (base, day, stale) -> the table's rates from that base (identity check), body, ETag.
-    rendered: dict[tuple[str, datetime.date, bool], tuple[Mapping[str, Decimal], bytes, str]] = {}
+    # (base, day, stale) -> the table's rates from that base (identity check), its body.
+    tables: dict[tuple[str, datetime.date, bool], tuple[Mapping[str, Decimal], Rendered]] = {}
 
     async def rates_endpoint(request: Request, query: shapes.RatesQuery) -> Response:
         view = await get_rates(query.base, query.date)
         key = (view.base.code, view.as_of, view.stale)
-        known = rendered.get(key)
+        known = tables.get(key)
         if known is None or known[0] is not view.rates:
             rates = {code: decimal_text(rate) for code, rate in view.rates.items()}
             shape = shapes.Rates(
                 view.base.code, rates, view.as_of, view.source, view.stale, list(view.feeds)
             )
-            body = render(builtins(shape))
-            if len(rendered) >= MAX_RENDERED:  # many past days asked: start afresh
-                rendered.clear()
-            known = rendered[key] = (view.rates, body, etag_of(body))
-        return cached_body(request, known[1], known[2])
+            if len(tables) >= MAX_RENDERED:  # many past days asked: start afresh
+                tables.clear()
+            known = tables[key] = (view.rates, rendered(builtins(shape)))
+        return cached_body(request, known[1])
 
-    # (amount, from, to) -> the view it was rendered from (identity check), body, ETag.
-    conversions: dict[tuple[str, str, str], tuple[ConversionView, bytes, str]] = {}
+    # (amount, from, to) -> the view it was rendered from (identity check), its body.
+    conversions: dict[tuple[str, str, str], tuple[ConversionView, Rendered]] = {}
 
     async def convert_endpoint(request: Request, query: shapes.ConvertQuery) -> Response:
         args = (query.amount, query.from_, query.to)
@@ -89,12 +87,11 @@ def routes(container: punq.Container) -> list[Endpoint]:
                 view.source,
                 view.stale,
             )
-            body = render(builtins(shape))
-            known = (view, body, etag_of(body))
+            known = (view, rendered(builtins(shape)))
             if query.date is None:
                 if len(conversions) >= MAX_RENDERED:
                     conversions.clear()
                 conversions[args] = known
-        return cached_body(request, known[1], known[2])
+        return cached_body(request, known[1])
 
     return [Endpoint(RATES, rates_endpoint), Endpoint(CONVERT, convert_endpoint)]

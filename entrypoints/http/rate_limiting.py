@@ -12,7 +12,7 @@ from domain.errors import BallastError, RateLimitedError
 from domain.rate_limits import Limit, Quota, RateDecision
 from entrypoints import metrics
 from entrypoints.http.edge import RESPONSE_HEADERS
-from entrypoints.http.requests import authenticate_scope, parse_body
+from entrypoints.http.requests import parse_body, verified
 from entrypoints.settings import RateLimit
 
 LOGIN_PATH = "/api/auth/login"
@@ -58,6 +58,10 @@ class RateLimitMiddleware:
         self.default = quota(default)
         self.login = quota(login)
         self._limits: dict[str, Limit] = {}
+        # The headers of the default limit's answer to a client at rest (the same answer
+        # every time: see Quota.at_rest), written once.
+        self._at_rest = None if self.default is None else self.default.at_rest
+        self._at_rest_headers = [] if self._at_rest is None else rate_limit_headers(self._at_rest)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or is_exempt(scope["path"]):
@@ -69,15 +73,19 @@ class RateLimitMiddleware:
         if self.default is None:
             await self.app(scope, receive, send)
             return
-        # Nearly every request: the default limit alone.
-        limit = await self._default_limit(scope, self.default)
-        self._apply(scope, limit, await self.check.one(limit))
+        # Nearly every request: the default limit alone, and a client under its rate.
+        limit = self._limit(await self._client_key(scope), self.default)
+        decision = await self.check.one(limit)
+        if decision is self._at_rest:
+            scope[RESPONSE_HEADERS] += self._at_rest_headers
+        else:
+            self._apply(scope, limit, decision)
         await self.app(scope, receive, send)
 
     async def _login(self, scope: Scope, receive: Receive, send: Send, login: Quota) -> None:
         limits: list[Limit] = []
         if self.default is not None:
-            limits.append(await self._default_limit(scope, self.default))
+            limits.append(self._limit(await self._client_key(scope), self.default))
         # Every login attempt counts, a malformed or oversized body included: the body is
         # read here first and its error answered only once the attempt is counted.
         unreadable: BallastError | None = None
@@ -98,19 +106,21 @@ class RateLimitMiddleware:
     def _apply(scope: Scope, limit: Limit, decision: RateDecision) -> None:
         """The binding limit's headers go on every answer to the request, errors included
         (sent by the edge); a refusal is a 429."""
-        scope[RESPONSE_HEADERS].extend(rate_limit_headers(decision))
+        scope[RESPONSE_HEADERS] += rate_limit_headers(decision)
         if not decision.allowed:
             metrics.instruments().rate_limited.labels(limit.name).inc()
             raise RateLimitedError(max(1, math.ceil(decision.retry_after)))
 
-    async def _default_limit(self, scope: Scope, default: Quota) -> Limit:
-        """Per user of a valid token (verified here once, the route reuses it), else per
-        address: no token, or one that does not verify, counts against the address. The
-        limits of the clients seen lately are kept (a request of theirs makes none)."""
-        try:
-            key = "user:" + (await authenticate_scope(scope, self.verify)).sub
-        except BallastError:
-            key = "addr:" + _address(scope)
+    async def _client_key(self, scope: Scope) -> str:
+        """The user of a valid token (verified here once, the route reuses it), else the
+        address: no token, or one that does not verify, counts against the address."""
+        outcome = await verified(scope, self.verify)
+        if isinstance(outcome, BallastError):
+            return "addr:" + _address(scope)
+        return "user:" + outcome.sub
+
+    def _limit(self, key: str, default: Quota) -> Limit:
+        """The default limit of a client: the limits of the clients seen lately are kept."""
         limit = self._limits.get(key)
         if limit is None:
             if len(self._limits) >= MAX_KEPT_LIMITS:

@@ -126,9 +126,10 @@ def scope_bearer(scope: Scope) -> str | None:
 VERIFIED = "ballast.verified"
 
 
-async def authenticate_scope(scope: Scope, verify: VerifyToken) -> TokenClaims:
-    """The request's access token, verified once per request: whoever asks first (the rate
-    limiter, for its client key) verifies, and the route reuses the outcome."""
+async def verified(scope: Scope, verify: VerifyToken) -> TokenClaims | BallastError:
+    """The outcome of verifying the request's access token, once per request: whoever asks
+    first (the rate limiter, for its client key) verifies, and the route reuses it. The
+    error is returned, not raised: an anonymous request is no exception to the limiter."""
     outcome: TokenClaims | BallastError | None = scope.get(VERIFIED)
     if outcome is None:
         token = scope_bearer(scope)
@@ -140,13 +141,15 @@ async def authenticate_scope(scope: Scope, verify: VerifyToken) -> TokenClaims:
             except BallastError as e:
                 outcome = e
         scope[VERIFIED] = outcome
-    if isinstance(outcome, BallastError):
-        raise outcome
     return outcome
 
 
 async def authenticate(request: Request, verify: VerifyToken) -> TokenClaims:
-    return await authenticate_scope(request.scope, verify)
+    """The request's verified access token, or its error raised."""
+    outcome = await verified(request.scope, verify)
+    if isinstance(outcome, BallastError):
+        raise outcome
+    return outcome
 
 
 def client_address(request: Request) -> str:

@@ -1,6 +1,8 @@
 """GCRA and the use case that applies a request's limits, on the memory limiter."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from adapters.memory.rate_limits import MemoryRateLimiter
 from application.rate_limits import CheckRateLimits
@@ -44,6 +46,28 @@ def test_uneven_quota_still_reads_whole_remaining_counts() -> None:
         tat, decision = gcra(tat, 5.0, quota)
         seen.append(decision.remaining)
     assert seen == [6, 5, 4, 3, 2, 1, 0]
+
+
+@given(
+    count=st.integers(1, 10**9),
+    period=st.floats(1e-3, 1e7),
+    now=st.floats(0, 1e10),
+    rest=st.floats(0, 1e6),
+)
+def test_a_key_at_rest_gets_the_answer_a_key_just_full_would(
+    count: int, period: float, now: float, rest: float
+) -> None:
+    """The answer to a key at rest is computed once per quota: it must be what GCRA says of
+    a key whose arrival time is exactly now (nothing spent), whatever the quota and however
+    long the key has rested."""
+    quota = Quota(count, period)
+    new_tat, decision = gcra(now - rest, now, quota)
+    assert decision is quota.at_rest
+    assert new_tat == now + quota.interval
+    assert decision.allowed and decision.retry_after == 0
+    assert decision.limit == count
+    assert decision.remaining == count - 1
+    assert decision.reset_after == pytest.approx(quota.interval)
 
 
 def test_share_divides_the_limit_but_never_to_zero() -> None:
