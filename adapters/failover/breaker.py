@@ -32,8 +32,15 @@ class CircuitBreaker:
         self._on_change = on_change
 
     @property
-    def allows_requests(self) -> bool:
-        return self.state is BreakerState.CLOSED
+    def state(self) -> BreakerState:
+        return self._state
+
+    @state.setter
+    def state(self, to: BreakerState) -> None:
+        self._state = to
+        # Kept with the state: read on every request that may use Redis, so an attribute,
+        # not a property comparing states each time.
+        self.allows_requests = to is BreakerState.CLOSED
 
     def record_success(self) -> None:
         if self.state is BreakerState.CLOSED:

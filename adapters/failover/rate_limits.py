@@ -83,12 +83,16 @@ class _View:
     # reaches it (or the number of instances changed), not on every hit.
     share: int = 0
     shared_by: int = 0
+    # Until when the map keeps it: a while past `tat`, so that the hits of a client at a
+    # steady pace change the view in place instead of moving its entry every time.
+    kept_until: float = 0.0
 
 
 class SyncedRateLimiter:
     """Decides every request in process; shared across instances by a sync every `every`
     seconds that adds each touched key's hits to Redis and adopts the count it returns
-    (keys still live here are refreshed too, so no view is older than one interval).
+    (keys not at rest here are refreshed too, so none of them is older than one interval; a
+    key at rest is decided as full and its next hit charged at the next sync).
 
     Bound: between two syncs an instance lets through at most ceil(L / N) requests of a key,
     L being what the key had left at its last sync (with the refill since) and N the live
@@ -98,6 +102,7 @@ class SyncedRateLimiter:
     """
 
     MAX_REFRESH = 1024
+    KEEP = 1.0  # seconds a view is kept past its arrival time (memory only: see _View)
 
     def __init__(
         self,
@@ -110,14 +115,14 @@ class SyncedRateLimiter:
     ) -> None:
         self._redis, self._memory, self._failover = redis, memory, failover
         self._instances, self._clock = instances, clock
+        self._breaker = failover.link.breaker  # asked on every hit: one attribute away
         self._views: TtlMap[_View] = TtlMap(clock, max_keys)
         self._pending: dict[str, tuple[Quota, int]] = {}
         self._syncing = asyncio.Lock()
 
     async def hit(self, key: str, quota: Quota) -> RateDecision:
-        link = self._failover.link
-        if not link.is_up:
-            link.count_fallback(self._failover.capability)
+        if not self._breaker.allows_requests:
+            self._failover.link.count_fallback(self._failover.capability)
             return await self._memory.hit(key, quota.share(self._instances.instances))
         now = self._clock.now()
         view = self._views.get(key, now)
@@ -135,7 +140,8 @@ class SyncedRateLimiter:
                 # This instance has spent its share of what was left: wait for the next sync.
                 return RateDecision(False, quota.count, 0, decision.reset_after, quota.interval)
         view.tat, view.used = new_tat, view.used + 1
-        self._views.set_until(key, view, new_tat)
+        if new_tat > view.kept_until:
+            self._keep(key, view)
         _, hits = self._pending.get(key, (quota, 0))
         self._pending[key] = (quota, hits + 1)
         return decision
@@ -153,8 +159,10 @@ class SyncedRateLimiter:
             return
         batch = self._pending
         self._pending = {}
+        now = self._clock.now()
         for key, view in self._views.newest(self.MAX_REFRESH):
-            batch.setdefault(key, (view.quota, 0))
+            if view.tat > now:  # a view at rest needs nothing from the others
+                batch.setdefault(key, (view.quota, 0))
         if not batch:
             return
         sent = [(key, quota, hits) for key, (quota, hits) in batch.items()]
@@ -168,9 +176,13 @@ class SyncedRateLimiter:
             base = now + seconds
             view = _View(quota, base, max(base, now) + since * quota.interval, since)
             if view.tat > now:
-                self._views.set_until(key, view, view.tat)
+                self._keep(key, view)
             else:
                 self._views.pop(key)
+
+    def _keep(self, key: str, view: _View) -> None:
+        view.kept_until = view.tat + self.KEEP
+        self._views.set_until(key, view, view.kept_until)
 
     def __len__(self) -> int:
         return len(self._views)

@@ -24,6 +24,7 @@ class TtlMap(Generic[V]):
             raise ValueError("max_entries must be positive")
         self._clock = clock
         self._max = max_entries
+        self._sweep_every = max(1, max_entries // 8)
         self._evict = evict
         self._items: OrderedDict[str, tuple[V, float | None]] = OrderedDict()
         self._writes = 0
@@ -49,7 +50,7 @@ class TtlMap(Generic[V]):
         self._items[key] = (value, expires_at)
         self._items.move_to_end(key)
         self._writes += 1
-        if self._writes >= max(1, self._max // 8):
+        if self._writes >= self._sweep_every:
             self._writes = 0
             self.sweep()
         while self._evict and len(self._items) > self._max:

@@ -73,6 +73,25 @@ async def test_a_lone_instance_is_exact_without_a_round_trip_per_request(
         assert 3_590_000 < await link.client.pttl("ballast:{rl:client}") <= 3_600_000
 
 
+async def test_a_key_back_at_rest_costs_no_more_syncs(own_redis: RedisServer) -> None:
+    """A view stays in memory a while past its arrival time (so that a client at a steady
+    pace does not move its entry on every hit), but once at rest it has nothing to learn
+    from the others: the syncs leave it out."""
+    quota = Quota(2, 0.05)  # one request per 25 ms
+    async with started_link(own_redis.url) as link:
+        limiter, _ = synced_parts(link, "steady")
+        assert await allowed(limiter, "calm", quota, 2) == 2
+        before = await script_calls(link.client)
+        await limiter.sync()
+        assert await script_calls(link.client) == before + 1  # its two hits charged
+        await asyncio.sleep(0.1)  # past its arrival time: at rest, still kept
+        assert len(limiter) == 1
+        await limiter.sync()
+        await limiter.sync()
+        assert await script_calls(link.client) == before + 1
+        assert (await limiter.hit("calm", quota)).remaining == 1  # all of it back
+
+
 async def test_two_instances_share_one_limit_within_the_bound(own_redis: RedisServer) -> None:
     quota = Quota(10, 3600)
     async with two_instances(own_redis.url) as (a, b, link_a, _, _):
