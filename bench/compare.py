@@ -11,10 +11,7 @@ section of docs/BENCHMARKS.md (between its markers), leaving the rest as it is.
 
 import argparse
 import contextlib
-import datetime
 import json
-import os
-import platform
 import subprocess
 import sys
 import threading
@@ -37,7 +34,7 @@ from bench.failover import (  # noqa: E402
     time_back_on_redis,
     wrk,
 )
-from bench.report import write_section  # noqa: E402
+from bench.report import machine_line, write_section  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 
 PEERS = ROOT / "bench" / "peers"
@@ -398,17 +395,8 @@ def storm_logins(bench: Bench) -> int:
 
 
 def write_report(path: Path, bench: Bench, seconds: int, connections: int) -> None:
-    try:
-        model = next(
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        )
-    except (OSError, StopIteration):
-        model = platform.machine()
     generated = [
-        f"Run on {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()}"
-        f" cores ({model}), Linux {platform.release()}, Python {platform.python_version()}.",
+        machine_line(),
         "",
         f"Command: `make bench` (`python bench/compare.py --seconds {seconds} --connections"
         f" {connections}`). Load: wrk, 2 threads, {connections} keep-alive connections,"
@@ -417,7 +405,8 @@ def write_report(path: Path, bench: Bench, seconds: int, connections: int) -> No
         "Every server runs 2 workers (uvicorn; the peer: gunicorn sync workers), except the"
         " `1 worker(s)` rows (Ballast's memory mode serves one process: several need Redis)."
         f" Rate limits are on at `{LIMIT}` (Ballast) and `1000000 per second` (peer), so the"
-        " one benchmark client is never refused: their cost is what is measured. `÷ bare` is"
+        " one benchmark client is never refused: their cost is what is measured (for a client"
+        " under its rate, as most are: its key is at rest at every request). `÷ bare` is"
         " against the bare Starlette row with the same number of workers and route; `÷ peer`"
         " against the peer in the same phase. `revoked token accepted`: of 20 requests made"
         " with a token logged out before the outage, how many got a 200. Each outage and the login"

@@ -8,10 +8,8 @@ are shared by bench/compare.py, which `make bench` runs.
 """
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import re
 import shutil
 import signal
@@ -24,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import write_section  # noqa: E402
+from bench.report import machine_line, write_section  # noqa: E402
 from tests.redis_server import RedisServer, free_port  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -341,18 +339,8 @@ def write_report(
     conns: int,
     load: tuple[float, float],
 ) -> None:
-    cpu = platform.processor() or platform.machine()
-    try:
-        model = next(
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        )
-    except (OSError, StopIteration):
-        model = cpu
     lines = [
-        f"Run on {datetime.date.today().isoformat()}, {os.cpu_count()} cores ({model}), "
-        f"Linux {platform.release()}, Python {platform.python_version()}.",
+        machine_line(),
         "",
         f"Command: `.venv/bin/python bench/failover.py --seconds {secs} --connections {conns}`.",
         f"Load: wrk, 2 threads, {conns} keep-alive connections, {secs} s per phase, over loopback,"

@@ -7,8 +7,8 @@ Servers: bare Starlette (2 workers and 1), the peer stack (2 gunicorn workers), 
 default settings, with the rate limit off (2 workers each, on one Redis) and in memory mode
 (1 worker). Routes: /api/auth/me (with a token) and convert.
 
-Run: `.venv/bin/python bench/interleaved.py` (after `make bench` has installed wrk and the
-peer's venv). Prints Markdown tables for docs/BENCHMARKS.md.
+Run: `.venv/bin/python bench/interleaved.py` (needs wrk, which `make bench` installs; makes
+the peer's venv on first use). Writes its section of docs/BENCHMARKS.md.
 """
 
 import argparse
@@ -16,16 +16,19 @@ import statistics
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from bench.compare import LIMIT, ROUTES, ballast_server, bare_server, peer_python, peer_server
-from bench.failover import Server, ensure_wrk, login, wrk
-from tests.redis_server import RedisServer
+from bench.compare import LIMIT, ROUTES, ballast_server, bare_server, peer_python, peer_server  # noqa: E402
+from bench.failover import Server, ensure_wrk, login, wrk  # noqa: E402
+from bench.report import machine_line, write_section  # noqa: E402
+from tests.redis_server import RedisServer  # noqa: E402
 
 BARE, BARE_1 = "bare Starlette, 2 workers", "bare Starlette, 1 worker"
 PEER = "peer, 2 workers"
 DEFAULT, OFF = "Ballast default, 2 workers", "Ballast, rate limit off, 2 workers"
 MEMORY = "Ballast memory mode, 1 worker"
+MARKER = "bench/interleaved.py"
 # (target, numerator (side, route), denominator (side, route), at least)
 TARGETS = [
     ("/api/auth/me ÷ bare, default settings", (DEFAULT, "me"), (BARE, "me"), 0.55),
@@ -43,6 +46,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=4)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--output", default=str(ROOT / "docs" / "BENCHMARKS.md"))
     args = parser.parse_args()
     binary = ensure_wrk()
     redis = RedisServer().start()
@@ -79,17 +83,32 @@ def main() -> None:
             server.stop()
         redis.stop()
     median = {key: statistics.median(values) for key, values in rps.items()}
-    print(f"| side | route | median requests/s of {args.rounds} turns | all turns | errors |")
-    print("|---|---|---:|---|---:|")
+    lines = [
+        machine_line(),
+        "",
+        f"Command: `.venv/bin/python bench/interleaved.py --rounds {args.rounds} --seconds"
+        f" {args.seconds} --connections {args.connections}`. Every server runs at once; in each"
+        f" of {args.rounds} rounds each takes its turn on each route under wrk (2 threads,"
+        f" {args.connections} keep-alive connections, {args.seconds} s), so slow and fast"
+        " moments of the machine fall on all of them alike. Ballast's rate limit is"
+        f" `{LIMIT}` (never refusing the one client), the peer's likewise.",
+        "",
+        f"| side | route | median requests/s of {args.rounds} turns | all turns | errors |",
+        "|---|---|---:|---|---:|",
+    ]
     for (name, route), values in rps.items():
         turns = ", ".join(f"{v:,.0f}" for v in values)
         failed = errors[(name, route)]
-        print(f"| {name} | {route} | {median[(name, route)]:,.0f} | {turns} | {failed} |")
-    print("\n| target | measured | at least | met |")
-    print("|---|---:|---:|---|")
+        lines.append(f"| {name} | {route} | {median[(name, route)]:,.0f} | {turns} | {failed} |")
+    lines += ["", "| target | measured | at least | met |", "|---|---:|---:|---|"]
     for target, numerator, denominator, least in TARGETS:
         ratio = median[numerator] / median[denominator]
-        print(f"| {target} | {ratio:.2f} | {least:.2f} | {'yes' if ratio >= least else 'no'} |")
+        met = "yes" if ratio >= least else "no"
+        lines.append(f"| {target} | {ratio:.2f} | {least:.2f} | {met} |")
+    print("\n".join(lines))
+    write_section(
+        Path(args.output), MARKER, lines, "## Interleaved: every target ratio, servers taking turns"
+    )
 
 
 if __name__ == "__main__":
