@@ -79,8 +79,11 @@ pytest: $(DEV_STAMP)
 	$(BIN)/pytest
 
 # Benchmarks (not part of `make test`): wrk drives the load; installed when missing.
+# The side-by-side phases, then the target ratios again with the servers taking turns (less
+# noise than phases minutes apart); each writes its own section of docs/BENCHMARKS.md.
 bench: $(DEV_STAMP) redis-server wrk
 	$(BIN)/python bench/compare.py
+	$(BIN)/python bench/interleaved.py
 
 # bench/chaos.py on each Redis topology (docs/chaos/). Its timeline needs matplotlib: the
 # `bench` extra, which only this target installs (it is in neither lock file).

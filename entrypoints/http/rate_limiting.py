@@ -10,6 +10,7 @@ from application.auth.tokens import VerifyToken
 from application.rate_limits import CheckRateLimits
 from domain.errors import BallastError, RateLimitedError
 from domain.rate_limits import Limit, Quota, RateDecision
+from domain.tokens import TokenClaims
 from entrypoints import metrics
 from entrypoints.http.edge import RESPONSE_HEADERS
 from entrypoints.http.requests import parse_body, verified
@@ -74,7 +75,8 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         # Nearly every request: the default limit alone, and a client under its rate.
-        limit = self._limit(await self._client_key(scope), self.default)
+        key = self._client_key(scope, await verified(scope, self.verify))
+        limit = self._limits.get(key) or self._limit(key, self.default)
         decision = await self.check.one(limit)
         if decision is self._at_rest:
             scope[RESPONSE_HEADERS] += self._at_rest_headers
@@ -85,7 +87,8 @@ class RateLimitMiddleware:
     async def _login(self, scope: Scope, receive: Receive, send: Send, login: Quota) -> None:
         limits: list[Limit] = []
         if self.default is not None:
-            limits.append(self._limit(await self._client_key(scope), self.default))
+            key = self._client_key(scope, await verified(scope, self.verify))
+            limits.append(self._limit(key, self.default))
         # Every login attempt counts, a malformed or oversized body included: the body is
         # read here first and its error answered only once the attempt is counted.
         unreadable: BallastError | None = None
@@ -111,13 +114,13 @@ class RateLimitMiddleware:
             metrics.instruments().rate_limited.labels(limit.name).inc()
             raise RateLimitedError(max(1, math.ceil(decision.retry_after)))
 
-    async def _client_key(self, scope: Scope) -> str:
-        """The user of a valid token (verified here once, the route reuses it), else the
-        address: no token, or one that does not verify, counts against the address."""
-        outcome = await verified(scope, self.verify)
-        if isinstance(outcome, BallastError):
+    @staticmethod
+    def _client_key(scope: Scope, verified: TokenClaims | BallastError) -> str:
+        """The user of a valid token (verified once, by the limiter: the route reuses it),
+        else the address: no token, or one that does not verify, counts against the address."""
+        if isinstance(verified, BallastError):
             return "addr:" + _address(scope)
-        return "user:" + outcome.sub
+        return "user:" + verified.sub
 
     def _limit(self, key: str, default: Quota) -> Limit:
         """The default limit of a client: the limits of the clients seen lately are kept."""
