@@ -310,7 +310,8 @@ def table(bench: Bench) -> list[str]:
             ),
             None,
         )
-        to_peer = f"{r['rps'] / peer:.1f}" if peer else "—"
+        # A peer that answered (next to) nothing has no ratio: hung on Redis, it served none.
+        to_peer = f"{r['rps'] / peer:.1f}" if peer and peer >= 1 else "—"
         lines.append(
             f"| {r['side']} | {r['phase']} | {r['route']} | {r['rps']:,.0f} | {r['p50']:.2f}"
             f" | {r['p99']:.2f} | {r['errors']} | {r['rps'] / bare:.2f} | {to_peer}"
@@ -421,6 +422,10 @@ def write_report(path: Path, bench: Bench, seconds: int, connections: int) -> No
         *table(bench),
         "",
         "### Targets",
+        "",
+        "From the phases above, run one after another: the next section (bench/interleaved.py,"
+        " which `make bench` runs next) measures the ratios again with the servers taking"
+        " turns, less touched by the machine drifting between phases.",
         "",
         *targets(bench),
         "",

@@ -100,11 +100,22 @@ def main() -> None:
         turns = ", ".join(f"{v:,.0f}" for v in values)
         failed = errors[(name, route)]
         lines.append(f"| {name} | {route} | {median[(name, route)]:,.0f} | {turns} | {failed} |")
-    lines += ["", "| target | measured | at least | met |", "|---|---:|---:|---|"]
+    lines += [
+        "",
+        "Each ratio two ways: of the medians, and the median of the rounds' own ratios (a"
+        " round's turns are seconds apart, so its ratio is the least touched by the machine"
+        " drifting); a target counts as met when both are at least the target.",
+        "",
+        "| target | ratio of the medians | median of the rounds' ratios | at least | met |",
+        "|---|---:|---:|---:|---|",
+    ]
     for target, numerator, denominator, least in TARGETS:
         ratio = median[numerator] / median[denominator]
-        met = "yes" if ratio >= least else "no"
-        lines.append(f"| {target} | {ratio:.2f} | {least:.2f} | {met} |")
+        paired = statistics.median(
+            a / b for a, b in zip(rps[numerator], rps[denominator], strict=True)
+        )
+        met = "yes" if min(ratio, paired) >= least else "no"
+        lines.append(f"| {target} | {ratio:.2f} | {paired:.2f} | {least:.2f} | {met} |")
     print("\n".join(lines))
     write_section(
         Path(args.output), MARKER, lines, "## Interleaved: every target ratio, servers taking turns"

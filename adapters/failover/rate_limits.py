@@ -34,6 +34,17 @@ class InstanceCount:
         self._census = census
         self._failover = failover
         self.instances = 1
+        self._share: tuple[Quota, int, Quota] | None = None
+
+    def share(self, quota: Quota) -> Quota:
+        """This instance's part of `quota` now. The last one made is kept: during an outage
+        it is asked on every request, nearly always of the same quota."""
+        kept, instances = self._share, self.instances
+        if kept is not None and kept[0] is quota and kept[1] == instances:
+            return kept[2]
+        part = quota.share(instances)
+        self._share = (quota, instances, part)
+        return part
 
     async def beat(self) -> None:
         """One heartbeat; while Redis is down the last known count stays."""
@@ -63,7 +74,7 @@ class FailoverRateLimiter:
         self._instances = instances
 
     async def hit(self, key: str, quota: Quota) -> RateDecision:
-        share = quota.share(self._instances.instances)
+        share = self._instances.share(quota)
         return await self._failover.write(
             lambda: self._redis.hit(key, quota), lambda: self._memory.hit(key, share)
         )
@@ -123,7 +134,7 @@ class SyncedRateLimiter:
     async def hit(self, key: str, quota: Quota) -> RateDecision:
         if not self._breaker.allows_requests:
             self._failover.link.count_fallback(self._failover.capability)
-            return await self._memory.hit(key, quota.share(self._instances.instances))
+            return await self._memory.hit(key, self._instances.share(quota))
         now = self._clock.now()
         view = self._views.get(key, now)
         instances = self._instances.instances
