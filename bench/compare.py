@@ -407,7 +407,7 @@ def write_report(path: Path, bench: Bench, seconds: int, connections: int) -> No
         " `1 worker(s)` rows (Ballast's memory mode serves one process: several need Redis)."
         f" Rate limits are on at `{LIMIT}` (Ballast) and `1000000 per second` (peer), so the"
         " one benchmark client is never refused: their cost is what is measured (for a client"
-        " under its rate, as most are: its key is at rest at every request). `÷ bare` is"
+        " under its rate: its key is at rest at every request). `÷ bare` is"
         " against the bare Starlette row with the same number of workers and route; `÷ peer`"
         " against the peer in the same phase. `revoked token accepted`: of 20 requests made"
         " with a token logged out before the outage, how many got a 200. Each outage and the login"

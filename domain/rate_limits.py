@@ -28,7 +28,7 @@ class Quota:
     # Seconds between two requests at the steady rate; computed once (read on every request).
     interval: float = attrs.field(init=False, eq=False, repr=False)
     # The answer to a request on a key at rest (all of the quota left): always the same, so
-    # computed once. Most keys are at rest most of the time: their clients stay under the rate.
+    # computed once. A client under its rate finds its key at rest at every request.
     at_rest: RateDecision = attrs.field(init=False, eq=False, repr=False)
 
     @interval.default

@@ -139,7 +139,7 @@ class SyncedRateLimiter:
         view = self._views.get(key, now)
         instances = self._instances.instances
         if view is None or (view.quota is not quota and view.quota != quota):
-            # A key at rest (most keys, most of the time): all of it is left.
+            # A key at rest (a client under its rate): all of it is left.
             view = _View(quota, now, now, 0, -(-quota.count // instances), instances)
         new_tat, decision = gcra(view.tat, now, quota)
         if new_tat is None:

@@ -7,9 +7,9 @@ from typing import Any
 import attrs
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Scope
 
 from entrypoints.http.json_body import render
+from entrypoints.http.requests import header
 
 DEFAULT_MAX_AGE = 60
 
@@ -59,12 +59,3 @@ def cached_body(request: Request, known: Rendered) -> Response:
         response = Response(known.body, media_type="application/json")
     response.raw_headers.extend(known.headers)
     return response
-
-
-def header(scope: Scope, name: bytes) -> str | None:
-    """The first value of a request header, read from the scope (Starlette's Headers would
-    be built for this one look)."""
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None

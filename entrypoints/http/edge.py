@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import BallastError
 from entrypoints.http.access_log import AccessLog
-from entrypoints.http.body_limit import MAX_BODY, limited
+from entrypoints.http.body_limit import limited
 from entrypoints.http.client_address import Network, scope_client
 from entrypoints.http.problems import answer
 from entrypoints.http.redis_budget import RequestBudget
@@ -70,13 +70,11 @@ class EdgeMiddleware:
         access_log: AccessLog,
         budget: RequestBudget,
         trusted_proxies: tuple[Network, ...] = (),
-        max_body: int = MAX_BODY,
     ) -> None:
         self.app = app
         self.access_log = access_log
         self.budget = budget
         self.trusted_proxies = trusted_proxies
-        self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,7 +96,7 @@ class EdgeMiddleware:
 
         try:
             with self.budget.open():
-                await self.app(scope, limited(scope, receive, self.max_body), send_with_headers)
+                await self.app(scope, limited(scope, receive), send_with_headers)
         except (BallastError, HTTPException) as exc:
             if status:  # too late for another answer
                 raise

@@ -13,7 +13,7 @@ from domain.rate_limits import Limit, Quota, RateDecision
 from domain.tokens import TokenClaims
 from entrypoints import metrics
 from entrypoints.http.edge import RESPONSE_HEADERS
-from entrypoints.http.requests import parse_body, verified
+from entrypoints.http.requests import parse_body, scope_address, verified
 from entrypoints.settings import RateLimit
 
 LOGIN_PATH = "/api/auth/login"
@@ -61,8 +61,9 @@ class RateLimitMiddleware:
         self._limits: dict[str, Limit] = {}
         # The headers of the default limit's answer to a client at rest (the same answer
         # every time: see Quota.at_rest), written once.
-        self._at_rest = None if self.default is None else self.default.at_rest
-        self._at_rest_headers = [] if self._at_rest is None else rate_limit_headers(self._at_rest)
+        self._at_rest_headers = (
+            [] if self.default is None else rate_limit_headers(self.default.at_rest)
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or is_exempt(scope["path"]):
@@ -78,7 +79,7 @@ class RateLimitMiddleware:
         key = self._client_key(scope, await verified(scope, self.verify))
         limit = self._limits.get(key) or self._limit(key, self.default)
         decision = await self.check.one(limit)
-        if decision is self._at_rest:
+        if decision is self.default.at_rest:
             scope[RESPONSE_HEADERS] += self._at_rest_headers
         else:
             self._apply(scope, limit, decision)
@@ -96,7 +97,7 @@ class RateLimitMiddleware:
             body, receive = await _buffer(receive)
         except BallastError as e:
             body, unreadable = b"", e
-        key = f"login:{_address(scope)}:{_username(body)[:MAX_USERNAME_KEY]}"
+        key = f"login:{scope_address(scope)}:{_username(body)[:MAX_USERNAME_KEY]}"
         limits.append(Limit("login", key, login, exact=True))
         binding = await self.check(limits)
         if binding is not None:
@@ -119,7 +120,7 @@ class RateLimitMiddleware:
         """The user of a valid token (verified once, by the limiter: the route reuses it),
         else the address: no token, or one that does not verify, counts against the address."""
         if isinstance(verified, BallastError):
-            return "addr:" + _address(scope)
+            return "addr:" + scope_address(scope)
         return "user:" + verified.sub
 
     def _limit(self, key: str, default: Quota) -> Limit:
@@ -130,11 +131,6 @@ class RateLimitMiddleware:
                 self._limits.clear()
             limit = self._limits[key] = Limit("default", key, default)
         return limit
-
-
-def _address(scope: Scope) -> str:
-    address: str | None = scope.get("ballast.client")
-    return address or (scope["client"][0] if scope.get("client") else "")
 
 
 async def _buffer(receive: Receive) -> tuple[bytes, Receive]:

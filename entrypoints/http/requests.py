@@ -114,12 +114,19 @@ def parse_bearer(header: str) -> str | None:
     return token if scheme.lower() == "bearer" and token else None
 
 
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of a request header, read from the scope (Starlette's Headers would
+    be built for one look, on the request path)."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
 def scope_bearer(scope: Scope) -> str | None:
     """The bearer token of the request's (first) Authorization header, or None."""
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            return parse_bearer(value.decode("latin-1"))
-    return None
+    value = header(scope, b"authorization")
+    return None if value is None else parse_bearer(value)
 
 
 # Where the outcome of verifying a request's token is kept: the claims or the error.
@@ -153,8 +160,14 @@ async def authenticate(request: Request, verify: VerifyToken) -> TokenClaims:
 
 
 def client_address(request: Request) -> str:
-    """Set by the proxy-aware middleware when present; else the socket peer."""
-    forwarded: str | None = request.scope.get("ballast.client")
-    if forwarded:
-        return forwarded
-    return request.client.host if request.client else "unknown"
+    return scope_address(request.scope)
+
+
+def scope_address(scope: Scope) -> str:
+    """The client's address as the edge resolved it (trusted proxies applied); else the
+    socket peer."""
+    resolved: str | None = scope.get("ballast.client")
+    if resolved:
+        return resolved
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"

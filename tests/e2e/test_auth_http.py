@@ -333,6 +333,7 @@ def test_a_declared_body_over_64_kib_is_413(client: TestClient) -> None:
     )
 
     assert_problem(response, 413)
+    assert response.headers["connection"] == "close"  # the rest of the body is never read
 
 
 def test_a_body_of_exactly_64_kib_is_read(client: TestClient) -> None:
@@ -360,6 +361,7 @@ def test_a_chunked_body_over_64_kib_without_content_length_is_413(client: TestCl
 
     assert "content-length" not in {k.lower() for k in response.request.headers}
     assert_problem(response, 413)
+    assert response.headers["connection"] == "close"
 
 
 def test_a_non_numeric_content_length_is_a_400(client: TestClient) -> None:
