@@ -75,8 +75,3 @@ def _rates(cube: Element, skipped: set[str]) -> dict[str, Decimal]:
             continue
         rates[code] = Decimal(rate)
     return rates
-
-
-def parse_ecb_xml(document: bytes, fetched_at: float) -> RateTable:
-    """The latest day of an ECB document."""
-    return parse_ecb_days(document, fetched_at)[-1]

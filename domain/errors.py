@@ -113,9 +113,6 @@ class DependencyUnavailableError(BallastError):
         super().__init__(f"{dependency} is unavailable")
 
 
-# --- notifications ---
-
-
 class InvalidTransitionError(BallastError):
     """A notification cannot move from its status to the one asked for."""
 
@@ -133,9 +130,6 @@ class DeliveryError(BallastError):
         self.reason = reason
         self.retry_after = retry_after
         super().__init__(reason)
-
-
-# --- currency (issue 4) ---
 
 
 class RatesUnavailableError(BallastError):

@@ -132,9 +132,6 @@ class HealthProbe(Protocol):
     async def check(self) -> ComponentHealth: ...
 
 
-# --- currency (issue 4) ---
-
-
 class RateSource(Protocol):
     """The live rates feeds."""
 
@@ -162,9 +159,6 @@ class RateCache(Protocol):
         ...
 
 
-# --- Rate limiting -------------------------------------------------------------------------
-
-
 class RateLimiter(Protocol):
     """Counts requests per key; shared by every instance when the adapter can share it."""
 
@@ -176,9 +170,6 @@ class RateLimiter(Protocol):
 class ExactRateLimiter(RateLimiter, Protocol):
     """A limiter whose every decision is exact, even across instances (one Redis round trip
     each): for limits that must not be overrun, such as the login limit."""
-
-
-# --- notifications ---
 
 
 class NotificationStore(Protocol):

@@ -14,43 +14,6 @@ from domain.money import Currency, Money, decimal_text, exact_product
 RATE_DIGITS = 10
 _DIVISION_PRECISION = 60
 
-# The currencies of the ECB's daily reference list, which both the live feed and the built-in
-# table quote: the only ones a rate can be had for, and so the only ones a client may ask for.
-QUOTED = frozenset(
-    [
-        "AUD",
-        "BRL",
-        "CAD",
-        "CHF",
-        "CNY",
-        "CZK",
-        "DKK",
-        "EUR",
-        "GBP",
-        "HKD",
-        "HUF",
-        "IDR",
-        "ILS",
-        "INR",
-        "ISK",
-        "JPY",
-        "KRW",
-        "MXN",
-        "MYR",
-        "NOK",
-        "NZD",
-        "PHP",
-        "PLN",
-        "RON",
-        "SEK",
-        "SGD",
-        "THB",
-        "TRY",
-        "USD",
-        "ZAR",
-    ]
-)
-
 
 class RateOrigin(enum.StrEnum):
     """Where the table being served came from."""

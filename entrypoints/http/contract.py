@@ -42,7 +42,6 @@ from entrypoints.http.json_body import JsonResponse
 from entrypoints.http.requests import authenticate, form_or_json, json_object
 
 Handler = Callable[..., Awaitable[Response]]
-SOURCES = ("body", "query", "path", "headers")
 PARAM_NAME = "ballast.param"
 CLOSED = "ballast_closed"
 T = typing.TypeVar("T")
@@ -270,9 +269,7 @@ def _base(hint: Any) -> Any:
     return hint
 
 
-def _field_errors(
-    shape: type, data: Mapping[str, Any], skip: str | None = None
-) -> list[FieldError]:
+def _field_errors(shape: type, data: Mapping[str, Any]) -> list[FieldError]:
     """Each field checked on its own: msgspec stops at the first error, clients want them all."""
     hints = typing.get_type_hints(shape, include_extras=True)
     errors: list[FieldError] = []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.ecb_feed import parse_ecb_xml
+from adapters.ecb_feed import parse_ecb_days
 from adapters.rates_feed import RatesFeed
 from domain.errors import RatesUnavailableError
 from domain.rates import RateOrigin, RateTable
@@ -130,5 +130,5 @@ async def test_a_file_url_is_read_too(tmp_path: Path) -> None:
 
 
 def test_codes_that_are_no_longer_iso_4217_are_skipped() -> None:
-    table = parse_ecb_xml(ecb_document({"2026-11-24": {"BGN": "1.9558", "USD": "1.05"}}), 0.0)
+    (table,) = parse_ecb_days(ecb_document({"2026-11-24": {"BGN": "1.9558", "USD": "1.05"}}), 0.0)
     assert table.rates == {"USD": Decimal("1.05")}
