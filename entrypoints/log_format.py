@@ -6,6 +6,11 @@ arguments and quotes and escapes the result, so a value holding spaces, quotes, 
 newline can never break the line or forge a key. A message that is not `key=value` pairs
 (uvicorn's and other libraries' own lines) becomes one `msg="..."`. Timestamps are RFC 3339
 in UTC.
+
+Every value is rendered here, whichever library made the record, so this is also where URLs
+lose their secrets: the user information (`user:password@`), the query and the fragment of
+any `scheme://...` in a value, a message, its arguments or a traceback become `REDACTED`
+(httpx logs each request's full URL: a feed's `?app_id=`, a webhook's `?token=`).
 """
 
 import datetime
@@ -21,6 +26,10 @@ KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 # Printable ASCII but space, `"`, `=` and `\`: anything else is quoted, with JSON escapes.
 BARE = re.compile(r"[!#-<>-\[\]-~]+")
 NUMERIC = frozenset("diouxXeEfFgG")
+REDACTED = "REDACTED"
+SCHEME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+# What ends a URL inside free text: white space, quotes, brackets of a repr.
+URL_END = re.compile(r"[\s\"'<>`]")
 
 # (key, value template, number of arguments it takes, whether it is one numeric placeholder)
 Pair = tuple[str, str, int, bool]
@@ -84,7 +93,47 @@ def fields(record: logging.LogRecord, typed: bool = False) -> dict[str, object]:
         out["exc"] = record.exc_text
     if record.stack_info:
         out["stack"] = record.stack_info
+    for key, value in out.items():
+        if isinstance(value, str) and "://" in value:
+            out[key] = redact_urls(value)
     return out
+
+
+def redact_urls(text: str) -> str:
+    """`text` with the credentials, query and fragment of every URL in it replaced. One pass:
+    each `://` is looked at once, its scheme read backwards at most 32 characters."""
+    parts: list[str] = []
+    done = 0
+    at = text.find("://")
+    while at != -1:
+        start = at
+        while start > done and at - start < 32 and text[start - 1] in SCHEME:
+            start -= 1
+        if start == at:
+            at = text.find("://", at + 3)
+            continue
+        end_match = URL_END.search(text, at + 3)
+        end = len(text) if end_match is None else end_match.start()
+        parts.append(text[done:start])
+        parts.append(_redact_url(text[start:end]))
+        done = end
+        at = text.find("://", end)
+    parts.append(text[done:])
+    return "".join(parts)
+
+
+def _redact_url(url: str) -> str:
+    head = url.index("://") + 3
+    cut = min((i for i in (url.find(c, head) for c in "/?#") if i != -1), default=len(url))
+    authority = url[head:cut]
+    if "@" in authority:
+        authority = f"{REDACTED}@{authority.rpartition('@')[2]}"
+    rest = url[cut:]
+    for mark in "?#":
+        if mark in rest:
+            rest = rest[: rest.index(mark)] + mark + REDACTED
+            break
+    return url[:head] + authority + rest
 
 
 def _message(record: logging.LogRecord) -> str:

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.log_secrets import with_credentials
+
 ENVELOPE = """<?xml version="1.0" encoding="UTF-8"?>
 <gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01" \
 xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">
@@ -106,8 +108,15 @@ class FeedServer:
         )
 
     @property
-    def url(self) -> str:
+    def public_url(self) -> str:
+        """The feed as /rates names it: no credentials, no query."""
         return f"http://127.0.0.1:{self._http.server_address[1]}/eurofxref-daily.xml"
+
+    @property
+    def url(self) -> str:
+        """The feed as configured: with credentials and an API key in the query, as a paid
+        feed's is, so every test that serves it also proves they reach no log line."""
+        return with_credentials(self.public_url)
 
     def start(self) -> "FeedServer":
         self._thread.start()

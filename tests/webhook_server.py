@@ -11,6 +11,8 @@ from typing import Any
 
 import attrs
 
+from tests.log_secrets import with_token
+
 
 @attrs.frozen
 class Reply:
@@ -34,7 +36,8 @@ class WebhookServer:
     received: list[Received] = attrs.Factory(list)
 
     def url(self, path: str = "/hook", host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+        """With a token in the query, as receivers often want: no log line may show it."""
+        return with_token(f"http://{host}:{self.port}{path}")
 
 
 @contextmanager
@@ -46,7 +49,7 @@ def webhook_server(*replies: Reply) -> Iterator[WebhookServer]:
             raw = self.rfile.read(int(self.headers.get("content-length", "0")))
             state.received.append(
                 Received(
-                    self.path,
+                    self.path.partition("?")[0],
                     {k.lower(): v for k, v in self.headers.items()},
                     json.loads(raw),
                     raw,

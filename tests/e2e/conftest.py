@@ -1,4 +1,6 @@
-"""Every log record the app writes during an e2e test must make a valid line in both formats."""
+"""Every log record written during an e2e test, whichever library writes it, must make a valid
+line in both formats, and none may show a secret of the test servers' URLs (their feeds carry
+credentials and an API key, their webhooks a token: tests/log_secrets.py)."""
 
 import logging
 from collections.abc import Iterator
@@ -6,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from entrypoints.log_format import JsonFormatter, LogfmtFormatter
+from tests.log_secrets import leaked
 from tests.logfmt import parse_json, parse_logfmt
 
 
@@ -20,6 +23,8 @@ class EveryLineParses(logging.Handler):
         self.seen += 1
         for formatter, parse in ((self.logfmt, parse_logfmt), (self.json, parse_json)):
             line = formatter.format(record)
+            if leaked(line):
+                self.bad.append(f"a secret in: {line!r}")
             try:
                 if "\n" in line:
                     raise ValueError(f"a line break inside: {line!r}")

@@ -44,7 +44,7 @@ async def test_a_daily_document_gives_every_rate_exactly(feed: FeedServer) -> No
     assert table.source is RateOrigin.LIVE
     assert table.rates == {code: Decimal(rate) for code, rate in DAY_RATES.items()}
     assert table.fetched_at == FakeClock().now()
-    assert table.feeds == (feed.url,)
+    assert table.feeds == (feed.public_url,)
 
 
 async def test_a_history_document_gives_its_latest_day(feed: FeedServer) -> None:

@@ -132,19 +132,19 @@ async def test_feeds_are_merged_in_order_and_named(feed: FeedServer, second: Fee
     feed.body = ecb_document({MONDAY: {"USD": "1.05", "JPY": "160"}})
     serve_json(second, json_document("USD", MONDAY, {"EUR": "0.5", "KWD": "0.3075"}))
 
-    table = (await reader(feed.url, second.url + "?app_id=secret").fetch()).latest
+    table = (await reader(feed.url, second.url).fetch()).latest
 
     assert table.base == "EUR"
     assert table.rates["USD"] == Decimal("1.05")  # the first feed's
     assert table.rates["KWD"] == Decimal("0.322875")  # 1.05 * 0.3075, through USD
-    assert table.feeds == (feed.url, second.url)  # no query: keys stay private
+    assert table.feeds == (feed.public_url, second.public_url)  # no query: keys stay private
 
 
 async def test_one_feed_down_leaves_the_others(feed: FeedServer) -> None:
     table = (await reader(dead_url(), feed.url).fetch()).latest
 
     assert "JPY" in table.rates
-    assert table.feeds == (feed.url,)
+    assert table.feeds == (feed.public_url,)
 
 
 async def test_all_feeds_down_is_refused_with_every_reason() -> None:
