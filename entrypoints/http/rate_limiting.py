@@ -86,25 +86,34 @@ class RateLimitMiddleware:
         await self.app(scope, receive, send)
 
     async def _login(self, scope: Scope, receive: Receive, send: Send, login: Quota) -> None:
-        limits: list[Limit] = []
-        if self.default is not None:
-            key = self._client_key(scope, await verified(scope, self.verify))
-            limits.append(self._limit(key, self.default))
-        # Every login attempt counts, a malformed or oversized body included: the body is
-        # read here first and its error answered only once the attempt is counted.
+        """The limits keyed by what the request line and headers say are decided first: a
+        client already over them is answered 429 before its body is read or parsed. Then the
+        body is read for the username, and every attempt counts against its address and
+        username, a malformed or oversized body included (its error answered only once the
+        attempt is counted)."""
+        before = await self.check(await self._before_body(scope))
+        if before is not None and not before[1].allowed:
+            self._apply(scope, *before)
         unreadable: BallastError | None = None
         try:
             body, receive = await _buffer(receive)
         except BallastError as e:
             body, unreadable = b"", e
         key = f"login:{scope_address(scope)}:{_username(body)[:MAX_USERNAME_KEY]}"
-        limits.append(Limit("login", key, login, exact=True))
-        binding = await self.check(limits)
+        after = await self.check([Limit("login", key, login, exact=True)])
+        binding = _binding(before, after)
         if binding is not None:
             self._apply(scope, *binding)
         if unreadable is not None:
             raise unreadable
         await self.app(scope, receive, send)
+
+    async def _before_body(self, scope: Scope) -> list[Limit]:
+        """The limits of a login attempt that need no body: the client's default limit."""
+        if self.default is None:
+            return []
+        key = self._client_key(scope, await verified(scope, self.verify))
+        return [self._limit(key, self.default)]
 
     @staticmethod
     def _apply(scope: Scope, limit: Limit, decision: RateDecision) -> None:
@@ -131,6 +140,16 @@ class RateLimitMiddleware:
                 self._limits.clear()
             limit = self._limits[key] = Limit("default", key, default)
         return limit
+
+
+Binding = tuple[Limit, RateDecision]
+
+
+def _binding(before: Binding | None, after: Binding | None) -> Binding | None:
+    """The limit whose headers the answer carries: a refusal, else the one with least left."""
+    if before is None or after is None:
+        return before or after
+    return after if not after[1].allowed or after[1].remaining < before[1].remaining else before
 
 
 async def _buffer(receive: Receive) -> tuple[bytes, Receive]:

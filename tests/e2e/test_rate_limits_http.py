@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+from starlette.types import Message
 
 from adapters.jwt_codec import JwtTokenCodec
 from adapters.jwt_keys import secret_ring
@@ -170,3 +171,43 @@ def test_a_bad_token_is_refused_by_the_route_after_the_limiter_keyed_by_address(
         assert [r.status_code for r in responses] == [401, 401, 429]
         # Keyed by address: a request with no token shares the same count.
         assert client.get("/api/auth/me").status_code == 429
+
+
+def test_a_login_over_the_address_limit_is_answered_before_its_body_is_read() -> None:
+    """The default limit is keyed by the address alone: a client over it costs no body read
+    and no parse, whatever the body holds (here the reported quadratic one)."""
+    hostile = ("{" * 33 + '"' + '\\"' * 32_000).encode()
+    with client_for(rate_limit=RateLimit(2, 3600), login_rate_limit=RateLimit(50, 3600)) as c:
+        wrong = {"username": "admin", "password": "wrong-password"}
+        assert [c.post("/api/auth/login", json=wrong).status_code for _ in range(2)] == [401] * 2
+        reads: list[Message] = []
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            reads.append({"type": "http.request", "body": hostile, "more_body": False})
+            return reads[-1]
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/api/auth/login",
+            "raw_path": b"/api/auth/login",
+            "root_path": "",
+            "query_string": b"",
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", b"%d" % len(hostile)),
+            ],
+            "client": ("203.0.113.7", 50000),
+            "server": ("testserver", 80),
+            "state": {},
+        }
+        c.portal.call(c.app, scope, receive, send)
+    assert sent[0]["status"] == 429
+    assert reads == []
