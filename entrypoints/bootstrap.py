@@ -30,10 +30,11 @@ from adapters.failover.auth import (
     FailoverRefreshTokenStore,
     FailoverUserDirectory,
 )
+from adapters.failover.budget import RedisBudget
 from adapters.failover.core import Failover
 from adapters.failover.health import RedisHealthProbe
 from adapters.failover.journal import ReplayJournal
-from adapters.failover.link import RedisLink, request_budget
+from adapters.failover.link import RedisLink
 from adapters.failover.notifications import FailoverNotificationRepository
 from adapters.failover.rate_limits import FailoverRateLimiter, InstanceCount, SyncedRateLimiter
 from adapters.failover.rates import FailoverRateCache, FailoverRateHistoryStore
@@ -117,7 +118,7 @@ from domain.ports import (
     UserDirectory,
 )
 from domain.tokens import TokenPolicy
-from entrypoints.http.redis_budget import RequestBudget
+from entrypoints.http.redis_budget import RedisBudgets
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.metrics import StateExporter, record_delivery
 from entrypoints.settings import OnRedisDown, RedisSettings, Settings
@@ -544,7 +545,7 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
     if replica is not None:
         container.register(HealthProbe, instance=RevocationsProbe(replica))
     journal = link.journal if link else None
-    bind(RequestBudget, RequestBudget(request_budget))
+    bind(RedisBudgets, RedisBudgets(RedisBudget))
     _notifications(bind, settings, clock, lifecycle, container.resolve(NotificationRepository))
     rates = container.resolve(RateCache), container.resolve(RateHistoryStore)
     _currency(bind, settings, clock, lifecycle, *rates)

@@ -238,7 +238,7 @@ class StateExporter:
             m.breaker_changed.set(time.time())  # seen within a second of the change
         for state in BreakerState:
             m.breaker.labels(state.value).set(1 if self.link.breaker.state is state else 0)
-        for capability, total in list(self.link.fallback_ops.items()):
+        for capability, total in list(self.link.counters.fallback_ops.items()):
             self._advance(m.fallback_ops.labels(capability), f"fallback:{capability}", total)
         if self.journal is not None:
             m.journal_depth.set(len(self.journal))

@@ -5,7 +5,8 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from adapters.failover.journal import Replay, ReplayJournal
-from adapters.failover.link import RedisLink, RedisUnavailableError
+from adapters.failover.link import RedisLink
+from adapters.failover.redis_errors import RedisUnavailableError
 from domain.errors import DependencyUnavailableError
 
 T = TypeVar("T")
@@ -101,5 +102,5 @@ class Failover:
     async def _fallback(self, fallback: Op[T]) -> T:
         if self.fail_closed:
             raise DependencyUnavailableError(f"redis ({self.capability})", self.retry_after)
-        self.link.count_fallback(self.capability)
+        self.link.counters.count_fallback(self.capability)
         return await fallback()

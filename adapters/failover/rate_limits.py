@@ -17,7 +17,7 @@ import math
 import attrs
 
 from adapters.failover.core import Failover
-from adapters.failover.link import RedisUnavailableError
+from adapters.failover.redis_errors import RedisUnavailableError
 from adapters.memory.rate_limits import MemoryRateLimiter
 from adapters.memory.ttl_map import TtlMap
 from adapters.redis.rate_limits import RedisInstanceCensus, RedisRateLimiter
@@ -133,7 +133,7 @@ class SyncedRateLimiter:
 
     async def hit(self, key: str, quota: Quota) -> RateDecision:
         if not self._breaker.allows_requests:
-            self._failover.link.count_fallback(self._failover.capability)
+            self._failover.link.counters.count_fallback(self._failover.capability)
             return await self._memory.hit(key, self._instances.share(quota))
         now = self._clock.now()
         view = self._views.get(key, now)

@@ -5,7 +5,8 @@ import asyncio
 import logging
 
 from adapters.failover.core import Failover
-from adapters.failover.link import LINK_ERRORS, RedisLink, is_outage
+from adapters.failover.link import RedisLink
+from adapters.failover.redis_errors import LINK_ERRORS, is_outage
 from adapters.memory.auth import MemoryRevocationList
 from adapters.redis.auth import RedisRevocationList
 from application.supervision import detached

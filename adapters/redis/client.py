@@ -1,6 +1,7 @@
 """The Redis client every adapter on a link shares, built from `REDIS_URL` (any of the forms
 adapters/redis/url.py reads)."""
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import attrs
@@ -9,6 +10,7 @@ from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import Connection
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ResponseError
 
 from adapters.redis.url import Topology, parse_redis_url
 
@@ -23,10 +25,47 @@ class TlsFiles:
     key_file: str | None = None
 
 
+# The attribute naming the command an error reply answered (never its arguments: user data).
+FAILED_COMMAND = "redis_command"
+Execute = Callable[..., Coroutine[Any, Any, Any]]
+
+
+def _names_failed_commands(execute: Execute) -> Execute:
+    """Names on a refused command's error the command it answered: redis-py's error says
+    only what the server replied, and the link logs which command was refused."""
+
+    async def execute_command(self: Any, *args: Any, **options: Any) -> Any:
+        try:
+            return await execute(self, *args, **options)
+        except ResponseError as e:
+            name = args[0] if args else ""
+            if isinstance(name, bytes):
+                name = name.decode(errors="replace")
+            setattr(e, FAILED_COMMAND, str(name).split(" ", 1)[0].upper())
+            raise
+
+    return execute_command
+
+
+class Client(aioredis.Redis):
+    """A single server's client."""
+
+    execute_command = _names_failed_commands(aioredis.Redis.execute_command)
+
+
+class ClusterClient(RedisCluster):
+    """A cluster's client."""
+
+    execute_command = _names_failed_commands(RedisCluster.execute_command)
+
+
 class SentinelClient(aioredis.Redis):
     """The master's client, which also closes its connections to the sentinels."""
 
+    execute_command = _names_failed_commands(aioredis.Redis.execute_command)
+
     watched_by: aioredis.Sentinel | None = None
+    service: str | None = None  # the master's name at the sentinels
 
     async def aclose(self, close_connection_pool: bool | None = None) -> None:
         await super().aclose(close_connection_pool)
@@ -77,7 +116,7 @@ def make_client(
             "ssl_keyfile": files.key_file,
         }
     if target.topology is Topology.SINGLE:
-        return aioredis.Redis.from_url(url, health_check_interval=0, **options)
+        return Client.from_url(url, health_check_interval=0, **options)
     credentials: dict[str, Any] = {"username": target.username, "password": target.password}
     if target.topology is Topology.SENTINEL:
         if target.tls:
@@ -99,6 +138,7 @@ def make_client(
             **options,
         )
         client.watched_by = sentinel
+        client.service = target.service
         return client
     _send_asking_on_the_same_connection()
     # A MOVED reply (a slot was resharded) corrects that slot's entry and nothing more:
@@ -106,7 +146,7 @@ def make_client(
     # connection on the way, the revocation feed's subscription and commands in flight
     # included, which turns a routine resharding into an outage. A node that fails is
     # still found by the reinitialisation that a connection error triggers.
-    return RedisCluster(
+    return ClusterClient(
         startup_nodes=[ClusterNode(host, port) for host, port in target.nodes],
         reinitialize_steps=0,
         ssl=target.tls,

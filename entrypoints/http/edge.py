@@ -26,7 +26,7 @@ from entrypoints.http.access_log import AccessLog
 from entrypoints.http.body_limit import limited
 from entrypoints.http.client_address import Network, scope_client
 from entrypoints.http.problems import answer
-from entrypoints.http.redis_budget import RequestBudget
+from entrypoints.http.redis_budget import RedisBudgets
 
 REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
 # The headers every response to the request carries (its id; the rate limit's), as a list in
@@ -68,7 +68,7 @@ class EdgeMiddleware:
         self,
         app: ASGIApp,
         access_log: AccessLog,
-        budget: RequestBudget,
+        budget: RedisBudgets,
         trusted_proxies: tuple[Network, ...] = (),
     ) -> None:
         self.app = app

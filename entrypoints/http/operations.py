@@ -14,7 +14,7 @@ from entrypoints.http.client_address import parse_networks
 from entrypoints.http.contract import Endpoint, Operation
 from entrypoints.http.edge import EdgeMiddleware
 from entrypoints.http.rate_limiting import RateLimitMiddleware
-from entrypoints.http.redis_budget import RequestBudget
+from entrypoints.http.redis_budget import RedisBudgets
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import Settings
 
@@ -43,7 +43,7 @@ def middleware(container: punq.Container) -> list[Middleware]:
         Middleware(
             EdgeMiddleware,
             access_log=access_log(container),
-            budget=container.resolve(RequestBudget),
+            budget=container.resolve(RedisBudgets),
             trusted_proxies=parse_networks(settings.trusted_proxies),
         ),
         Middleware(

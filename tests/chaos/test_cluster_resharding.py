@@ -110,7 +110,7 @@ def test_slots_moved_between_masters_under_load_are_no_outage(cluster: Cluster) 
         # Served by Redis throughout: no breaker opened, nothing fell back or was journaled.
         for link in (link_a, link_b):
             assert link.breaker.opened == 0
-            assert link.fallback_ops == {}
+            assert link.counters.fallback_ops == {}
             assert link.journal.replayed == 0
 
 

@@ -47,7 +47,7 @@ def test_conversions_make_no_redis_call_while_redis_hangs(own_redis: RedisServer
         with TestClient(create_app(container), raise_server_exceptions=False) as client:
             assert rates(client)["source"] == "live"
             own_redis.hang()
-            before = link.fallback_ops.get("rates", 0)
+            before = link.counters.fallback_ops.get("rates", 0)
             answers = [
                 client.get(
                     "/api/currency/convert", params={"amount": "99.99", "from": "GBP", "to": "JPY"}
@@ -57,7 +57,7 @@ def test_conversions_make_no_redis_call_while_redis_hangs(own_redis: RedisServer
             assert all(a.status_code == 200 for a in answers)
             assert {a.json()["result"] for a in answers} == {"19578"}
             assert {(a.json()["source"], a.json()["stale"]) for a in answers} == {("live", False)}
-            assert link.fallback_ops.get("rates", 0) == before
+            assert link.counters.fallback_ops.get("rates", 0) == before
             own_redis.resume()
 
 

@@ -30,7 +30,7 @@ async def test_two_instances_on_fallback_allow_the_limit_not_twice_it(
         allowed_a = sum([(await a.hit("client", quota)).allowed for _ in range(20)])
         allowed_b = sum([(await b.hit("client", quota)).allowed for _ in range(20)])
         assert (allowed_a, allowed_b) == (5, 5)
-        assert not link_a.is_up and link_a.fallback_ops["rate_limits"] > 0
+        assert not link_a.is_up and link_a.counters.fallback_ops["rate_limits"] > 0
         # While Redis is away the last known count stays.
         await count_a.beat()
         assert count_a.instances == 2

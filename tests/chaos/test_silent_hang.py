@@ -41,7 +41,7 @@ def test_the_heartbeat_opens_the_breaker_during_a_quiet_hang(own_redis: RedisSer
             after = login(app)  # the first login after the hang: straight to the fallbacks
             assert app.get("/api/auth/me", headers=bearer(after)).status_code == 200
             assert link.breaker.consecutive_failures == failures_before
-            assert link.budget_refusals == 0
+            assert link.counters.budget_refusals == 0
         finally:
             own_redis.resume()
         assert eventually(lambda: link.breaker.state is BreakerState.CLOSED)
@@ -65,7 +65,7 @@ def test_a_login_on_hung_redis_waits_one_command_timeout_in_total(
             # One call timed out; the login's other calls never waited: the next went to
             # the fallback on the spent budget, and its journaled write opened the breaker.
             assert link.breaker.consecutive_failures == 1
-            assert link.budget_refusals >= 1
+            assert link.counters.budget_refusals >= 1
             assert link.breaker.state is not BreakerState.CLOSED
             print(f"login on hung Redis: {elapsed:.3f} s")  # informative, not asserted
         finally:

@@ -128,7 +128,7 @@ async def test_an_outage_keeps_each_instance_to_its_share(own_redis: RedisServer
         await b.sync()
         assert not link_a.is_up and not link_b.is_up
         assert (await allowed(a, "k", quota, 20), await allowed(b, "k", quota, 20)) == (5, 5)
-        assert link_a.fallback_ops["rate_limits"] == 20
+        assert link_a.counters.fallback_ops["rate_limits"] == 20
         # While Redis is away the last known count stays.
         await count_a.beat()
         assert count_a.instances == 2

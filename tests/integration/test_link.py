@@ -8,7 +8,8 @@ import pytest
 from adapters.failover.breaker import BreakerState
 from adapters.failover.core import Failover
 from adapters.failover.journal import ReplayJournal
-from adapters.failover.link import RedisLink, RedisUnavailableError
+from adapters.failover.link import RedisLink
+from adapters.failover.redis_errors import RedisUnavailableError
 from domain.errors import DependencyUnavailableError
 from tests.redis_fixtures import client_for, started_link
 from tests.redis_server import RedisServer
@@ -69,7 +70,7 @@ async def test_writes_during_an_outage_are_replayed_in_order(own_redis: RedisSer
             )
         assert fallback_writes == ["v0", "v1", "v2"]
         assert len(link.journal) == 3
-        assert link.fallback_ops["test"] == 3
+        assert link.counters.fallback_ops["test"] == 3
         own_redis.start()
         await wait_for(BreakerState.CLOSED, link)
         assert await link.client.lrange("log", 0, -1) == ["v0", "v1", "v2"]
@@ -87,7 +88,7 @@ async def test_fail_closed_raises_instead_of_falling_back(own_redis: RedisServer
         with pytest.raises(DependencyUnavailableError) as caught:
             await failover.read(lambda: link.client.get("k"), fallback)
         assert caught.value.retry_after > 0
-        assert link.fallback_ops == {}  # refused, not served from memory
+        assert link.counters.fallback_ops == {}  # refused, not served from memory
 
 
 async def test_in_flight_requests_at_the_moment_of_failure_fall_back(

@@ -1,4 +1,4 @@
-"""What counts as an outage, the heartbeat and the per-request budget, against real
+"""What the link counts as an outage, the heartbeat and the per-request budget, against real
 redis-server processes (refused, SIGSTOP-hung, a replica answering READONLY, a server
 BUSY running a script)."""
 
@@ -7,20 +7,12 @@ import socket
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from redis._parsers.base import BaseParser
 
 from adapters.failover.breaker import BreakerState
+from adapters.failover.budget import RedisBudget
 from adapters.failover.journal import ReplayJournal
-from adapters.failover.link import (
-    UNAVAILABLE_REPLIES,
-    RedisCommandError,
-    RedisLink,
-    RedisUnavailableError,
-    is_outage,
-    request_budget,
-)
+from adapters.failover.link import RedisLink
+from adapters.failover.redis_errors import RedisCommandError, RedisUnavailableError
 from tests.redis_fixtures import client_for, started_link
 from tests.redis_server import RedisServer
 
@@ -31,18 +23,6 @@ async def wait_for(state: BreakerState, link: Any, within: float = 10.0) -> None
     async with asyncio.timeout(within):
         while link.breaker.state is not state:  # noqa: ASYNC110 - polling a state machine
             await asyncio.sleep(0.01)
-
-
-@pytest.mark.parametrize("code", sorted(UNAVAILABLE_REPLIES))
-def test_replies_that_mean_the_server_cannot_serve_are_outages(code: str) -> None:
-    error = BaseParser.parse_error(f"{code} the server cannot serve now")
-    assert is_outage(error)
-
-
-@given(st.from_regex(r"[A-Z]{2,12}", fullmatch=True).filter(lambda c: c not in UNAVAILABLE_REPLIES))
-def test_every_other_error_reply_is_a_data_error(code: str) -> None:
-    error = BaseParser.parse_error(f"{code} something about the command")
-    assert not is_outage(error)
 
 
 async def test_a_data_error_is_a_command_error_and_never_opens_the_breaker(
@@ -65,7 +45,7 @@ async def test_a_data_error_is_a_command_error_and_never_opens_the_breaker(
             await link.call(pipelined)
         assert caught.value.command == "ZADD"
         assert link.breaker.state is BreakerState.CLOSED
-        assert link.command_errors == 6
+        assert link.counters.command_errors == 6
         assert await link.call(lambda: link.client.get("name")) == "secret-user-data"
     assert not any("secret-user-data" in r.getMessage() for r in caplog.records)
 
@@ -78,7 +58,7 @@ async def test_readonly_from_a_replica_is_an_outage(own_redis: RedisServer) -> N
             with pytest.raises(RedisUnavailableError):
                 await link.call(lambda: link.client.set("k", "v"))
             assert link.breaker.state is not BreakerState.CLOSED
-            assert link.command_errors == 0
+            assert link.counters.command_errors == 0
     finally:
         replica.stop()
 
@@ -148,16 +128,16 @@ async def test_one_request_waits_on_redis_one_command_timeout_in_total(
             reached.append(i)
             await link.client.get(f"k{i}")
 
-        with request_budget() as budget:
+        with RedisBudget() as budget:
             for i in range(5):
                 with pytest.raises(RedisUnavailableError):
                     await link.call(lambda i=i: command(i))
         assert reached == [0]  # the first timed out; the other four never left
-        assert link.budget_refusals == 4
+        assert link.counters.budget_refusals == 4
         assert link.breaker.consecutive_failures == 1
         assert budget.spent >= link.command_timeout
         # Another request has its own budget.
-        with request_budget(), pytest.raises(RedisUnavailableError):
+        with RedisBudget(), pytest.raises(RedisUnavailableError):
             await link.call(lambda: command(5))
         assert reached == [0, 5]
         own_redis.resume()
