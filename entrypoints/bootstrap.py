@@ -570,6 +570,11 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
         except DependencyUnavailableError:
             log.warning("event=seed_users_postponed reason=redis_down")
 
+    async def warn() -> None:
+        for line in settings.warnings:
+            log.warning(line)
+
+    lifecycle.on_start(warn)
     lifecycle.on_start(seed_at_start)
     if link is not None:
         link.on_recovery("seed_users", seed_users)

@@ -1,4 +1,4 @@
-"""The `ballast` command: serve, health, hash-password, webhook-secret, keygen."""
+"""The `ballast` command: serve, health, hash-password, webhook-secret, keygen, config-table."""
 
 import argparse
 import asyncio
@@ -13,12 +13,17 @@ import sys
 import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
+from entrypoints import health_probe as probe
+from entrypoints.config_parsers import Invalid, Parser
 from entrypoints.settings import (
+    ROWS,
     ConfigError,
     LogFormat,
     Settings,
     log_format_of,
+    log_level_of,
     print_admin_password,
 )
 
@@ -31,7 +36,9 @@ FORMATTERS = {
 }
 
 
-def logging_config(log_format: LogFormat = LogFormat.LOGFMT) -> dict[str, object]:
+def logging_config(
+    log_format: LogFormat = LogFormat.LOGFMT, level: str = "INFO"
+) -> dict[str, object]:
     """For `logging.config.dictConfig`; uvicorn applies it in every worker process too, so its
     own lines (uvicorn.error) go through the same formatter as Ballast's."""
     return {
@@ -47,17 +54,37 @@ def logging_config(log_format: LogFormat = LogFormat.LOGFMT) -> dict[str, object
         },
         "root": {
             "handlers": ["stderr"],
-            "level": os.environ.get("BALLAST_LOG_LEVEL", "INFO").upper(),
+            "level": level,
         },
     }
 
 
 def configure_logging() -> None:
+    # A bad format or level falls back here; `serve` and `health` then refuse it, naming it.
     try:
         log_format = log_format_of(os.environ)
     except ConfigError:
-        log_format = LogFormat.LOGFMT  # `serve` and `health` then refuse it, naming it
-    logging.config.dictConfig(logging_config(log_format))
+        log_format = LogFormat.LOGFMT
+    try:
+        level = log_level_of(os.environ)
+    except ConfigError:
+        level = "INFO"
+    logging.config.dictConfig(logging_config(log_format, level))
+
+
+def _checked(variable: str) -> Parser:
+    """An option's argparse type: the parser of the variable it stands for, so `--port` and
+    BALLAST_PORT meet the same checks (a bad one is argparse's one line and exit 2)."""
+    parse = ROWS[variable].parse
+
+    def check(raw: str) -> object:
+        try:
+            return parse(raw.strip())
+        except Invalid as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+
+    check.__name__ = variable.removeprefix("BALLAST_").lower()
+    return check
 
 
 def _settings() -> Settings:
@@ -75,14 +102,22 @@ def _version() -> str:
         return "unknown"
 
 
-def address_in_use(host: str, port: int) -> str | None:
-    """Why (host, port) cannot be listened on, or None: checked before uvicorn starts, so a
-    busy port is one line and a non-zero exit instead of a failure after start-up."""
+def resolve(host: str, port: int) -> tuple[Any, ...] | str:
+    """Where (host, port) is, or why it cannot be resolved."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except OSError as e:
-        return f"cannot resolve {host!r}: {e.strerror or e}"
-    family, kind, proto, _, address = infos[0]
+        return str(e.strerror or e)
+    return infos[0]
+
+
+def address_in_use(host: str, port: int) -> str | None:
+    """Why (host, port) cannot be listened on, or None: checked before uvicorn starts, so a
+    busy port is one line and a non-zero exit instead of a failure after start-up."""
+    found = resolve(host, port)
+    if isinstance(found, str):
+        return f"cannot resolve {host!r}: {found}"
+    family, kind, proto, _, address = found
     with socket.socket(family, kind, proto) as probe:
         # As uvicorn binds: SO_REUSEADDR, so a port in TIME_WAIT is not reported busy.
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -112,6 +147,14 @@ def serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    unresolved = resolve(host, port)
+    if isinstance(unresolved, str):
+        print(
+            f"ballast: cannot resolve the host {host!r}: {unresolved}; set --host or BALLAST_HOST"
+            " to an address or a name of this machine",
+            file=sys.stderr,
+        )
+        return 2
     busy = address_in_use(host, port)
     if busy is not None:
         print(
@@ -123,7 +166,8 @@ def serve(args: argparse.Namespace) -> int:
     # Workers are separate processes: they must share one secret and one admin password,
     # so generate them here, once, and hand them down through the environment.
     if settings.env != "production":
-        os.environ.setdefault("BALLAST_JWT_SECRET", secrets.token_urlsafe(48))
+        if not os.environ.get("BALLAST_JWT_SECRET_FILE", "").strip():
+            os.environ.setdefault("BALLAST_JWT_SECRET", secrets.token_urlsafe(48))
         if settings.jwt_private_key_generated and settings.jwt_private_key:
             os.environ["BALLAST_JWT_PRIVATE_KEY_FILE"] = _private_temp_file(
                 settings.jwt_private_key
@@ -138,7 +182,7 @@ def serve(args: argparse.Namespace) -> int:
             host=host,
             port=port,
             workers=args.workers,
-            log_config=logging_config(settings.log_format),
+            log_config=logging_config(settings.log_format, settings.log_level),
             access_log=False,
             server_header=False,
             # BALLAST_TRUSTED_PROXIES alone decides whom to believe about the client's
@@ -165,7 +209,33 @@ def _private_temp_file(pem: bytes) -> str:
 def keygen(args: argparse.Namespace) -> int:
     from adapters.jwt_keys import Algorithm, generate_pem
 
-    print(generate_pem(Algorithm(args.algorithm)), end="")
+    pem = generate_pem(Algorithm(args.algorithm))
+    if args.out is None:
+        print(pem, end="")
+        return 0
+    # Created with its final mode, never readable by others for an instant; an existing
+    # file is left alone (it may be the key in use).
+    try:
+        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as e:
+        print(f"ballast: cannot write {args.out!r}: {e.strerror}", file=sys.stderr)
+        return 1
+    with os.fdopen(fd, "w") as f:
+        os.fchmod(f.fileno(), 0o600)  # whatever the umask
+        f.write(pem)
+    return 0
+
+
+def config_table(args: argparse.Namespace) -> int:
+    from entrypoints import config_doc
+    from entrypoints.settings import VARIABLES
+
+    if args.write is None:
+        print(config_doc.block(VARIABLES))
+        return 0
+    if not config_doc.write(Path(args.write), VARIABLES):
+        print(f"ballast: {args.write!r} has no configuration table markers", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -178,6 +248,17 @@ def health(args: argparse.Namespace) -> int:
     from entrypoints.bootstrap import bootstrap
     from entrypoints.http.health_routes import report_json
 
+    if args.url is not None:
+        url = probe.health_url(args.url)
+        if url is None:
+            print(f"ballast: --url {args.url!r} is not an http(s) URL", file=sys.stderr)
+            return 2
+        answer = probe.ask(url, args.timeout)
+        if answer.body:
+            print(answer.body)
+        if answer.problem:
+            print(f"ballast: {answer.problem}", file=sys.stderr)
+        return answer.code
     settings = _settings()
 
     async def run() -> int:
@@ -213,26 +294,56 @@ def webhook_secret(args: argparse.Namespace) -> int:
     return 0
 
 
+def _subcommand(
+    sub: "argparse._SubParsersAction[argparse.ArgumentParser]",
+    name: str,
+    summary: str,
+    description: str,
+    exits: dict[int, str],
+    stdin: str = "not read",
+) -> argparse.ArgumentParser:
+    """A subcommand whose --help says what it does, its exit statuses and what it reads from
+    standard input: what a script or a probe needs to know before calling it."""
+    epilog = "exit status:\n" + "".join(f"  {code}  {meaning}\n" for code, meaning in exits.items())
+    return sub.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=f"{epilog}\nstandard input: {stdin}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+CONFIG_ERROR = "a configuration error, named in one line on standard error"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ballast", description=__doc__)
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser(
+    s = _subcommand(
+        sub,
         "serve",
-        help="run the HTTP service",
-        description="Run the HTTP service. Every other setting is read from the environment"
+        "run the HTTP service",
+        "Run the HTTP service. Every other setting is read from the environment"
         " (see the README's Configuration).",
+        {
+            0: "stopped on SIGTERM or SIGINT",
+            1: "the address cannot be listened on (a port already taken)",
+            2: f"{CONFIG_ERROR}, a bad option or a host that cannot be resolved",
+        },
     )
     s.add_argument(
         "--host",
         metavar="ADDRESS",
+        type=_checked("BALLAST_HOST"),
         help="address to listen on (default: $BALLAST_HOST, else 127.0.0.1)",
     )
     s.add_argument(
         "--port",
-        type=int,
+        type=_checked("BALLAST_PORT"),
         metavar="N",
-        help="TCP port to listen on (default: $BALLAST_PORT, else 8000)",
+        help="TCP port to listen on, 1-65535 (default: $BALLAST_PORT, else 8000)",
     )
     s.add_argument(
         "--workers",
@@ -242,15 +353,72 @@ def parser() -> argparse.ArgumentParser:
         help="worker processes; more than 1 needs REDIS_URL (default: %(default)s)",
     )
     s.set_defaults(run=serve)
-    h = sub.add_parser("health", help="check the configured dependencies once, print the JSON")
+    h = _subcommand(
+        sub,
+        "health",
+        "check the dependencies once, or ask a running instance; print the health JSON",
+        "Without --url: run the checks of GET /health once against the configured"
+        " dependencies (read-only: nothing is started or written). With --url: ask the"
+        " running instance at URL for its /health, as a container HEALTHCHECK, a systemd"
+        " unit or a Kubernetes exec probe would. The JSON goes to standard output.",
+        {
+            0: "healthy: status pass or warn",
+            1: "unhealthy: status fail, or (with --url) no health answer from the instance",
+            2: f"{CONFIG_ERROR} (without --url), or a --url that is not http(s)",
+        },
+    )
+    h.add_argument(
+        "--url",
+        metavar="URL",
+        help="base URL of a running instance, e.g. http://127.0.0.1:8000 (GET URL/health)",
+    )
+    h.add_argument(
+        "--timeout",
+        type=float,
+        default=probe.DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help="with --url: seconds to wait for the whole answer (default: %(default)s)",
+    )
     h.set_defaults(run=health)
-    hp = sub.add_parser("hash-password", help="read a password on stdin, print its hash")
+    hp = _subcommand(
+        sub,
+        "hash-password",
+        "read a password on stdin, print its hash",
+        "Print a salted hash of a password for BALLAST_USERS_FILE.",
+        {0: "the hash was printed", 2: "the password is not 8-256 characters"},
+        "one line: the password (its line ending dropped)",
+    )
     hp.set_defaults(run=hash_password)
-    ws = sub.add_parser("webhook-secret", help="print a new BALLAST_WEBHOOK_SECRET")
+    ws = _subcommand(
+        sub,
+        "webhook-secret",
+        "print a new BALLAST_WEBHOOK_SECRET",
+        "Print a new random webhook signing secret (whsec_ and 32 random bytes in base64).",
+        {0: "the secret was printed"},
+    )
     ws.set_defaults(run=webhook_secret)
-    k = sub.add_parser("keygen", help="print a new private signing key (PEM) on stdout")
+    k = _subcommand(
+        sub,
+        "keygen",
+        "write a new private signing key (PEM)",
+        "Write a new private signing key (PKCS#8 PEM, unencrypted) for"
+        " BALLAST_JWT_PRIVATE_KEY_FILE: to standard output, or with --out to a new file"
+        " only its owner can read (mode 0600).",
+        {0: "the key was written", 1: "the --out file cannot be written (or already exists)"},
+    )
     k.add_argument("--algorithm", choices=["EdDSA", "ES256"], required=True)
+    k.add_argument("--out", metavar="FILE", help="write to this new file, mode 0600")
     k.set_defaults(run=keygen)
+    c = _subcommand(
+        sub,
+        "config-table",
+        "print the README's configuration table",
+        "Print the configuration tables generated from the table of variables Ballast reads,"
+        " or with --write put them into a Markdown file between its markers.",
+        {0: "printed or written", 1: "the --write file has no markers"},
+    )
+    c.add_argument("--write", metavar="FILE", help="replace the table in FILE (e.g. README.md)")
+    c.set_defaults(run=config_table)
     return p
 
 

@@ -1,38 +1,38 @@
+# ruff: noqa: E501 - the table keeps one variable per line
 """Configuration: read once from the environment into frozen, validated values.
 
-Every cast and default lives here; a bad value raises ConfigError naming the variable, and
-the process stops before it serves.
+`VARIABLES` is the one table of what Ballast reads: each row names a variable, its parser
+(and so its bounds), its default, its line in the README and, through `field`, the setting
+it fills. Parsing, the one-line errors, the README's configuration table (`ballast
+config-table`), the `*_FILE` twins of secrets and the warning about unknown `BALLAST_*`
+variables all come from it. A new variable is one row here and its attribute below.
 """
 
-import base64
-import binascii
 import enum
-import ipaddress
-import json
 import os
-import re
 import secrets
 import sys
-from collections.abc import Callable, Mapping
-from pathlib import Path
-from urllib.parse import urlsplit
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
-from adapters.jwt_keys import Algorithm, KeyFileError, check_pem, generate_pem
+from adapters.jwt_keys import Algorithm
 from adapters.rates_feed import RatesFormat
 from adapters.redis.client import TlsFiles
-from adapters.redis.url import RedisUrlError, parse_redis_url
-from domain.errors import ValidationError
-from domain.users import User, UserSource, parse_roles, username_problem
+from domain.users import User
+from entrypoints import config_checks as checks
+from entrypoints import config_parsers as p
+from entrypoints.config_parsers import RateLimit
+from entrypoints.config_variables import ConfigError, Variable, fields_of, parse, parse_all, unknown
+
+__all__ = ["VARIABLES", "ConfigError", "Policies", "RateLimit", "RedisSettings", "Settings"]
 
 
-class ConfigError(Exception):
-    """One bad environment variable: its name and what is allowed."""
-
-    def __init__(self, variable: str, problem: str) -> None:
-        self.variable = variable
-        super().__init__(f"{variable}: {problem}")
+class Environment(enum.StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
 
 
 class Storage(enum.StrEnum):
@@ -51,63 +51,104 @@ class LogFormat(enum.StrEnum):
     JSON = "json"
 
 
-def log_format_of(env: Mapping[str, str]) -> LogFormat:
-    """BALLAST_LOG_FORMAT; read before the rest, so that the first lines have their form."""
-    raw = env.get("BALLAST_LOG_FORMAT", "").strip().lower() or LogFormat.LOGFMT.value
-    try:
-        return LogFormat(raw)
-    except ValueError:
-        raise ConfigError("BALLAST_LOG_FORMAT", f"{raw!r} is not one of: logfmt, json") from None
-
-
 class OnRedisDown(enum.StrEnum):
     FALLBACK = "fallback"
     FAIL_CLOSED = "fail_closed"
 
 
-RATE_LIMIT = re.compile(r"(\d+)\s*/\s*(second|minute|hour|day)")
-MIN_PRODUCTION_SECRET = 32  # bytes
-MIN_SECRET_VARIETY = 16  # distinct bytes: "a" * 32 is long but guessable
-MIN_PRODUCTION_PASSWORD = 12  # characters of the bootstrap admin's password
+@attrs.frozen
+class Policies:
+    """What each capability that keeps state does while Redis is down: one
+    BALLAST_<FIELD>_ON_REDIS_DOWN variable per field."""
+
+    tokens: OnRedisDown = OnRedisDown.FALLBACK
+    users: OnRedisDown = OnRedisDown.FALLBACK
+    events: OnRedisDown = OnRedisDown.FALLBACK
+    notifications: OnRedisDown = OnRedisDown.FALLBACK
+
+
+def _policy_variable(capability: str) -> Variable:
+    return Variable(
+        f"BALLAST_{capability.upper()}_ON_REDIS_DOWN",
+        p.choice(OnRedisDown),
+        None,
+        f"overrides `BALLAST_ON_REDIS_DOWN` for {capability}"
+        + (" (refresh families, revocations)" if capability == "tokens" else "")
+        + ".",
+        field=f"policies.{capability}",
+        default_doc="`BALLAST_ON_REDIS_DOWN`",
+    )
+
+
+SECONDS = p.seconds(60.0)
+V = Variable
+# fmt: off
+VARIABLES: tuple[Variable, ...] = (
+    V("REDIS_URL", checks.redis_url, None, "where Redis is, in one of the forms of [Redis URLs](#redis-urls) (one server, Sentinel, Cluster, TLS). Unset: in-memory adapters, Redis reported `not_configured`.", default_doc="unset"),
+    V("BALLAST_REDIS_PASSWORD", p.text, None, "the password of `REDIS_URL`'s user, when it is not written in the URL (both is an error).", secret=True),
+    V("BALLAST_STORAGE", p.choice(Storage), "auto", "`auto` (Redis when `REDIS_URL` is set, else memory), `memory`, `redis` (refuses to start without `REDIS_URL`)."),
+    V("BALLAST_ON_REDIS_DOWN", p.choice(OnRedisDown), "fallback", "`fallback`: serve from in-memory fallbacks and replay writes when Redis returns. `fail_closed`: answer 503 for operations that need Redis. Rate caches and rate limits never fail closed."),
+    *(_policy_variable(f.name) for f in attrs.fields(Policies)),
+    V("BALLAST_HOST", p.host, "127.0.0.1", "address `ballast serve` listens on (`--host` wins over it; same checks).", field="host"),
+    V("BALLAST_PORT", p.port, "8000", "TCP port `ballast serve` listens on, 1-65535 (`--port` wins over it; same checks).", field="port"),
+    V("BALLAST_ENV", p.choice(Environment), "development", "`development`, `test` or `production`. `production` refuses to start, with one line naming the variable and the rule, without a strong `BALLAST_JWT_SECRET` under HS256 (at least 32 bytes and 128 bits of estimated entropy: runs, sequences and repeats count as one character) or a private, readable `BALLAST_JWT_PRIVATE_KEY_FILE` under EdDSA/ES256 (not readable by other users), and an admin password or users file; it refuses unknown `BALLAST_*` variables, and says in one WARNING line at start when `/metrics` and `/status` are open (no `BALLAST_METRICS_TOKEN`). Only `development` generates an admin password; under `test` an unset one means no bootstrap admin.", field="env"),
+    V("BALLAST_CORS_ORIGINS", p.origins, None, "browser origins (exact, like `https://app.example.com`; comma or space separated) allowed to call the API across origins: preflights answered for every method the API serves, with `Authorization`, `Content-Type` and `Idempotency-Key` allowed, no credentials, and the rate-limit and `WWW-Authenticate` headers exposed. Unset: no CORS headers at all.", field="cors_origins", default_doc="empty"),
+    V("BALLAST_JWT_ALGORITHM", p.choice(Algorithm), "HS256", "`HS256` (shared secret), `EdDSA` (Ed25519) or `ES256` (P-256). With the asymmetric ones, other services verify tokens with the public keys at `/.well-known/jwks.json` and need no secret.", field="jwt_algorithm"),
+    V("BALLAST_JWT_SECRET", p.text, None, "HS256 signing key.", secret=True, default_doc="random per run in development (one secret shared by all workers of one `serve`)"),
+    V(checks.KEY_FILE, p.text, None, "EdDSA/ES256: PEM of the current signing key (from `ballast keygen --out`); in production not readable by other users.", default_doc="unset (development: a new key per start)"),
+    V(checks.PREVIOUS_KEY_FILES, p.comma_list, None, "EdDSA/ES256: comma-separated PEM files (private or public) of earlier keys: their tokens stay valid until they expire, and they stay in the JWKS.", default_doc="empty"),
+    V("BALLAST_JWT_AUDIENCE", p.text, None, "when set, tokens carry this `aud`, and a token without it or with another is refused.", field="jwt_audience"),
+    V("BALLAST_JWT_ISSUER", p.text, "ballast", "`iss` claim, checked on every token.", field="jwt_issuer"),
+    V("BALLAST_ACCESS_TTL", p.whole(1), "900", "access token lifetime in seconds.", field="access_ttl"),
+    V("BALLAST_REFRESH_TTL", p.whole(1), "2592000", "refresh token lifetime in seconds.", field="refresh_ttl"),
+    V("BALLAST_ADMIN_PASSWORD", p.bounded_text(8, 256), None, "password of the bootstrap user `admin` (role `admin`), 8-256 characters; in production at least 12, and not one repeated character, a sequence or a repeated pattern.", secret=True, default_doc="unset (development only: generated and printed once at start on standard output, never logged)"),
+    V("BALLAST_USERS_FILE", p.text, None, 'JSON file `{"users": [{"username", "password_hash", "roles"}]}` (hashes from `ballast hash-password`). Authoritative for the users it defines (and for the bootstrap `admin`): at every start they replace stored users of the same name, and a user it defined before and no longer lists is removed, with every refresh family of that user ended and revoked (access tokens included). Users created through the API are left alone.'),
+    V("BALLAST_RATE_LIMIT", p.rate_limit, "1000/minute", "default per-client limit, written `N/second`, `N/minute`, `N/hour` or `N/day`; `off` disables it (not the login limit).", field="rate_limit"),
+    V("BALLAST_LOGIN_RATE_LIMIT", p.rate_limit, "10/minute", "login attempts per client address and username; `off` disables.", field="login_rate_limit"),
+    V("BALLAST_RATES_URL", p.urls("http", "https", "file"), None, "one or several (comma separated) rates feeds: ECB XML (daily, 90-day, history) or the common JSON shape; unset: the built-in rates only (said once at start, at INFO). See Currency.", field="rates_urls"),
+    V("BALLAST_RATES_FORMAT", p.choice(RatesFormat), "auto", "`auto` (detected from each answer), `ecb` or `json`.", field="rates_format"),
+    V("BALLAST_RATES_TTL", p.whole(1), "3600", "seconds a fetched rate table is fresh.", field="rates_ttl"),
+    V("BALLAST_WEBHOOK_ALLOWED_HOSTS", p.lower_words, None, "hosts a `webhook` notification may target; anything else is refused (no SSRF).", field="webhook_allowed_hosts", default_doc="empty"),
+    V("BALLAST_WEBHOOK_SECRET", checks.webhook_secrets, None, "Standard Webhooks signing secret(s), `whsec_...`, space separated while rotating (each one signs). `ballast webhook-secret` makes one. Production refuses webhook hosts without it.", field="webhook_secrets", secret=True, default_doc="unset (webhooks unsigned)"),
+    V("BALLAST_NOTIFICATION_MAX_AGE", p.whole(60), "86400", "seconds a notification may stay `pending` (from acceptance, or from its redelivery) before it is `failed`; at least 60.", field="notification_max_age"),
+    V("BALLAST_SMTP_URL", p.url("smtp", "smtps"), None, "`smtp://host:port` for the `email` channel.", field="smtp_url"),
+    V("BALLAST_METRICS_TOKEN", p.text, None, "when set, `GET /metrics` and `GET /status` need `Authorization: Bearer <this token>` (compared in constant time; 401 problem+json otherwise). Unset: `/metrics` is open, as Prometheus expects (production says so in one WARNING line at start). Use a long random value.", field="metrics_token", secret=True, tuning=True),
+    V("BALLAST_TRUSTED_PROXIES", p.networks, None, "IP addresses or CIDR blocks (comma or space separated) of proxies whose `X-Forwarded-For` is believed; anyone else's is ignored.", field="trusted_proxies", tuning=True, default_doc="empty"),
+    V("BALLAST_REDIS_CA_FILE", p.text, None, "PEM file of the CA that signed the Redis server's certificate, for `rediss` URLs (a managed Redis with a private CA).", tuning=True, default_doc="unset (system CAs)"),
+    V("BALLAST_REDIS_CERT_FILE", p.text, None, "PEM client certificate, when the Redis server asks for client certificates (`tls-auth-clients`); its key may sit in the same file.", tuning=True),
+    V("BALLAST_REDIS_KEY_FILE", p.text, None, "PEM key of `BALLAST_REDIS_CERT_FILE`, when it is in a file of its own.", tuning=True),
+    V("BALLAST_REDIS_CONNECT_TIMEOUT", SECONDS, "0.25", "seconds to connect to Redis, in (0, 60].", field="redis.connect_timeout", tuning=True),
+    V("BALLAST_REDIS_COMMAND_TIMEOUT", SECONDS, "0.25", "seconds one Redis command may take before it counts as a failure, in (0, 60].", field="redis.command_timeout", tuning=True),
+    V("BALLAST_REDIS_FAILURES_TO_OPEN", p.whole(1), "3", "consecutive Redis failures that open the circuit breaker.", field="redis.failures_to_open", tuning=True),
+    V("BALLAST_REDIS_HEARTBEAT_INTERVAL", SECONDS, "0.5", "seconds between two heartbeat PINGs while the breaker is closed, in (0, 60].", field="redis.heartbeat_interval", tuning=True),
+    V("BALLAST_REDIS_HEARTBEAT_TIMEOUT", SECONDS, "0.25", "seconds a heartbeat PING may take; no answer opens the breaker, in (0, 60].", field="redis.heartbeat_timeout", tuning=True),
+    V("BALLAST_REPLAY_JOURNAL_MAX", p.whole(1), "100000", "writes kept for replay while Redis is down; older ones are dropped and counted.", field="redis.journal_max", tuning=True),
+    V("BALLAST_FALLBACK_MAX_ENTRIES", p.whole(1), "100000", "entries each in-memory fallback holds while Redis is down.", field="redis.fallback_max", tuning=True),
+    V("BALLAST_PASSWORD_HASH_LOG2_N", p.whole(10, 30), "15", "scrypt cost as a power of two (10-30); lower only for tests. Each worker hashes at most 2 passwords at a time, in threads of lower CPU priority (nice 10, on Linux) than the requests, so a login storm slows logins, not the other routes.", tuning=True),
+    V("BALLAST_LOG_LEVEL", p.log_level, "INFO", "level of the lines written to standard error: `DEBUG`, `INFO`, `WARNING`, `ERROR` or `CRITICAL`.", field="log_level", tuning=True),
+    V("BALLAST_LOG_FORMAT", p.choice(LogFormat), "logfmt", "`logfmt` (`key=value` pairs, quoted and escaped when needed) or `json` (one object per line); see Logs.", field="log_format", tuning=True),
+    V("BALLAST_ACCESS_LOG", p.choice(OnOff), "on", "`off`: no access-log line per request (for those who log at the proxy).", tuning=True),
+)
+# fmt: on
+ROWS = {row.name: row for row in VARIABLES}
+
+
+def log_format_of(env: Mapping[str, str]) -> LogFormat:
+    """BALLAST_LOG_FORMAT; read before the rest, so that the first lines have their form."""
+    value: LogFormat = parse(ROWS["BALLAST_LOG_FORMAT"], env)
+    return value
+
+
+def log_level_of(env: Mapping[str, str]) -> str:
+    """BALLAST_LOG_LEVEL, for the logging set up before the settings are read."""
+    value: str = parse(ROWS["BALLAST_LOG_LEVEL"], env)
+    return value
 
 
 def print_admin_password(password: str) -> None:
     """The generated development admin password, once, on standard output: the logs go to
     standard error, and the password is never a log line (log shippers would keep it)."""
     print(f"ballast: development admin password: {password}", file=sys.stdout, flush=True)
-
-
-def weak_secret(secret: str | None) -> str | None:
-    """Why `secret` is too weak to sign production tokens (None: strong enough): at least
-    MIN_PRODUCTION_SECRET bytes, of which at least MIN_SECRET_VARIETY distinct."""
-    raw = (secret or "").encode()
-    if len(raw) < MIN_PRODUCTION_SECRET:
-        return f"production needs a secret of at least {MIN_PRODUCTION_SECRET} bytes"
-    if len(set(raw)) < MIN_SECRET_VARIETY:
-        return (
-            f"production needs a secret of at least {MIN_SECRET_VARIETY} distinct bytes"
-            f" (this one has {len(set(raw))}); generate one, e.g. with"
-            " `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
-        )
-    return None
-
-
-@attrs.frozen
-class RateLimit:
-    """`count` requests per `period` seconds."""
-
-    count: int
-    period: int
-
-
-@attrs.frozen
-class Policies:
-    """What each capability does while Redis is down."""
-
-    tokens: OnRedisDown = OnRedisDown.FALLBACK
-    users: OnRedisDown = OnRedisDown.FALLBACK
-    events: OnRedisDown = OnRedisDown.FALLBACK
-    notifications: OnRedisDown = OnRedisDown.FALLBACK
 
 
 @attrs.frozen
@@ -128,10 +169,12 @@ class Settings:
     env: str = "development"
     host: str = "127.0.0.1"
     log_format: LogFormat = LogFormat.LOGFMT
+    log_level: str = "INFO"
     port: int = 8000
     redis: RedisSettings | None = None
     storage: Storage = Storage.MEMORY
     policies: Policies = Policies()
+    cors_origins: tuple[str, ...] = ()
     jwt_secret: str = attrs.field(repr=False, factory=lambda: secrets.token_urlsafe(48))
     jwt_issuer: str = "ballast"
     jwt_algorithm: Algorithm = Algorithm.HS256
@@ -144,8 +187,8 @@ class Settings:
     admin_password: str | None = attrs.field(repr=False, default=None)
     admin_password_generated: bool = False
     users: tuple[User, ...] = ()
-    rate_limit: RateLimit | None = RateLimit(1000, 60)
-    login_rate_limit: RateLimit | None = RateLimit(10, 60)
+    rate_limit: RateLimit | None = RateLimit(1000, 60)  # noqa: RUF009 - frozen
+    login_rate_limit: RateLimit | None = RateLimit(10, 60)  # noqa: RUF009 - frozen
     trusted_proxies: tuple[str, ...] = ()
     access_log: bool = True
     rates_urls: tuple[str, ...] = ()
@@ -157,328 +200,122 @@ class Settings:
     smtp_url: str | None = None
     password_hash_n: int = 2**15
     metrics_token: str | None = attrs.field(repr=False, default=None)
+    # What start says in one WARNING line each (unknown variables, open /metrics).
+    warnings: tuple[str, ...] = ()
 
     @property
     def uses_redis(self) -> bool:
         return self.storage is Storage.REDIS
+
+    @property
+    def production(self) -> bool:
+        return self.env == Environment.PRODUCTION
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         return _read(os.environ if environ is None else environ)
 
 
-def _read(env: Mapping[str, str]) -> "Settings":
-    def get(name: str) -> str | None:
-        value = env.get(name, "").strip()
-        return value or None
-
-    def choice(name: str, kind: type[enum.StrEnum], default: str) -> enum.StrEnum:
-        raw = (get(name) or default).lower()
-        try:
-            return kind(raw)
-        except ValueError:
-            allowed = ", ".join(k.value for k in kind)
-            raise ConfigError(name, f"{raw!r} is not one of: {allowed}") from None
-
-    def integer(name: str, default: int, minimum: int = 1) -> int:
-        raw = get(name)
-        if raw is None:
-            return default
-        if not raw.isdigit() or int(raw) < minimum:
-            raise ConfigError(name, f"{raw!r} is not a whole number >= {minimum}")
-        return int(raw)
-
-    def seconds(name: str, default: float) -> float:
-        raw = get(name)
-        if raw is None:
-            return default
-        try:
-            value = float(raw)
-        except ValueError:
-            value = -1.0
-        if not 0 < value <= 60:
-            raise ConfigError(name, f"{raw!r} is not a number of seconds in (0, 60]")
-        return value
-
-    def url(name: str, schemes: tuple[str, ...]) -> str | None:
-        raw = get(name)
-        if raw is None:
-            return None
-        try:
-            parts = urlsplit(raw)
-            parts.port  # noqa: B018 - raises ValueError for a bad port
-        except ValueError:
-            raise ConfigError(name, f"{raw!r} is not a valid URL") from None
-        if parts.scheme not in schemes or not (parts.hostname or parts.path):
-            raise ConfigError(name, f"{raw!r} must be a URL with scheme {' or '.join(schemes)}")
-        return raw
-
-    def limit(name: str, default: str) -> RateLimit | None:
-        raw = (get(name) or default).lower()
-        if raw == "off":
-            return None
-        m = RATE_LIMIT.fullmatch(raw)
-        if not m or int(m[1]) < 1:
-            raise ConfigError(
-                name, f"{raw!r} is not like '100/minute' (second|minute|hour|day) or 'off'"
-            )
-        period = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}[m[2]]
-        return RateLimit(int(m[1]), period)
-
-    def words(name: str) -> tuple[str, ...]:
-        return tuple(w for w in re.split(r"[,\s]+", get(name) or "") if w)
-
-    def networks(name: str) -> tuple[str, ...]:
-        entries = words(name)
-        for entry in entries:
-            try:
-                ipaddress.ip_network(entry, strict=False)
-            except ValueError:
-                raise ConfigError(name, f"{entry!r} is not an IP address or CIDR block") from None
-        return entries
-
-    env_name = (get("BALLAST_ENV") or "development").lower()
-    if env_name not in ("development", "production", "test"):
-        raise ConfigError(
-            "BALLAST_ENV", f"{env_name!r} is not one of: development, production, test"
-        )
-    production = env_name == "production"
-
-    redis_url = get("REDIS_URL")
-    if redis_url is not None:
-        try:
-            target = parse_redis_url(redis_url)
-        except RedisUrlError as e:
-            raise ConfigError("REDIS_URL", str(e)) from None
-    storage = choice("BALLAST_STORAGE", Storage, "auto")
-    if storage is Storage.REDIS and redis_url is None:
-        raise ConfigError("BALLAST_STORAGE", "'redis' needs REDIS_URL to be set")
-    if storage is Storage.AUTO:
-        storage = Storage.REDIS if redis_url else Storage.MEMORY
-
-    default_policy = choice("BALLAST_ON_REDIS_DOWN", OnRedisDown, "fallback").value
+def _read(env: Mapping[str, str]) -> Settings:
+    values = parse_all(VARIABLES, env)
+    production = values["BALLAST_ENV"] is Environment.PRODUCTION
+    warnings = _unknown_variables(env, production)
+    storage = _storage(values)
+    general = values["BALLAST_ON_REDIS_DOWN"]
     policies = Policies(
-        **{
-            cap: OnRedisDown(
-                choice(f"BALLAST_{cap.upper()}_ON_REDIS_DOWN", OnRedisDown, default_policy)
-            )
-            for cap in ("tokens", "users", "events", "notifications")
-        }
+        **(
+            {f.name: general for f in attrs.fields(Policies)}
+            | fields_of(VARIABLES, values, "policies")
+        )
     )
-
-    algorithm, private_key, previous_keys = _keys(get, production)
-    secret = get("BALLAST_JWT_SECRET")
-    if production and not algorithm.asymmetric and (problem := weak_secret(secret)) is not None:
+    algorithm: Algorithm = values["BALLAST_JWT_ALGORITHM"]
+    key_path = values[checks.KEY_FILE]
+    private_key, previous_keys = checks.signing_keys(
+        algorithm, key_path, values[checks.PREVIOUS_KEY_FILES] or (), production
+    )
+    secret = values["BALLAST_JWT_SECRET"]
+    if production and not algorithm.asymmetric and (problem := checks.weak_secret(secret)):
         raise ConfigError("BALLAST_JWT_SECRET", problem)
-    admin_password = get("BALLAST_ADMIN_PASSWORD")
-    users_file = get("BALLAST_USERS_FILE")
-    if production and admin_password is None and users_file is None:
-        raise ConfigError(
-            "BALLAST_ADMIN_PASSWORD", "production needs an admin password or BALLAST_USERS_FILE"
-        )
-    if admin_password is not None and not 8 <= len(admin_password) <= 256:
-        raise ConfigError("BALLAST_ADMIN_PASSWORD", "must be 8-256 characters")
-    if production and admin_password is not None and len(admin_password) < MIN_PRODUCTION_PASSWORD:
-        raise ConfigError(
-            "BALLAST_ADMIN_PASSWORD",
-            f"production needs an admin password of at least {MIN_PRODUCTION_PASSWORD} characters",
-        )
-    # Only development invents an admin password (and `ballast serve` prints it); under
-    # `test` an unset password means no bootstrap admin.
-    generated = env_name == "development" and admin_password is None and users_file is None
-    if generated:
-        admin_password = secrets.token_urlsafe(12)
-
-    webhook_hosts = tuple(h.lower() for h in words("BALLAST_WEBHOOK_ALLOWED_HOSTS"))
-    webhook_secrets = tuple(
-        _webhook_secret(i, w) for i, w in enumerate((get("BALLAST_WEBHOOK_SECRET") or "").split())
-    )
-    if production and webhook_hosts and not webhook_secrets:
+    admin_password, generated = _admin_password(values, production)
+    hooks, signed = values["BALLAST_WEBHOOK_ALLOWED_HOSTS"], values["BALLAST_WEBHOOK_SECRET"]
+    if production and hooks and not signed:
         raise ConfigError(
             "BALLAST_WEBHOOK_SECRET",
             "production needs a signing secret when BALLAST_WEBHOOK_ALLOWED_HOSTS is set",
         )
-
-    rates_urls = tuple(
-        _rates_url(position, raw)
-        for position, raw in enumerate(_split(get("BALLAST_RATES_URL"), ","))
-    )
-
-    redis = None
-    if redis_url is not None:
-        redis = RedisSettings(
-            url=redis_url,
-            connect_timeout=seconds("BALLAST_REDIS_CONNECT_TIMEOUT", 0.25),
-            command_timeout=seconds("BALLAST_REDIS_COMMAND_TIMEOUT", 0.25),
-            failures_to_open=integer("BALLAST_REDIS_FAILURES_TO_OPEN", 3),
-            heartbeat_interval=seconds("BALLAST_REDIS_HEARTBEAT_INTERVAL", 0.5),
-            heartbeat_timeout=seconds("BALLAST_REDIS_HEARTBEAT_TIMEOUT", 0.25),
-            journal_max=integer("BALLAST_REPLAY_JOURNAL_MAX", 100_000),
-            fallback_max=integer("BALLAST_FALLBACK_MAX_ENTRIES", 100_000),
-            tls=_tls_files(get, target.tls),
+    if production and values["BALLAST_METRICS_TOKEN"] is None:
+        warnings.append(
+            "event=metrics_open reason=no_metrics_token"
+            ' detail="/metrics and /status answer anyone: set BALLAST_METRICS_TOKEN"'
         )
-
-    port = integer("BALLAST_PORT", 8000)
-    if port > 65535:
-        raise ConfigError("BALLAST_PORT", f"{port} is not a port number (1-65535)")
-
+    users_path = values["BALLAST_USERS_FILE"]
     return Settings(
-        env=env_name,
-        host=get("BALLAST_HOST") or "127.0.0.1",
-        log_format=log_format_of(env),
-        port=port,
-        redis=redis,
-        storage=Storage(storage),
+        **fields_of(VARIABLES, values),
+        redis=_redis(values, env),
+        storage=storage,
         policies=policies,
         jwt_secret=secret or secrets.token_urlsafe(48),
-        jwt_issuer=get("BALLAST_JWT_ISSUER") or "ballast",
-        jwt_algorithm=algorithm,
         jwt_private_key=private_key,
-        jwt_private_key_generated=algorithm.asymmetric and get(KEY_FILE) is None,
+        jwt_private_key_generated=algorithm.asymmetric and key_path is None,
         jwt_previous_keys=previous_keys,
-        jwt_audience=get("BALLAST_JWT_AUDIENCE"),
-        access_ttl=integer("BALLAST_ACCESS_TTL", 900),
-        refresh_ttl=integer("BALLAST_REFRESH_TTL", 2_592_000),
         admin_password=admin_password,
         admin_password_generated=generated,
-        users=_users_file(users_file) if users_file else (),
-        rate_limit=limit("BALLAST_RATE_LIMIT", "1000/minute"),
-        login_rate_limit=limit("BALLAST_LOGIN_RATE_LIMIT", "10/minute"),
-        trusted_proxies=networks("BALLAST_TRUSTED_PROXIES"),
-        access_log=choice("BALLAST_ACCESS_LOG", OnOff, "on") is OnOff.ON,
-        rates_urls=rates_urls,
-        rates_format=RatesFormat(choice("BALLAST_RATES_FORMAT", RatesFormat, "auto")),
-        rates_ttl=integer("BALLAST_RATES_TTL", 3600),
-        webhook_allowed_hosts=webhook_hosts,
-        webhook_secrets=webhook_secrets,
-        notification_max_age=integer("BALLAST_NOTIFICATION_MAX_AGE", 86_400, minimum=60),
-        smtp_url=url("BALLAST_SMTP_URL", ("smtp", "smtps")),
-        password_hash_n=2 ** integer("BALLAST_PASSWORD_HASH_LOG2_N", 15, minimum=10),
-        metrics_token=get("BALLAST_METRICS_TOKEN"),
+        users=checks.users_file(users_path) if users_path else (),
+        access_log=values["BALLAST_ACCESS_LOG"] is OnOff.ON,
+        password_hash_n=2 ** values["BALLAST_PASSWORD_HASH_LOG2_N"],
+        warnings=tuple(warnings),
     )
 
 
-def _tls_files(get: Callable[[str], str | None], tls: bool) -> TlsFiles:
-    """The PEM files of BALLAST_REDIS_*_FILE, each checked readable now rather than at the
-    first connection."""
+def _unknown_variables(env: Mapping[str, str], production: bool) -> list[str]:
+    """One warning per unknown BALLAST_* variable; production refuses the first."""
+    warnings = []
+    for name, closest in unknown(VARIABLES, env):
+        hint = f" (did you mean {closest}?)" if closest else ""
+        if production:
+            raise ConfigError(name, f"is not a Ballast variable{hint}; production refuses it")
+        warnings.append(f"event=unknown_variable variable={name} closest={closest or '-'}")
+    return warnings
+
+
+def _storage(values: dict[str, Any]) -> Storage:
+    storage: Storage = values["BALLAST_STORAGE"]
+    if storage is Storage.REDIS and values["REDIS_URL"] is None:
+        raise ConfigError("BALLAST_STORAGE", "'redis' needs REDIS_URL to be set")
+    if storage is Storage.AUTO:
+        return Storage.REDIS if values["REDIS_URL"] else Storage.MEMORY
+    return storage
+
+
+def _redis(values: dict[str, Any], env: Mapping[str, str]) -> RedisSettings | None:
+    url = values["REDIS_URL"]
     paths = {
-        name: get(f"BALLAST_REDIS_{name.upper()}") for name in ("ca_file", "cert_file", "key_file")
+        name: values[f"BALLAST_REDIS_{name.upper()}"]
+        for name in ("ca_file", "cert_file", "key_file")
     }
-    for name, path in paths.items():
-        variable = f"BALLAST_REDIS_{name.upper()}"
-        if path is None:
-            continue
-        if not tls:
-            raise ConfigError(variable, "is set but REDIS_URL does not use TLS (rediss://...)")
-        try:
-            with Path(path).open("rb") as f:
-                f.read(1)
-        except OSError as e:
-            raise ConfigError(variable, f"cannot read {path!r}: {e.strerror}") from None
-    if paths["key_file"] and not paths["cert_file"]:
-        raise ConfigError("BALLAST_REDIS_KEY_FILE", "needs BALLAST_REDIS_CERT_FILE as well")
-    return TlsFiles(**paths)
+    if url is None:
+        if values["BALLAST_REDIS_PASSWORD"] is not None:
+            raise ConfigError("BALLAST_REDIS_PASSWORD", "is set but REDIS_URL is not")
+        return None
+    return RedisSettings(
+        url=checks.with_password(url, values["BALLAST_REDIS_PASSWORD"]),
+        tls=checks.tls_files(paths, url),
+        **fields_of(VARIABLES, values, "redis"),
+    )
 
 
-def _split(raw: str | None, separator: str) -> list[str]:
-    return [w.strip() for w in (raw or "").split(separator) if w.strip()]
-
-
-def _rates_url(position: int, raw: str) -> str:
-    """One feed URL; the error names it by position, since a URL may carry an API key."""
-    try:
-        parts = urlsplit(raw)
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError:
-        parts = None
-    if (
-        parts is None
-        or parts.scheme not in ("http", "https", "file")
-        or not (parts.hostname or (parts.scheme == "file" and parts.path))
-    ):
+def _admin_password(values: dict[str, Any], production: bool) -> tuple[str | None, bool]:
+    """The bootstrap admin's password, and whether it was generated (development only)."""
+    password: str | None = values["BALLAST_ADMIN_PASSWORD"]
+    users_file = values["BALLAST_USERS_FILE"]
+    if production and password is None and users_file is None:
         raise ConfigError(
-            "BALLAST_RATES_URL", f"URL {position + 1} is not an http, https or file URL"
+            "BALLAST_ADMIN_PASSWORD", "production needs an admin password or BALLAST_USERS_FILE"
         )
-    return raw
-
-
-def _webhook_secret(position: int, secret: str) -> str:
-    """A Standard Webhooks secret: `whsec_` and base64 of 24 to 64 random bytes."""
-    body = secret.removeprefix("whsec_")
-    try:
-        key = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
-    except binascii.Error:
-        key = b""
-    if not secret.startswith("whsec_") or not 24 <= len(key) <= 64:
-        # The value itself is never echoed: it is a secret.
-        raise ConfigError(
-            "BALLAST_WEBHOOK_SECRET",
-            f"secret {position + 1} is not 'whsec_' and base64 of 24-64 bytes"
-            " (make one with: ballast webhook-secret)",
-        )
-    return secret
-
-
-KEY_FILE = "BALLAST_JWT_PRIVATE_KEY_FILE"
-PREVIOUS_KEY_FILES = "BALLAST_JWT_PREVIOUS_KEY_FILES"
-
-
-def _keys(
-    get: Callable[[str], str | None], production: bool
-) -> tuple[Algorithm, bytes | None, tuple[bytes, ...]]:
-    """The algorithm, the signing key's PEM and the earlier keys' PEMs, each checked."""
-    name = "BALLAST_JWT_ALGORITHM"
-    raw = get(name) or "HS256"
-    algorithm = {a.value.lower(): a for a in Algorithm}.get(raw.lower())
-    if algorithm is None:
-        raise ConfigError(name, f"{raw!r} is not one of: {', '.join(a.value for a in Algorithm)}")
-    if not algorithm.asymmetric:
-        return algorithm, None, ()
-
-    def read(variable: str, path: str, private: bool) -> bytes:
-        try:
-            pem = Path(path).read_bytes()
-        except OSError as e:
-            raise ConfigError(variable, f"cannot read {path!r}: {e.strerror}") from None
-        try:
-            check_pem(pem, algorithm, private=private)
-        except KeyFileError as e:
-            raise ConfigError(variable, f"{path!r} {e}") from None
-        return pem
-
-    path = get(KEY_FILE)
-    if path is None and production:
-        raise ConfigError(KEY_FILE, f"production under {algorithm.value} needs a private key file")
-    # Development without a key file: a new key per start (tokens die with the process).
-    current = read(KEY_FILE, path, True) if path else generate_pem(algorithm).encode()
-    previous_paths = [p for p in (get(PREVIOUS_KEY_FILES) or "").split(",") if p.strip()]
-    previous = tuple(read(PREVIOUS_KEY_FILES, p.strip(), False) for p in previous_paths)
-    return algorithm, current, previous
-
-
-def _users_file(path: str) -> tuple[User, ...]:
-    name = "BALLAST_USERS_FILE"
-    try:
-        data = json.loads(Path(path).read_text())
-    except OSError as e:
-        raise ConfigError(name, f"cannot read {path!r}: {e.strerror}") from None
-    except ValueError:
-        raise ConfigError(name, f"{path!r} is not valid JSON") from None
-    entries = data.get("users") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        raise ConfigError(name, 'must hold {"users": [{"username", "password_hash", "roles"}]}')
-    users = []
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            raise ConfigError(name, f"users[{i}] is not an object")
-        username, hashed = entry.get("username"), entry.get("password_hash")
-        if username_problem(username) or not isinstance(username, str):
-            raise ConfigError(name, f"users[{i}].username is not a valid username")
-        if not isinstance(hashed, str) or not hashed.startswith("scrypt$"):
-            raise ConfigError(name, f"users[{i}].password_hash is not from 'ballast hash-password'")
-        try:
-            roles = parse_roles(entry.get("roles", []))
-        except ValidationError:
-            raise ConfigError(name, f"users[{i}].roles must be a list of admin, service") from None
-        users.append(User(username, hashed, roles, source=UserSource.FILE))
-    return tuple(users)
+    if production and password is not None and (problem := checks.weak_password(password)):
+        raise ConfigError("BALLAST_ADMIN_PASSWORD", problem)
+    # Only development invents an admin password (and `ballast serve` prints it); under
+    # `test` an unset password means no bootstrap admin.
+    if values["BALLAST_ENV"] is Environment.DEVELOPMENT and password is None and not users_file:
+        return secrets.token_urlsafe(12), True
+    return password, False
