@@ -45,6 +45,8 @@ def logging_config(
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"line": {"()": FORMATTERS[log_format]}},
+        "filters": {"client_faults": {"()": "entrypoints.server_lines.ClientFaultsAtInfo"}},
+        "loggers": {"uvicorn.error": {"filters": ["client_faults"]}},
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",

@@ -17,7 +17,7 @@ import secrets
 import time
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,7 +25,7 @@ from domain.errors import BallastError
 from entrypoints.http.access_log import AccessLog
 from entrypoints.http.body_limit import limited
 from entrypoints.http.client_address import Network, scope_client
-from entrypoints.http.problems import answer
+from entrypoints.http.problems import ClientDisconnectedError, answer
 from entrypoints.http.redis_budget import RedisBudgets
 
 REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
@@ -97,9 +97,15 @@ class EdgeMiddleware:
         try:
             with self.budget.open():
                 await self.app(scope, limited(scope, receive), send_with_headers)
-        except (BallastError, HTTPException) as exc:
+        except (BallastError, HTTPException, ClientDisconnect) as exc:
             if status:  # too late for another answer
+                if isinstance(exc, ClientDisconnect):
+                    return  # the answer was under way; there is no one left to finish it for
                 raise
+            if isinstance(exc, ClientDisconnect):
+                # Starlette's word for a body that ended with the connection (a closed socket,
+                # or a framing error the server answered by closing it): the client's fault.
+                exc = ClientDisconnectedError()
             await answer(Request(scope), exc)(scope, receive, send_with_headers)
         finally:
             # Nothing sent: an unexpected error, answered 500 by the app's outermost layer.

@@ -39,6 +39,15 @@ class MalformedBodyError(BallastError):
     """The body, or the Content-Length announcing it, cannot be read as asked (400)."""
 
 
+class ClientDisconnectedError(MalformedBodyError):
+    """The connection ended before the body was whole: the client closed it, or broke the
+    body's framing (a bad chunk) and the server closed it. The client's doing: a 400 that
+    no one reads, logged as a request like any other, never as an error."""
+
+    def __init__(self) -> None:
+        super().__init__("the connection ended before the request body was whole")
+
+
 class BodyTooLargeError(BallastError):
     """The body is over the size limit (413)."""
 

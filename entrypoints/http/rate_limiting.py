@@ -13,6 +13,7 @@ from domain.rate_limits import Limit, Quota, RateDecision
 from domain.tokens import TokenClaims
 from entrypoints import metrics
 from entrypoints.http.edge import RESPONSE_HEADERS
+from entrypoints.http.problems import ClientDisconnectedError
 from entrypoints.http.requests import parse_body, scope_address, verified
 from entrypoints.settings import RateLimit
 
@@ -159,7 +160,7 @@ async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
     while more:
         message = await receive()
         if message["type"] != "http.request":
-            break
+            raise ClientDisconnectedError
         chunks.append(message.get("body", b""))
         more = message.get("more_body", False)
     body = b"".join(chunks)
