@@ -6,6 +6,10 @@ shared logging configuration decides the line format and the level), a batch at 
 a slow or blocked stderr slows the writer, never the requests. The same batch is handed to
 `observe` (the request metrics), so the request path pays for neither. Lines that find the
 deque full are counted, and reported by the writer in one line when it catches up.
+
+Every value an entry holds is one of a known few (the method, folded to `OTHER` when it is
+not one HTTP defines; the route template, `unmatched` for any other path; the status), so a
+client can add neither metric series nor distinct log keys by choosing what it sends.
 """
 
 import collections
@@ -19,6 +23,9 @@ log = logging.getLogger("ballast.access")
 MESSAGE = "event=request method=%s route=%s status=%d duration_ms=%.2f request_id=%s"
 # When, method, route template, status, duration in milliseconds, request id.
 Entry = tuple[float, str, str, int, float, str]
+# The methods of RFC 9110 and PATCH: any other is counted and logged as OTHER.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})
+OTHER = "OTHER"
 
 
 class AccessLog:
@@ -47,6 +54,8 @@ class AccessLog:
         if len(self._pending) >= self._max:
             self.dropped += 1
             return
+        if method not in METHODS:
+            method = OTHER
         self._pending.append((time.time(), method, route, status, seconds * 1000, request_id))
 
     async def start(self) -> None:

@@ -1,12 +1,16 @@
 """/status through the app in memory mode: the page, its headers and its assets."""
 
+import asyncio
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import pytest
+from prometheus_client import REGISTRY
+from prometheus_client.metrics_core import Metric
 from starlette.testclient import TestClient
 
-from entrypoints.http.status import StatusHistory, chart
+from entrypoints.http.status_history import StatusHistory
+from entrypoints.http.status_page import chart
 from tests.e2e.auth_app import running_app
 
 
@@ -64,3 +68,38 @@ def test_the_metrics_token_protects_status_as_it_protects_metrics() -> None:
         page = client.get("/status", headers={"Authorization": f"Bearer {token}"})
         assert page.status_code == 200
         assert 'id="status"' in page.text
+
+
+class LoopWitness:
+    """A collector that notes, each time it is read, whether it was read on an event loop."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+        self.on_loop = 0
+
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+    def collect(self) -> Iterable[Metric]:
+        self.reads += 1
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return []
+        self.on_loop += 1
+        return []
+
+
+def test_the_metrics_are_never_read_on_the_event_loop(client: TestClient) -> None:
+    witness = LoopWitness()
+    REGISTRY.register(witness)  # type: ignore[arg-type]
+    try:
+        assert client.get("/status").status_code == 200
+        assert client.get("/metrics").status_code == 200
+        assert client.portal is not None
+        client.portal.call(StatusHistory().sample)  # the page's 5 s sampler
+    finally:
+        REGISTRY.unregister(witness)  # type: ignore[arg-type]
+
+    assert witness.reads == 3
+    assert witness.on_loop == 0
