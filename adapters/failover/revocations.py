@@ -2,14 +2,18 @@
 re-accepts a token revoked before it."""
 
 import asyncio
+import functools
+import itertools
 import logging
+import time
 
 from adapters.failover.core import Failover
 from adapters.failover.link import RedisLink
-from adapters.failover.redis_errors import LINK_ERRORS, is_outage
+from adapters.failover.redis_errors import LINK_ERRORS, RedisUnavailableError, is_outage
 from adapters.memory.auth import MemoryRevocationList
 from adapters.redis.auth import RedisRevocationList
 from application.supervision import detached
+from domain.errors import DependencyUnavailableError
 from domain.tokens import Revocation, TokenClaims
 
 log = logging.getLogger("ballast.failover")
@@ -22,6 +26,11 @@ class ReplicatedRevocationList:
     lacks, e.g. after it restarted empty), and kept current by pub/sub in between. A
     revocation is recorded locally first, so it holds at once on this instance whatever
     Redis does; with Redis down it is journaled like any write.
+
+    The fill runs in the background, batch by batch, so that an instance serves at once
+    however much is revoked. Until it is complete, a token the replica does not know as
+    revoked is asked about in Redis (three keys, one MGET); if Redis cannot answer then,
+    the request is refused (503), never answered from a replica known to be partial.
     """
 
     def __init__(
@@ -34,6 +43,8 @@ class ReplicatedRevocationList:
         self._redis, self._replica, self._failover, self._link = redis, replica, failover, link
         self._listener: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
+        self._loader: asyncio.Task[None] | None = None
+        self._partial = False  # a fill has begun and not ended yet
 
     async def revoke(self, revocation: Revocation) -> None:
         await self._replica.revoke(revocation)
@@ -48,22 +59,92 @@ class ReplicatedRevocationList:
         )
 
     async def is_revoked(self, claims: TokenClaims) -> bool:
-        return await self._replica.is_revoked(claims)
+        if await self._replica.is_revoked(claims):
+            return True
+        if not self._partial:
+            return False
+        try:
+            return await self._link.call(lambda: self._redis.is_revoked(claims))
+        except RedisUnavailableError:
+            raise DependencyUnavailableError(
+                "redis (revocations, still loading)", self._failover.retry_after
+            ) from None
 
     @property
     def replica(self) -> MemoryRevocationList:
         return self._replica
 
+    @property
+    def complete(self) -> bool:
+        """False while the replica is being filled (checks then also ask Redis)."""
+        return not self._partial
+
     async def resync(self) -> None:
-        """Recovery hook: subscribe, then load, then write back (no revocation falls
-        between loading and subscribing)."""
+        """Recovery hook: subscribe, then fill from Redis in the background and write back
+        (no revocation falls between loading and subscribing)."""
         await self._start_listener()
-        loaded = await self._link.raw(self._redis.load)
-        for revocation in loaded:
-            await self._replica.revoke(revocation)
-        local = self._replica.live()
-        await self._link.raw(lambda: self._redis.write_back(local))
-        log.info("event=revocations_synced loaded=%d local=%d", len(loaded), len(local))
+        await self._stop_loader()
+        self._partial = True
+        # A fresh context: the fill outlives the recovery that starts it.
+        self._loader = detached(self._fill(), "revocation_fill")
+
+    async def loaded(self) -> None:
+        """Waits for the fill under way, if any, to end (however it ends)."""
+        if self._loader is not None:
+            await asyncio.gather(self._loader, return_exceptions=True)
+
+    async def _fill(self) -> None:
+        held_before = len(self._replica) > 0
+        started, loaded = time.perf_counter(), 0
+        try:
+            batches = aiter(self._redis.batches())
+            while True:
+                async with asyncio.timeout(self._link.command_timeout * 4):
+                    batch = await anext(batches, None)
+                if batch is None:
+                    break
+                for revocation in batch:
+                    await self._replica.revoke(revocation)
+                loaded += len(batch)
+                await asyncio.sleep(0)  # requests go on between two batches
+            # What this instance held before may be missing from Redis (it restarted
+            # empty, or a replica without the latest writes was promoted).
+            written = await self._write_back() if held_before else 0
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            self._lost("revocation_fill", e)
+            return
+        self._partial = False
+        log.info(
+            "event=revocations_synced loaded=%d written_back=%d held=%d seconds=%.3f",
+            loaded,
+            written,
+            len(self._replica),
+            time.perf_counter() - started,
+        )
+
+    async def _write_back(self) -> int:
+        local, written = self._replica.walk(), 0
+        while chunk := list(itertools.islice(local, 1000)):
+            await self._link.raw(functools.partial(self._redis.write_chunk, chunk))
+            written += len(chunk)
+        return written
+
+    def _lost(self, task: str, e: Exception) -> None:
+        """A fill or feed that failed: what Redis holds is not all known here, so go
+        through recovery, which resyncs everything and starts them again."""
+        if isinstance(e, LINK_ERRORS) and is_outage(e):
+            log.warning("event=%s_lost error=%s", task, type(e).__name__)
+        else:
+            self._link.supervisor.failed(task, e)
+        self._link.breaker.trip()
+
+    async def _stop_loader(self) -> None:
+        if self._loader is not None:
+            self._loader.cancel()
+            await asyncio.gather(self._loader, return_exceptions=True)
+            self._loader = None
 
     async def _start_listener(self) -> None:
         if self._listener is not None and not self._listener.done():
@@ -80,14 +161,7 @@ class ReplicatedRevocationList:
         except asyncio.CancelledError:
             raise
         except Exception as e:
-            # The subscription is lost (Redis restarted or gone, or a surprise): what was
-            # announced meanwhile is unknown, so go through recovery, which resyncs
-            # everything and starts the feed again.
-            if isinstance(e, LINK_ERRORS) and is_outage(e):
-                log.warning("event=revocation_feed_lost error=%s", type(e).__name__)
-            else:
-                self._link.supervisor.failed("revocation_feed", e)
-            self._link.breaker.trip()
+            self._lost("revocation_feed", e)
 
     async def _apply(self, revocation: Revocation) -> None:
         """One announced revocation into the replica; one that fails is logged (by the
@@ -97,6 +171,7 @@ class ReplicatedRevocationList:
         )
 
     async def stop(self) -> None:
+        await self._stop_loader()
         if self._listener is not None:
             self._listener.cancel()
             await asyncio.gather(self._listener, return_exceptions=True)

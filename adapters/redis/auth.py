@@ -3,8 +3,9 @@ decides what an error means."""
 
 import asyncio
 import contextlib
+import itertools
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
 from redis.asyncio.cluster import RedisCluster
@@ -287,16 +288,19 @@ class RedisRevocationList:
 
     async def load(self) -> list[Revocation]:
         """Every unexpired revocation in Redis."""
-        found: list[Revocation] = []
+        return [r async for batch in self.batches() for r in batch]
+
+    async def batches(self, size: int = 2000) -> AsyncIterator[list[Revocation]]:
+        """Every unexpired revocation in Redis, `size` keys at a time (SCAN, then one MGET
+        each), so that a caller can bound each step and hold no more than a batch."""
         batch: list[str] = []
-        async for key in self._redis.scan_iter(match=keys.REVOCATIONS + "*", count=1000):
+        async for key in self._redis.scan_iter(match=keys.REVOCATIONS + "*", count=size):
             batch.append(key)
-            if len(batch) >= 1000:
-                found += await self._read(batch)
+            if len(batch) >= size:
+                yield await self._read(batch)
                 batch = []
         if batch:
-            found += await self._read(batch)
-        return found
+            yield await self._read(batch)
 
     async def _read(self, batch: list[str]) -> list[Revocation]:
         values = await self._redis.mget(batch)
@@ -307,24 +311,28 @@ class RedisRevocationList:
                 out.append(parse_revocation(kind, id_, value))
         return out
 
-    async def write_back(self, revocations: list[Revocation], batch: int = 1000) -> None:
+    async def write_back(self, revocations: Iterable[Revocation], batch: int = 1000) -> None:
         """Adds what Redis lacks or holds an older form of (a later cut-off), e.g. after it
         restarted empty, and announces it."""
-        for start in range(0, len(revocations), batch):
-            chunk = revocations[start : start + batch]
-            if self._sharded:
-                # A cluster pipeline refuses scripts (EVALSHA): one call each, all in the
-                # {rev} slot.
-                added = [await self._write(self._redis, r) for r in chunk]
-            else:
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for r in chunk:
-                        await self._write(pipe, r)
-                    added = await pipe.execute()
-            new = [r for r, was_added in zip(chunk, added, strict=True) if was_added]
-            if new:
-                # Announce them: instances that resynced before this write-back learn now.
-                await self._announce(new)
+        it = iter(revocations)
+        while chunk := list(itertools.islice(it, batch)):
+            await self.write_chunk(chunk)
+
+    async def write_chunk(self, chunk: list[Revocation]) -> None:
+        """One pipeline of `write_back`."""
+        if self._sharded:
+            # A cluster pipeline refuses scripts (EVALSHA): one call each, all in the
+            # {rev} slot.
+            added = [await self._write(self._redis, r) for r in chunk]
+        else:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for r in chunk:
+                    await self._write(pipe, r)
+                added = await pipe.execute()
+        new = [r for r, was_added in zip(chunk, added, strict=True) if was_added]
+        if new:
+            # Announce them: instances that resynced before this write-back learn now.
+            await self._announce(new)
 
     async def is_revoked(self, claims: TokenClaims) -> bool:
         ids = (
