@@ -1,9 +1,7 @@
 """The `ballast` command: serve, health, hash-password, webhook-secret, keygen, config-table."""
 
 import argparse
-import asyncio
 import atexit
-import json
 import logging
 import logging.config
 import os
@@ -11,17 +9,25 @@ import secrets
 import socket
 import sys
 import tempfile
+import textwrap
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from entrypoints import health_probe as probe
-from entrypoints.config_parsers import Invalid, Parser
+from entrypoints.cli_tools import (
+    config_table,
+    hash_password,
+    health,
+    keygen,
+    settings_or_exit,
+    webhook_secret,
+)
+from entrypoints.config_parsers import Invalid, Parser, seconds
 from entrypoints.settings import (
     ROWS,
     ConfigError,
     LogFormat,
-    Settings,
     log_format_of,
     log_level_of,
     print_admin_password,
@@ -74,10 +80,10 @@ def configure_logging() -> None:
     logging.config.dictConfig(logging_config(log_format, level))
 
 
-def _checked(variable: str) -> Parser:
+def _checked(variable: str, parse: Parser | None = None) -> Parser:
     """An option's argparse type: the parser of the variable it stands for, so `--port` and
     BALLAST_PORT meet the same checks (a bad one is argparse's one line and exit 2)."""
-    parse = ROWS[variable].parse
+    parse = parse or ROWS[variable].parse
 
     def check(raw: str) -> object:
         try:
@@ -87,14 +93,6 @@ def _checked(variable: str) -> Parser:
 
     check.__name__ = variable.removeprefix("BALLAST_").lower()
     return check
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except ConfigError as e:
-        print(f"ballast: configuration error: {e}", file=sys.stderr)
-        raise SystemExit(2) from None
 
 
 def _version() -> str:
@@ -135,7 +133,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from entrypoints.metrics_dir import multiprocess_metrics
 
-    settings = _settings()
+    settings = settings_or_exit()
     host = settings.host if args.host is None else args.host
     port = settings.port if args.port is None else args.port
     if args.workers < 1:
@@ -208,94 +206,6 @@ def _private_temp_file(pem: bytes) -> str:
     return path
 
 
-def keygen(args: argparse.Namespace) -> int:
-    from adapters.jwt_keys import Algorithm, generate_pem
-
-    pem = generate_pem(Algorithm(args.algorithm))
-    if args.out is None:
-        print(pem, end="")
-        return 0
-    # Created with its final mode, never readable by others for an instant; an existing
-    # file is left alone (it may be the key in use).
-    try:
-        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError as e:
-        print(f"ballast: cannot write {args.out!r}: {e.strerror}", file=sys.stderr)
-        return 1
-    with os.fdopen(fd, "w") as f:
-        os.fchmod(f.fileno(), 0o600)  # whatever the umask
-        f.write(pem)
-    return 0
-
-
-def config_table(args: argparse.Namespace) -> int:
-    from entrypoints import config_doc
-    from entrypoints.settings import VARIABLES
-
-    if args.write is None:
-        print(config_doc.block(VARIABLES))
-        return 0
-    if not config_doc.write(Path(args.write), VARIABLES):
-        print(f"ballast: {args.write!r} has no configuration table markers", file=sys.stderr)
-        return 1
-    return 0
-
-
-def health(args: argparse.Namespace) -> int:
-    """The checks of GET /health, once, and nothing else: no start hooks run, so nothing is
-    written anywhere (no users seeded, nothing journaled), whatever state Redis is in."""
-    from adapters.failover.link import RedisLink
-    from application.health import CheckHealth
-    from domain.health import HealthStatus
-    from entrypoints.bootstrap import bootstrap
-    from entrypoints.http.health_routes import report_json
-
-    if args.url is not None:
-        url = probe.health_url(args.url)
-        if url is None:
-            print(f"ballast: --url {args.url!r} is not an http(s) URL", file=sys.stderr)
-            return 2
-        answer = probe.ask(url, args.timeout)
-        if answer.body:
-            print(answer.body)
-        if answer.problem:
-            print(f"ballast: {answer.problem}", file=sys.stderr)
-        return answer.code
-    settings = _settings()
-
-    async def run() -> int:
-        container = bootstrap(settings)
-        try:
-            report = await container.resolve(CheckHealth)()
-        finally:
-            if settings.uses_redis:
-                link: RedisLink = container.resolve(RedisLink)
-                await link.stop()
-        print(json.dumps(report_json(report), indent=2))
-        return 1 if report.status is HealthStatus.FAIL else 0
-
-    return asyncio.run(run())
-
-
-def hash_password(args: argparse.Namespace) -> int:
-    from adapters.passwords import ScryptPasswordHasher
-
-    password = sys.stdin.readline().rstrip("\r\n")
-    if not 8 <= len(password) <= 256:
-        print("ballast: the password must be 8-256 characters", file=sys.stderr)
-        return 2
-    print(ScryptPasswordHasher().hash_sync(password))
-    return 0
-
-
-def webhook_secret(args: argparse.Namespace) -> int:
-    """A new BALLAST_WEBHOOK_SECRET: 32 random bytes in the Standard Webhooks form."""
-    import base64
-
-    print("whsec_" + base64.b64encode(secrets.token_bytes(32)).decode())
-    return 0
-
-
 def _subcommand(
     sub: "argparse._SubParsersAction[argparse.ArgumentParser]",
     name: str,
@@ -306,12 +216,16 @@ def _subcommand(
 ) -> argparse.ArgumentParser:
     """A subcommand whose --help says what it does, its exit statuses and what it reads from
     standard input: what a script or a probe needs to know before calling it."""
-    epilog = "exit status:\n" + "".join(f"  {code}  {meaning}\n" for code, meaning in exits.items())
+    exit_lines = [
+        textwrap.fill(meaning, 88, initial_indent=f"  {code}  ", subsequent_indent="     ")
+        for code, meaning in exits.items()
+    ]
+    epilog = "\n".join(["exit status:", *exit_lines, "", f"standard input: {stdin}"])
     return sub.add_parser(
         name,
         help=summary,
-        description=description,
-        epilog=f"{epilog}\nstandard input: {stdin}",
+        description=textwrap.fill(description, 88),
+        epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
@@ -376,7 +290,7 @@ def parser() -> argparse.ArgumentParser:
     )
     h.add_argument(
         "--timeout",
-        type=float,
+        type=_checked("timeout", seconds(60.0)),
         default=probe.DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help="with --url: seconds to wait for the whole answer (default: %(default)s)",

@@ -20,12 +20,12 @@ MARKER = "development admin password: "
         (
             "a" * 32,
             "a-long-admin-password",
-            "BALLAST_JWT_SECRET: production needs a secret of at least 128 bits of estimated",
+            "BALLAST_JWT_SECRET: production needs a secret of at least 112 bits of estimated",
         ),
         (
             "0123456789abcdef0123456789abcdef",  # 16 distinct bytes: two sequences, repeated
             "a-long-admin-password",
-            "BALLAST_JWT_SECRET: production needs a secret of at least 128 bits of estimated",
+            "BALLAST_JWT_SECRET: production needs a secret of at least 112 bits of estimated",
         ),
         (
             "q7Vf2LxN9sKd4WmZ8cRj1TgY6hBp3EuA",

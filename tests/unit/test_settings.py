@@ -291,7 +291,7 @@ def test_production_refuses_a_guessable_secret_and_names_the_rule(secret: str) -
         )
 
     assert error.value.variable == "BALLAST_JWT_SECRET"
-    assert "128 bits of estimated entropy" in str(error.value)
+    assert "112 bits of estimated entropy" in str(error.value)
     assert secret not in str(error.value)
 
 

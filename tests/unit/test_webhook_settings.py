@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from entrypoints.cli import webhook_secret
+from entrypoints.cli_tools import webhook_secret
 from entrypoints.settings import ConfigError, Settings
 
 
