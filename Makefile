@@ -11,13 +11,13 @@ DEV_LOCK := requirements-dev.lock
 RUN_STAMP := $(VENV)/.run-$(shell cat $(RUN_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.dev-$(shell cat $(RUN_LOCK) $(DEV_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck layers pytest venv redis-server chromium curl-jq wrk bench chaos lock clean
+.PHONY: run test lint typecheck layers pytest venv redis-server chromium curl-jq promtool wrk bench chaos lock clean
 
 # `make run PORT=8080 HOST=0.0.0.0` (or BALLAST_PORT / BALLAST_HOST in the environment).
 run: $(RUN_STAMP)
 	$(BIN)/ballast serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
-test: $(DEV_STAMP) redis-server chromium curl-jq lint typecheck layers pytest
+test: $(DEV_STAMP) redis-server chromium curl-jq promtool lint typecheck layers pytest
 
 venv: $(DEV_STAMP)
 
@@ -50,6 +50,15 @@ redis-server:
 		apt-get update -qq && apt-get install -y -qq redis-server >/dev/null \
 		&& systemctl disable --now redis-server >/dev/null 2>&1 || true; }
 	@command -v redis-server >/dev/null || { echo "redis-server is missing and could not be installed" >&2; exit 1; }
+
+# deploy/prometheus/alerts.yml is checked and unit-tested with promtool (Debian's prometheus
+# package); the server the package would start is disabled: the tests need only the tool.
+promtool:
+	@command -v promtool >/dev/null || { \
+		echo "installing promtool (the alert rules' tests run it)" >&2; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null \
+		&& systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true; }
+	@command -v promtool >/dev/null || { echo "promtool is missing and could not be installed" >&2; exit 1; }
 
 # The README's examples use curl and jq; a test runs them.
 curl-jq:

@@ -121,6 +121,7 @@ from domain.tokens import TokenPolicy
 from entrypoints.http.redis_budget import RedisBudgets
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.metrics import StateExporter, record_delivery
+from entrypoints.security_events import ObservedEventRecorder
 from entrypoints.settings import OnRedisDown, RedisSettings, Settings
 
 log = logging.getLogger("ballast.auth")
@@ -555,6 +556,8 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
 
     for use_case in USE_CASES:
         container.register(use_case, scope=punq.Scope.singleton)
+    # Every auth event counted, and the security events logged, as they are recorded.
+    container.register(EventRecorder, ObservedEventRecorder, scope=punq.Scope.singleton)
 
     seed = container.resolve(SeedUsers)
 

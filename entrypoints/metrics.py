@@ -4,7 +4,8 @@ With several workers, `ballast serve` sets PROMETHEUS_MULTIPROC_DIR before they 
 worker writes its samples there, and whichever worker answers /metrics aggregates them all.
 State owned by the Redis link (up, breaker, fallbacks, journal) and the memory stores
 (entries dropped) is copied into metrics by `StateExporter.sync`, every second and at each
-scrape, so each worker reports its own.
+scrape, so each worker reports its own. Auth outcomes are counted from the auth events as
+they are recorded (auth_events.py). No `_created` series: prometheus_client's own switch.
 """
 
 import asyncio
@@ -12,6 +13,7 @@ import collections
 import hmac
 import math
 import os
+import platform
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -23,6 +25,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
     multiprocess,
 )
@@ -40,8 +43,11 @@ from application.currency.rates_service import RatesService
 from application.notifications.delivery import DeliveryWorker
 from domain.errors import InvalidTokenError, MissingTokenError
 from domain.rates import RateOrigin
+from entrypoints.http.health_routes import ballast_version
 from entrypoints.http.requests import parse_bearer
 from entrypoints.metrics_dir import MULTIPROC_ENV
+
+disable_created_metrics()  # type: ignore[no-untyped-call]  # `_created` doubles the series
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -146,6 +152,39 @@ class Instruments:
             "1 while the in-memory revocation list holds more than its bound",
             multiprocess_mode="livemax",
         )
+        self.build_info = Gauge(
+            "ballast_build_info",
+            "Always 1; the labels say which Ballast and which Python serve",
+            ["version", "python"],
+            multiprocess_mode="max",
+        )
+        self.build_info.labels(ballast_version(), platform.python_version()).set(1)
+        self.logins = Counter(
+            "ballast_logins", "Password logins, by outcome (succeeded, failed)", ["outcome"]
+        )
+        self.refreshes = Counter("ballast_token_refreshes", "Refresh tokens exchanged")
+        self.reuse = Counter(
+            "ballast_refresh_reuse_detections",
+            "Refresh tokens presented again after use (their family is revoked)",
+        )
+        self.revocations_made = Counter(
+            "ballast_token_revocations",
+            "Tokens revoked, by why (token_revoked, logout, logout_all, user_disabled, ...)",
+            ["reason"],
+        )
+        self.client_grants = Counter(
+            "ballast_client_credentials_grants",
+            "OAuth client-credentials grants, by outcome (issued, refused)",
+            ["outcome"],
+        )
+        # Every known label value from the start: a rate over a series that does not exist
+        # yet is no rate at all for an alert.
+        for outcome in ("succeeded", "failed"):
+            self.logins.labels(outcome)
+        for outcome in ("issued", "refused"):
+            self.client_grants.labels(outcome)
+        for limit in ("default", "login"):
+            self.rate_limited.labels(limit)
 
 
 _made: list[Instruments] = []
@@ -181,8 +220,14 @@ def record_requests(entries: Iterable[tuple[float, str, str, int, float, str]]) 
 
 
 def record_delivery(channel: str, outcome: str) -> None:
-    """For the notification dispatcher: one delivery attempt and how it ended."""
+    """For the notification dispatcher: one delivery attempt and how it ended (webhook
+    attempts are the `channel="webhook"` series)."""
     instruments().deliveries.labels(channel, outcome).inc()
+
+
+def record_client_credentials_grant(issued: bool) -> None:
+    """For the OAuth token endpoint: one client-credentials grant, issued or refused."""
+    instruments().client_grants.labels("issued" if issued else "refused").inc()
 
 
 class StateExporter:

@@ -11,7 +11,7 @@ from application.rate_limits import CheckRateLimits
 from domain.errors import BallastError, RateLimitedError
 from domain.rate_limits import Limit, Quota, RateDecision
 from domain.tokens import TokenClaims
-from entrypoints import metrics
+from entrypoints import security_events
 from entrypoints.http.edge import RESPONSE_HEADERS
 from entrypoints.http.problems import ClientDisconnectedError
 from entrypoints.http.requests import parse_body, scope_address, verified
@@ -122,7 +122,7 @@ class RateLimitMiddleware:
         (sent by the edge); a refusal is a 429."""
         scope[RESPONSE_HEADERS] += rate_limit_headers(decision)
         if not decision.allowed:
-            metrics.instruments().rate_limited.labels(limit.name).inc()
+            security_events.refused(scope, limit)
             raise RateLimitedError(max(1, math.ceil(decision.retry_after)))
 
     @staticmethod

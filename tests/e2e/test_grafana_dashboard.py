@@ -1,4 +1,5 @@
-"""deploy/grafana/ballast.json queries only metrics that a running `ballast serve` exports."""
+"""deploy/grafana/ballast.json and deploy/prometheus/alerts.yml query only metrics that a
+running `ballast serve` exports."""
 
 import json
 import re
@@ -13,6 +14,7 @@ from tests.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "deploy" / "grafana" / "ballast.json"
+ALERTS = ROOT / "deploy" / "prometheus" / "alerts.yml"
 METRIC = re.compile(r"\bballast_[a-z0-9_]+")
 SUFFIXES = {
     "counter": ("_total",),
@@ -47,8 +49,14 @@ def test_every_metric_the_dashboard_queries_is_exported(
         text = httpx.get(f"{base}/metrics").text
 
     queried = queried_metrics()
+    alerted = set(METRIC.findall(ALERTS.read_text()))
     assert "ballast_redis_breaker_state" in queried
+    assert {"ballast_logins_total", "ballast_token_refreshes_total"} <= queried
+    assert "ballast_logins_total" in alerted
     assert queried - exported_names(text) == set()
+    assert alerted - exported_names(text) == set()
+    assert "_created" not in text  # prometheus_client's switch: no `_created` series
+    assert re.search(r'ballast_build_info\{python="[0-9.]+",version="[^"]+"\} 1\.0', text)
 
 
 def test_every_panel_has_a_title_a_description_and_the_prometheus_input() -> None:
