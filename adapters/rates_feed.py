@@ -28,6 +28,19 @@ log = logging.getLogger("ballast.currency")
 MAX_BYTES = 32 << 20  # the ECB's full history is ~7 MiB; a daily file ~2 KiB
 
 
+MAX_REDIRECTS = 5
+
+
+def _same_host(current: httpx.Request, following: httpx.Request) -> httpx.Request:
+    """A feed is the operator's own URL, anywhere, but a redirect may not carry the request
+    (and the credentials or API key in it) to another host, nor down from https to http."""
+    if following.url.host != current.url.host:
+        raise RatesUnavailableError(f"redirect to another host refused: {following.url.host}")
+    if current.url.scheme == "https" and following.url.scheme != "https":
+        raise RatesUnavailableError("redirect from https to http refused")
+    return following
+
+
 class RatesFormat(enum.StrEnum):
     AUTO = "auto"
     ECB = "ecb"
@@ -120,23 +133,32 @@ class RatesFeed:
         timeout = httpx.Timeout(self.deadline, connect=self.connect_timeout)
         accept = "application/json, application/xml;q=0.9"
         try:
-            async with (
-                httpx.AsyncClient(timeout=timeout, follow_redirects=True) as client,
-                client.stream("GET", url, headers={"Accept": accept}) as response,
-            ):
-                if response.status_code != 200:
-                    raise RatesUnavailableError(f"HTTP status {response.status_code}")
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > self.max_bytes:
-                    raise RatesUnavailableError(f"body of {declared} bytes is too large")
-                body = bytearray()
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) > self.max_bytes:
-                        raise RatesUnavailableError(f"body over {self.max_bytes} bytes")
-                return response.headers.get("content-type", ""), bytes(body)
+            async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+                request = client.build_request("GET", url, headers={"Accept": accept})
+                for _ in range(MAX_REDIRECTS + 1):
+                    response = await client.send(request, stream=True)
+                    try:
+                        if response.next_request is None:
+                            return await self._body(response)
+                        request = _same_host(request, response.next_request)
+                    finally:
+                        await response.aclose()
+                raise RatesUnavailableError(f"more than {MAX_REDIRECTS} redirects")
         except httpx.HTTPError as e:
             raise RatesUnavailableError(type(e).__name__) from e
+
+    async def _body(self, response: httpx.Response) -> tuple[str, bytes]:
+        if response.status_code != 200:
+            raise RatesUnavailableError(f"HTTP status {response.status_code}")
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise RatesUnavailableError(f"body of {declared} bytes is too large")
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > self.max_bytes:
+                raise RatesUnavailableError(f"body over {self.max_bytes} bytes")
+        return response.headers.get("content-type", ""), bytes(body)
 
     def _read_file(self, url: str) -> bytes:
         path = Path(unquote(urlsplit(url).path))

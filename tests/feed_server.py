@@ -69,7 +69,8 @@ def ecb_document(days: dict[str, dict[str, str]] | None = None) -> bytes:
 
 class FeedServer:
     """`body` is what GET answers (`send_length` False: without Content-Length, until the
-    connection closes); `hang` makes it never answer; `status` is its HTTP status."""
+    connection closes); `hang` makes it never answer; `status` is its HTTP status;
+    `location` answers 302 to there instead."""
 
     def __init__(self) -> None:
         self.body = ecb_document()
@@ -78,6 +79,7 @@ class FeedServer:
         self.hang = False
         self.send_length = True
         self.requests = 0
+        self.location: str | None = None
         self._released = threading.Event()
         server = self
 
@@ -86,6 +88,12 @@ class FeedServer:
                 server.requests += 1
                 if server.hang:
                     server._released.wait(30)
+                    return
+                if server.location is not None:
+                    self.send_response(302)
+                    self.send_header("Location", server.location)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                     return
                 self.send_response(server.status)
                 self.send_header("Content-Type", server.content_type)
@@ -108,9 +116,13 @@ class FeedServer:
         )
 
     @property
+    def port(self) -> int:
+        return int(self._http.server_address[1])
+
+    @property
     def public_url(self) -> str:
         """The feed as /rates names it: no credentials, no query."""
-        return f"http://127.0.0.1:{self._http.server_address[1]}/eurofxref-daily.xml"
+        return f"http://127.0.0.1:{self.port}/eurofxref-daily.xml"
 
     @property
     def url(self) -> str:

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.rates_feed import RatesFeed, RatesFormat, feed_name
 from domain.errors import RatesUnavailableError
@@ -157,3 +159,32 @@ def test_a_feed_is_named_without_credentials_or_query() -> None:
     assert feed_name("https://user:pw@rates.example.com:8443/latest.json?app_id=k#x") == (
         "https://rates.example.com:8443/latest.json"
     )
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    host=st.sampled_from(["127.0.0.1", "localhost"]),
+    same_port=st.booleans(),
+    relative=st.booleans(),
+)
+async def test_a_feed_follows_a_redirect_on_its_own_host_only(
+    host: str, same_port: bool, relative: bool
+) -> None:
+    with feed_server() as first, feed_server() as second:
+        port = first.port if same_port else second.port
+        first.location = "/moved" if relative else f"http://{host}:{port}/moved"
+        followed = relative or host == "127.0.0.1"
+        if followed and not relative and not same_port:
+            result = await reader(first.url).fetch()  # another port of the same host
+            assert result.days and second.requests == 1
+            return
+        if followed:
+            # The same server, asked again: it redirects once more, until the bound.
+            with pytest.raises(RatesUnavailableError, match="more than 5 redirects"):
+                await reader(first.url).fetch()
+            assert first.requests == 6
+            return
+        with pytest.raises(RatesUnavailableError, match="redirect to another host refused"):
+            await reader(first.url).fetch()
+        assert first.requests == 1
+        assert second.requests == 0
