@@ -86,6 +86,18 @@ class Notification:
     def next_due(self) -> float:
         return self.updated_at if self.due_at is None else self.due_at
 
+    @property
+    def destination(self) -> str | None:
+        """Who receives the delivery, for sharing attempts out fairly: a webhook's host and
+        port, the one mail server; None for the log, which nobody can slow down."""
+        if self.channel is Channel.EMAIL:
+            return "email"
+        if self.channel is not Channel.WEBHOOK:
+            return None
+        # The authority, lower case, without credentials: a key, never a URL to call.
+        authority = re.split(r"[/?#]", (self.target or "").partition("://")[2], maxsplit=1)[0]
+        return f"webhook {authority.rpartition('@')[2].lower()}"
+
     def can_become(self, status: NotificationStatus) -> bool:
         return status in TRANSITIONS[self.status]
 

@@ -218,8 +218,9 @@ class DeliveryLeases(Protocol):
     """Who delivers a notification now: one worker at a time, across instances."""
 
     async def claim_delivery(self, notification_id: str, owner: str, seconds: float) -> bool:
-        """A lease: True if `owner` now holds the delivery of the notification (free, expired
-        or already its own), so that two workers never deliver it at the same time."""
+        """A lease: True if `owner` now holds the delivery of the notification for `seconds`
+        (free, expired or already its own: then renewed), so that two workers never deliver
+        it at the same time."""
         ...
 
     async def release_delivery(self, notification_id: str, owner: str) -> None:

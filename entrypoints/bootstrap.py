@@ -444,7 +444,9 @@ def _notifications(
 ) -> None:
     """The channels, and the delivery worker and its sweep as background tasks."""
     webhook = WebhookChannel(
-        settings.webhook_allowed_hosts, signer=WebhookSigner(settings.webhook_secrets)
+        settings.webhook_allowed_hosts,
+        deadline=settings.webhook_deadline,
+        signer=WebhookSigner(settings.webhook_secrets),
     )
     email = EmailChannel(settings.smtp_url) if settings.smtp_url else None
     channels = bind(DeliveryChannels, ChannelRouter(LogChannel(), webhook, email))

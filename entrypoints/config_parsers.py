@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from domain.webhook_targets import AllowList
+
 Parser = Callable[[str], Any]
 
 
@@ -90,6 +92,16 @@ def words(raw: str) -> tuple[str, ...]:
 
 def lower_words(raw: str) -> tuple[str, ...]:
     return tuple(w.lower() for w in words(raw))
+
+
+def allowed_hosts(raw: str) -> tuple[str, ...]:
+    """Webhook allow-list entries: `host` (any port) or `host:port` (that port only)."""
+    entries = lower_words(raw)
+    try:
+        AllowList.parse(entries)
+    except ValueError as e:
+        raise Invalid(str(e)[:120]) from None
+    return entries
 
 
 def comma_list(raw: str) -> tuple[str, ...]:

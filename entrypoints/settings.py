@@ -108,7 +108,8 @@ VARIABLES: tuple[Variable, ...] = (
     V("BALLAST_RATES_URL", p.urls("http", "https", "file"), None, "one or several (comma separated) rates feeds: ECB XML (daily, 90-day, history) or the common JSON shape; unset: the built-in rates only (said once at start, at INFO). See Currency.", field="rates_urls"),
     V("BALLAST_RATES_FORMAT", p.choice(RatesFormat), "auto", "`auto` (detected from each answer), `ecb` or `json`.", field="rates_format"),
     V("BALLAST_RATES_TTL", p.whole(1), "3600", "seconds a fetched rate table is fresh.", field="rates_ttl"),
-    V("BALLAST_WEBHOOK_ALLOWED_HOSTS", p.lower_words, None, "hosts a `webhook` notification may target; anything else is refused (no SSRF).", field="webhook_allowed_hosts", default_doc="empty"),
+    V("BALLAST_WEBHOOK_ALLOWED_HOSTS", p.allowed_hosts, None, "hosts a `webhook` notification may target: `host` (any port) or `host:port` (that port only), `[v6]` and `[v6]:port` for IPv6 literals; anything else is refused (no SSRF). A private address must be named here as an IP literal (see Notifications).", field="webhook_allowed_hosts", default_doc="empty"),
+    V("BALLAST_WEBHOOK_TIMEOUT", SECONDS, "10", "seconds one webhook attempt may take in all (resolution, connection, request, redirects and answer), in (0, 60].", field="webhook_deadline"),
     V("BALLAST_WEBHOOK_SECRET", checks.webhook_secrets, None, "Standard Webhooks signing secret(s), `whsec_...`, space separated while rotating (each one signs). `ballast webhook-secret` makes one. Production refuses webhook hosts without it.", field="webhook_secrets", secret=True, default_doc="unset (webhooks unsigned)"),
     V("BALLAST_NOTIFICATION_MAX_AGE", p.whole(60), "86400", "seconds a notification may stay `pending` (from acceptance, or from its redelivery) before it is `failed`; at least 60.", field="notification_max_age"),
     V("BALLAST_SMTP_URL", p.url("smtp", "smtps"), None, "`smtp://host:port` for the `email` channel.", field="smtp_url"),
@@ -196,6 +197,7 @@ class Settings:
     rates_ttl: int = 3600
     webhook_allowed_hosts: tuple[str, ...] = ()
     webhook_secrets: tuple[str, ...] = attrs.field(repr=False, default=())
+    webhook_deadline: float = 10.0
     notification_max_age: int = 86_400
     smtp_url: str | None = None
     password_hash_n: int = 2**15

@@ -72,6 +72,16 @@ return 0
 """
 
 
+# Takes KEYS[1] for ARGV[1] for ARGV[2] ms when free, or extends it when ARGV[1] holds it:
+# the holder renews its lease while its attempt runs.
+_CLAIM_OR_RENEW = """
+local holder = redis.call('get', KEYS[1])
+if not holder then return redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) and 1 end
+if holder == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+
 class RedisNotificationRepository:
     """Adding and updating are the same idempotent write of the whole state, so a replay
     after an outage can run any number of times."""
@@ -196,10 +206,8 @@ class RedisNotificationRepository:
         return list(ids)
 
     async def claim_delivery(self, notification_id: str, owner: str, seconds: float) -> bool:
-        name = keys.delivery_lease(notification_id)
-        if await self._redis.set(name, owner, nx=True, px=max(int(seconds * 1000), 1)):
-            return True
-        return bool(await self._redis.get(name) == owner)
+        name, milliseconds = keys.delivery_lease(notification_id), max(int(seconds * 1000), 1)
+        return bool(await self._redis.eval(_CLAIM_OR_RENEW, 1, name, owner, milliseconds))
 
     async def release_delivery(self, notification_id: str, owner: str) -> None:
         await self._redis.eval(_DELETE_IF_HELD, 1, keys.delivery_lease(notification_id), owner)

@@ -3,12 +3,14 @@ and a sweep that finds again the pending deliveries a stopped process left behin
 
 import asyncio
 import contextlib
+import functools
 import heapq
 import itertools
 import logging
 import random
 import secrets
-from collections.abc import Callable
+from collections import deque
+from collections.abc import AsyncIterator, Callable
 
 import attrs
 
@@ -33,7 +35,9 @@ class RetryPolicy:
     jitter: float = 0.5
     max_age: float = 86_400.0
     storage_retry: float = 1.0  # wait when the store cannot be reached (no attempt counted)
-    lease: float = 60.0  # how long one worker holds a delivery: longer than any attempt takes
+    # How long one worker holds a delivery without renewing it; renewed every third of it
+    # while the attempt runs, so a live attempt is never taken over.
+    lease: float = 60.0
     # A notification pending and untouched this long is nobody's any more: the sweep takes it.
     # Longer than the longest backoff, so a live worker's own retries come first.
     sweep_grace: float = 30.0
@@ -66,15 +70,19 @@ class DeliveryWorker:
     call `sweep()` and `drain()` instead, which handle every job due by the clock, so retries
     are driven by advancing a fake clock.
 
-    Every delivery is made under a lease on the notification, taken before reading it, so
-    two workers (two instances, or a sweep racing a retry) never deliver it at the same time
-    and none delivers a state that is no longer pending."""
+    Every delivery is made under a lease on the notification, taken before reading it and
+    renewed while the attempt runs, so two workers (two instances, or a sweep racing a
+    retry) never deliver it at the same time and none delivers a state that is no longer
+    pending. Each delivery is its own task: at most `concurrency` at once, at most
+    `per_destination` of them to one receiver (the others wait parked, holding no slot), so
+    a slow receiver delays only its own notifications."""
 
     repository: NotificationRepository
     channels: DeliveryChannels
     clock: Clock
     policy: RetryPolicy = RetryPolicy()
     concurrency: int = 16
+    per_destination: int = 2
     # Told of every attempt: (channel, outcome) with outcome sent, retry or failed; for metrics.
     on_attempt: Callable[[str, str], None] | None = None
     owner: str = attrs.Factory(lambda: secrets.token_hex(8))  # this worker, in leases
@@ -83,7 +91,13 @@ class DeliveryWorker:
     _seq: "itertools.count[int]" = attrs.Factory(itertools.count)
     _wake: asyncio.Event = attrs.Factory(asyncio.Event)
     _lock: asyncio.Lock = attrs.Factory(asyncio.Lock)
+    _tasks: set["asyncio.Task[None]"] = attrs.Factory(set)
     _in_flight: set[str] = attrs.Factory(set)
+    _again: set[str] = attrs.Factory(set)
+    # Attempts running per destination, and the jobs waiting for one of them to end.
+    _busy: dict[str, int] = attrs.Factory(dict)
+    _parked: dict[str, deque[_Job]] = attrs.Factory(dict)
+    _parked_ids: set[str] = attrs.Factory(set)
     _stopping: bool = False
     delivered: int = 0
     failed: int = 0
@@ -96,38 +110,52 @@ class DeliveryWorker:
         self._wake.set()
 
     def __len__(self) -> int:
-        return len(self._jobs)
+        """Deliveries waiting: queued, or parked until their receiver has room."""
+        return len(self._jobs) + len(self._parked_ids)
 
     def next_due(self) -> float | None:
         return self._jobs[0].due if self._jobs else None
 
+    def _start_due(self) -> int:
+        """Starts a task for each job due now, as long as a slot is free."""
+        started = 0
+        now = self.clock.now()
+        while self._jobs and self._jobs[0].due <= now and len(self._tasks) < self.concurrency:
+            job = heapq.heappop(self._jobs)
+            if job.outcome is None and job.notification_id in self._parked_ids:
+                continue  # parked: it runs when its destination has room
+            if job.outcome is None and job.notification_id in self._in_flight:
+                self._again.add(job.notification_id)  # looked at again once this one ends
+                continue
+            self._in_flight.add(job.notification_id)
+            task = asyncio.create_task(self._handle(job))
+            self._tasks.add(task)
+            task.add_done_callback(functools.partial(self._finished, job=job))
+            started += 1
+        return started
+
+    def _finished(self, task: "asyncio.Task[None]", job: _Job) -> None:
+        self._tasks.discard(task)
+        self._wake.set()
+        # A bug must not stop the worker: the one notification is logged and left alone.
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error(
+                "event=delivery_crashed id=%s error=%s",
+                job.notification_id,
+                type(error).__name__,
+                exc_info=error,
+            )
+
     async def drain(self) -> int:
-        """Handles every job due now (retries scheduled for later stay queued)."""
+        """Handles every job due now (retries scheduled for later stay queued); returns how
+        many deliveries it started."""
         async with self._lock:
-            now = self.clock.now()
-            batch: dict[str, _Job] = {}
-            while self._jobs and self._jobs[0].due <= now:
-                job = heapq.heappop(self._jobs)
-                # One delivery per notification per batch; pending store writes all kept.
-                key = job.notification_id if job.outcome is None else f"{job.seq}"
-                batch.setdefault(key, job)
-            slots = asyncio.Semaphore(self.concurrency)
-
-            async def handle(job: _Job) -> None:
-                async with slots:
-                    await self._handle(job)
-
-            outcomes = await asyncio.gather(*map(handle, batch.values()), return_exceptions=True)
-        for job, outcome in zip(batch.values(), outcomes, strict=True):
-            # A bug must not stop the worker: the one notification is logged and left alone.
-            if isinstance(outcome, BaseException):
-                log.error(
-                    "event=delivery_crashed id=%s error=%s",
-                    job.notification_id,
-                    type(outcome).__name__,
-                    exc_info=outcome,
-                )
-        return len(batch)
+            started = 0
+            while True:
+                started += self._start_due()
+                if not self._tasks:
+                    return started
+                await asyncio.wait(set(self._tasks))
 
     async def sweep(self) -> int:
         """Queues the pending notifications nobody has touched for `sweep_grace` seconds
@@ -138,7 +166,7 @@ class DeliveryWorker:
         except DependencyUnavailableError:
             log.warning("event=delivery_sweep_postponed reason=store_down")
             return 0
-        held = self._in_flight | {job.notification_id for job in self._jobs}
+        held = self._in_flight | self._parked_ids | {job.notification_id for job in self._jobs}
         orphans = [notification_id for notification_id in found if notification_id not in held]
         for notification_id in orphans:
             self.enqueue(notification_id)
@@ -158,15 +186,22 @@ class DeliveryWorker:
         )
 
     async def run(self) -> None:
-        """Until stopped: drain, then sleep until the next job is due or a new one arrives.
-        Jobs still queued at stop stay pending in the store, for a sweep to find."""
-        while not self._stopping:
-            self._wake.clear()
-            await self.drain()
-            due = self.next_due()
-            timeout = None if due is None else max(due - self.clock.now(), 0.0)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+        """Until stopped: start what is due, then sleep until the next job is due, a new one
+        arrives or a delivery ends. Jobs still queued at stop stay pending in the store, for
+        a sweep to find; deliveries in flight are waited for (cancelled if `run` is)."""
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                self._start_due()
+                due = self.next_due() if len(self._tasks) < self.concurrency else None
+                timeout = None if due is None else max(due - self.clock.now(), 0.0)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+            while self._tasks:
+                await asyncio.wait(set(self._tasks))
+        finally:
+            for task in self._tasks:
+                task.cancel()
 
     def stop(self) -> None:
         """`run()` returns once the deliveries in flight are done; nothing new starts."""
@@ -174,11 +209,13 @@ class DeliveryWorker:
         self._wake.set()
 
     async def _handle(self, job: _Job) -> None:
-        self._in_flight.add(job.notification_id)
         try:
             await self._handle_held(job)
         finally:
             self._in_flight.discard(job.notification_id)
+            if job.notification_id in self._again:
+                self._again.discard(job.notification_id)
+                self.enqueue(job.notification_id)
 
     async def _handle_held(self, job: _Job) -> None:
         notification_id = job.notification_id
@@ -207,10 +244,64 @@ class DeliveryWorker:
             await self._release(notification_id)
             self.enqueue(notification_id, notification.next_due - self.clock.now())
             return
-        outcome = await self._attempt(notification)
+        destination = notification.destination
+        if destination is not None and self._busy.get(destination, 0) >= self.per_destination:
+            await self._release(notification_id)
+            self._parked.setdefault(destination, deque()).append(job)
+            self._parked_ids.add(notification_id)
+            return
+        async with self._occupying(destination), self._renewing(notification_id):
+            outcome = await self._attempt(notification)
         if await self._store(outcome):
             await self._release(notification_id)
         self._log(outcome)
+
+    @contextlib.asynccontextmanager
+    async def _occupying(self, destination: str | None) -> AsyncIterator[None]:
+        """Counts an attempt against its destination; when it ends, the destination's next
+        parked job is due at once."""
+        if destination is None:
+            yield
+            return
+        self._busy[destination] = self._busy.get(destination, 0) + 1
+        try:
+            yield
+        finally:
+            self._busy[destination] -= 1
+            if not self._busy[destination]:
+                del self._busy[destination]
+            waiting = self._parked.get(destination)
+            if waiting:
+                job = waiting.popleft()
+                if not waiting:
+                    del self._parked[destination]
+                self._parked_ids.discard(job.notification_id)
+                self._push(attrs.evolve(job, due=self.clock.now()))
+
+    @contextlib.asynccontextmanager
+    async def _renewing(self, notification_id: str) -> AsyncIterator[None]:
+        """Renews the lease every third of its length while the attempt runs."""
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(self.policy.lease / 3)
+                try:
+                    kept = await self.repository.claim_delivery(
+                        notification_id, self.owner, self.policy.lease
+                    )
+                except DependencyUnavailableError:
+                    continue  # the lease still has two thirds to run; try again then
+                if not kept:
+                    log.warning("event=delivery_lease_lost id=%s", notification_id)
+                    return
+
+        renewal = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            renewal.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewal
 
     async def _attempt(self, notification: Notification) -> Notification:
         """Delivers once, unless the notification is past its age; the outcome says what

@@ -19,6 +19,7 @@ from domain.notifications import (
     NotificationStatus,
 )
 from domain.users import USERNAME_PATTERN
+from domain.webhook_targets import AllowList, Entry
 from entrypoints.http.auth_shapes import DateTime
 from entrypoints.http.contract import wire
 
@@ -106,15 +107,24 @@ def _literal(c: str) -> str:
 
 
 def webhook_url(hosts: tuple[str, ...]) -> Any:
-    """An http(s) URL on one of `hosts` (BALLAST_WEBHOOK_ALLOWED_HOSTS), any case."""
-    names = "|".join(
-        "".join(f"[{c.upper()}{c}]" if c.isalpha() else _literal(c) for c in host.lower())
-        for host in sorted(hosts)
-    )
+    """An http(s) URL on one of `hosts` (BALLAST_WEBHOOK_ALLOWED_HOSTS), any case; an entry
+    with a port allows only that port (checked again, with the scheme's default, at send)."""
+
+    def name(host: str) -> str:
+        letters = "".join(f"[{c.upper()}{c}]" if c.isalpha() else _literal(c) for c in host)
+        return f"\\[{letters}\\]" if ":" in host else letters
+
+    def alternative(entry: Entry) -> str:
+        if entry.port is None:
+            return name(entry.host) + "(?::[0-9]{1,5})?"
+        optional = "?" if entry.port in (80, 443) else ""
+        return f"{name(entry.host)}(?::{entry.port}){optional}"
+
+    names = "|".join(sorted(alternative(entry) for entry in AllowList.parse(hosts).entries))
     return Annotated[
         str,
         msgspec.Meta(
-            pattern=f"^[Hh][Tt][Tt][Pp][Ss]?://(?:{names})(?::[0-9]{{1,5}})?{URI_REST}$",
+            pattern=f"^[Hh][Tt][Tt][Pp][Ss]?://(?:{names}){URI_REST}$",
             max_length=TARGET_MAX,
             extra_json_schema={"format": "uri"},
             extra={"message": f"must be an http(s) URL on an allowed host: {', '.join(hosts)}"},

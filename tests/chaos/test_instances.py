@@ -119,7 +119,9 @@ def test_deliveries_sent_through_every_instance_happen_once(
     while set(statuses()) != {"sent"} and time.monotonic() < deadline:
         time.sleep(0.1)
     assert set(statuses()) == {"sent"}
-    subjects = sorted(r.body["subject"] for r in hook.received if r.body.get("id") in ids)
+    subjects = sorted(
+        r.body["data"]["subject"] for r in hook.received if r.body["data"]["id"] in ids
+    )
     assert subjects == sorted(f"n{i}" for i in range(9))
 
 

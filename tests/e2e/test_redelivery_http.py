@@ -104,7 +104,7 @@ def test_the_sender_redelivers_a_failed_webhook_and_the_receiver_verifies_it(
     assert len(world.receiver.received) == 6
     for request in world.receiver.received:
         payload = Webhook(SECRET).verify(request.raw, request.headers)
-        assert payload["id"] == notification_id
+        assert payload["data"]["id"] == notification_id
 
 
 def test_redelivering_a_notification_that_has_not_failed_is_409(world: World) -> None:

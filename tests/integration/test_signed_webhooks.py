@@ -44,7 +44,9 @@ async def test_a_receiver_verifies_the_signature_and_gets_the_notification() -> 
 
     payload = Webhook(NEW).verify(request.raw, request.headers)
 
-    assert payload == notification("x").public() | {"target": payload["target"]}
+    assert payload["type"] == "notification.created"
+    assert payload["data"]["id"] == "n1"
+    assert "status" not in payload["data"]
     assert request.headers["webhook-id"] == "n1"
     assert request.headers["webhook-signature"].startswith("v1,")
 

@@ -76,3 +76,28 @@ def test_the_cli_makes_a_secret_the_settings_accept(capsys: pytest.CaptureFixtur
     made = capsys.readouterr().out.strip()
 
     assert Settings.from_env({"BALLAST_WEBHOOK_SECRET": made}).webhook_secrets == (made,)
+
+
+def test_each_webhook_attempt_has_a_deadline_of_ten_seconds_unless_set() -> None:
+    assert Settings.from_env({}).webhook_deadline == 10.0
+    assert Settings.from_env({"BALLAST_WEBHOOK_TIMEOUT": "2.5"}).webhook_deadline == 2.5
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "61", "soon"])
+def test_a_webhook_deadline_outside_a_minute_is_refused(value: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"BALLAST_WEBHOOK_TIMEOUT": value})
+    assert raised.value.variable == "BALLAST_WEBHOOK_TIMEOUT"
+
+
+def test_allowed_hosts_may_name_a_port() -> None:
+    settings = Settings.from_env({"BALLAST_WEBHOOK_ALLOWED_HOSTS": "Hooks.example.com:8443 [::1]"})
+    assert settings.webhook_allowed_hosts == ("hooks.example.com:8443", "[::1]")
+
+
+@pytest.mark.parametrize("value", ["hooks.example.com:99999", "hooks.example.com:", "[::1"])
+def test_a_malformed_allowed_host_is_refused_in_one_line(value: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"BALLAST_WEBHOOK_ALLOWED_HOSTS": value})
+    assert raised.value.variable == "BALLAST_WEBHOOK_ALLOWED_HOSTS"
+    assert "\n" not in str(raised.value)
