@@ -4,11 +4,11 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from starlette._utils import get_route_path
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Scope
 
 from domain.errors import (
     BallastError,
@@ -138,12 +138,21 @@ def allowed_methods(request: Request) -> list[str]:
     """Every method the request's path supports, across all the routes that serve it
     (Starlette names only the first route's in a 405; RFC 9110 asks for all of them)."""
     router = request.scope.get("router")
-    path = get_route_path(request.scope)
+    path = route_path(request.scope)
     methods: set[str] = set()
     for route in getattr(router, "routes", ()):
         if isinstance(route, Route) and route.methods and route.path_regex.match(path):
             methods |= route.methods
     return sorted(methods)
+
+
+def route_path(scope: Scope) -> str:
+    """The path the routes match: the request's, less the app's root path."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("", "/"):
+        return path[len(root) :]
+    return path
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
