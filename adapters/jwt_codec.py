@@ -3,6 +3,7 @@
 import jwt
 
 from adapters.jwt_keys import Algorithm, KeyRing, VerifyingKey
+from application.bounded_cache import BoundedCache
 from domain.errors import InvalidTokenError
 from domain.ports import Clock
 from domain.tokens import TokenClaims, TokenType
@@ -53,8 +54,7 @@ class JwtTokenCodec:
         self._issuer = issuer
         self._audience = audience
         self._clock = clock
-        self._verified: dict[str, TokenClaims] = {}
-        self._cache_size = cache_size
+        self._verified: BoundedCache[str, TokenClaims] = BoundedCache("verified_tokens", cache_size)
         self._required = [*REQUIRED, "aud"] if audience else REQUIRED
 
     def encode(self, claims: TokenClaims) -> str:
@@ -108,9 +108,7 @@ class JwtTokenCodec:
             raise InvalidTokenError(_reason(e)) from e
         claims = self._claims(payload)
         self._check_time(claims)
-        if len(self._verified) >= self._cache_size:
-            self._verified.clear()  # cheap and bounded; hot tokens come back at once
-        self._verified[token] = claims
+        self._verified.put(token, claims)
         return claims
 
     def _claims(self, payload: dict[str, object]) -> TokenClaims:

@@ -5,6 +5,8 @@ strict body reader keeps such records from being stored in the first place)."""
 
 import logging
 
+from application.bounded_cache import BoundedCache
+
 log = logging.getLogger("ballast.storage")
 REMEMBERED = 10_000
 
@@ -14,14 +16,12 @@ class SkippedRecords:
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self._logged: set[str] = set()
+        self._logged: BoundedCache[str, bool] = BoundedCache("skipped_records", REMEMBERED)
 
     def skip(self, record_id: str, reason: str) -> None:
-        if record_id in self._logged:
+        if self._logged.get(record_id):
             return
-        if len(self._logged) >= REMEMBERED:
-            self._logged.clear()
-        self._logged.add(record_id)
+        self._logged.put(record_id, True)
         log.warning(
             "event=record_skipped kind=%s id=%s reason=%s",
             self.kind,

@@ -7,9 +7,10 @@ from typing import Any
 
 import attrs
 
-from domain.errors import InvalidTransitionError, ValidationError
+from domain.errors import FieldError, InvalidTransitionError, ValidationError
 from domain.json_values import depth, first_bad_text
 from domain.times import rfc3339
+from domain.users import username_problem
 
 SUBJECT_MAX = 200
 BODY_MAX = 10_000
@@ -23,6 +24,12 @@ RETENTION = 30 * 86_400  # seconds a notification is kept after it was accepted
 # `[^@\s]+\.[^@\s]+`, without the choice of dot that made a refused address quadratic.
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+")
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# What a new notification must be, in the words every refusal of it uses (the HTTP shapes
+# name the same rules in the same words).
+SUBJECT_RULE = f"must be a string of 1-{SUBJECT_MAX} characters"
+BODY_RULE = f"must be a string of at most {BODY_MAX} characters"
+EMAIL_RULE = "must be an email address"
+IDEMPOTENCY_KEY_RULE = f"must be 1-{IDEMPOTENCY_KEY_MAX} printable ASCII characters"
 # `<created_at>_<id>`: every string of this form is a place in a list (keyset pagination), so
 # a client's cursor is either refused by its form or read, never half-understood. The
 # exponent is bounded, so the time is always finite (an "inf" would be a bad Redis score).
@@ -35,6 +42,9 @@ class Channel(enum.StrEnum):
     LOG = "log"
     WEBHOOK = "webhook"
     EMAIL = "email"
+
+
+TARGET_NEEDED = {Channel.WEBHOOK: "an http(s) URL", Channel.EMAIL: "an email address"}
 
 
 class NotificationStatus(enum.StrEnum):
@@ -187,6 +197,45 @@ def metadata_problem(metadata: object) -> str | None:
         return "must hold only JSON values"
     if size > METADATA_MAX_BYTES:
         return f"must be at most {METADATA_MAX_BYTES} bytes as JSON"
+    return None
+
+
+def message_problems(
+    recipient: object,
+    channel: object,
+    subject: object,
+    body: object,
+    target: object,
+    metadata: object,
+) -> list[FieldError]:
+    """Every way a new notification's fields break its invariants, all at once (the one
+    place they are checked; whether this server may deliver it is the channels' to say)."""
+    errors: list[FieldError] = []
+    if (problem := username_problem(recipient)) is not None:
+        errors.append(FieldError("recipient", problem))
+    kind = Channel(channel) if isinstance(channel, str) and channel in set(Channel) else None
+    if kind is None:
+        errors.append(FieldError("channel", f"must be one of: {', '.join(Channel)}"))
+    if not isinstance(subject, str) or not 1 <= len(subject) <= SUBJECT_MAX:
+        errors.append(FieldError("subject", SUBJECT_RULE))
+    if not isinstance(body, str) or len(body) > BODY_MAX:
+        errors.append(FieldError("body", BODY_RULE))
+    if (problem := metadata_problem(metadata)) is not None:
+        errors.append(FieldError("metadata", problem))
+    if target is not None and not isinstance(target, str):
+        errors.append(FieldError("target", "must be a string"))
+    elif kind is Channel.EMAIL and target is not None and not EMAIL_PATTERN.fullmatch(target):
+        errors.append(FieldError("target", EMAIL_RULE))
+    elif kind in TARGET_NEEDED and not target:
+        errors.append(FieldError("target", f"is required: {TARGET_NEEDED[kind]}"))
+    return errors
+
+
+def idempotency_key_problem(key: str | None) -> str | None:
+    if key is None:
+        return None
+    if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX or not key.isprintable() or not key.isascii():
+        return IDEMPOTENCY_KEY_RULE
     return None
 
 

@@ -8,6 +8,7 @@ import attrs
 from domain.errors import FieldError, ValidationError
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+USERNAME_RULE = "must be 1-64 characters of A-Z a-z 0-9 . _ -"
 PASSWORD_MIN, PASSWORD_MAX = 8, 256
 
 
@@ -56,7 +57,7 @@ class UserPage:
 
 def username_problem(username: object) -> str | None:
     if not isinstance(username, str) or not USERNAME_PATTERN.fullmatch(username):
-        return "must be 1-64 characters of A-Z a-z 0-9 . _ -"
+        return USERNAME_RULE
     return None
 
 

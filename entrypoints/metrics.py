@@ -39,6 +39,7 @@ from adapters.failover.link import RedisLink
 from adapters.failover.rate_limits import InstanceCount
 from adapters.memory.auth import MemoryRevocationList
 from adapters.memory.bounds import DroppedEntries
+from application.bounded_cache import cache_sizes
 from application.currency.rates_service import RatesService
 from application.notifications.delivery import DeliveryWorker
 from domain.errors import InvalidTokenError, MissingTokenError
@@ -92,6 +93,12 @@ class Instruments:
         self.journal_depth = Gauge(
             "ballast_replay_journal_depth",
             "Writes waiting to be replayed to Redis",
+            multiprocess_mode="livesum",
+        )
+        self.cache_entries = Gauge(
+            "ballast_cache_entries",
+            "Entries held by each cache (application/bounded_cache.py), summed over workers",
+            ["cache"],
             multiprocess_mode="livesum",
         )
         self.replayed = Counter("ballast_replayed_writes", "Journaled writes replayed to Redis")
@@ -273,6 +280,8 @@ class StateExporter:
                 m.rates_source.labels(origin.value).set(1 if table.source is origin else 0)
             fallback = table.source is RateOrigin.FALLBACK
             m.rates_age.set(math.nan if fallback else self.rates.clock.now() - table.fetched_at)
+        for cache, entries in cache_sizes().items():
+            m.cache_entries.labels(cache).set(entries)
         if self.deliveries is not None:
             m.deliveries_queued.set(len(self.deliveries))
         if self.instances is not None:

@@ -7,6 +7,7 @@ from typing import TypeVar
 
 import attrs
 
+from application.bounded_cache import BoundedCache
 from application.currency.rates_service import RatesService, RatesSnapshot
 from domain.errors import FieldError, ValidationError
 from domain.money import Currency, Money, parse_amount, parse_currency
@@ -15,7 +16,7 @@ from domain.rates import Conversion, RateOrigin, RateTable, convert
 T = TypeVar("T")
 DEFAULT_BASE = "EUR"
 # Conversions remembered for the current table (the same few amounts and pairs are asked
-# again and again); forgotten when the table changes, all at once when this many are held.
+# again and again); forgotten when the table changes.
 MAX_REMEMBERED = 1024
 
 
@@ -125,8 +126,8 @@ class ConvertMoney:
     # The current table's conversions, by the request's own strings (short: only valid
     # questions are kept, and the amount's digits are bounded): one identical request costs
     # a lookup, and the same view object (callers may cache what they render from it).
-    _remembered: dict[tuple[str | None, str | None, str | None], ConversionView] = attrs.field(
-        factory=dict, init=False
+    _remembered: BoundedCache[tuple[str | None, str | None, str | None], ConversionView] = (
+        attrs.field(factory=lambda: BoundedCache("conversions", MAX_REMEMBERED), init=False)
     )
     _remembered_for: RatesSnapshot | None = attrs.field(default=None, init=False)
 
@@ -143,9 +144,7 @@ class ConvertMoney:
         view = self._remembered.get(key)
         if view is None:
             view = await self._convert(amount, from_, to, None)
-            if len(self._remembered) >= MAX_REMEMBERED:
-                self._remembered.clear()
-            self._remembered[key] = view
+            self._remembered.put(key, view)
         return view
 
     async def _convert(

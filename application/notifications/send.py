@@ -13,20 +13,15 @@ from domain.errors import (
     ValidationError,
 )
 from domain.notifications import (
-    BODY_MAX,
-    EMAIL_PATTERN,
-    IDEMPOTENCY_KEY_MAX,
     IDEMPOTENCY_WINDOW,
-    SUBJECT_MAX,
     Channel,
     Notification,
-    metadata_problem,
+    idempotency_key_problem,
+    message_problems,
 )
 from domain.ports import Clock, DeliveryChannels, IdSource, NotificationRepository
 from domain.tokens import TokenClaims
-from domain.users import Role, username_problem
-
-TARGET_NEEDED = {Channel.WEBHOOK: "an http(s) URL", Channel.EMAIL: "an email address"}
+from domain.users import Role
 
 
 @attrs.frozen
@@ -35,48 +30,6 @@ class Sent:
 
     notification: Notification
     created: bool
-
-
-def _problems(
-    recipient: object,
-    channel: object,
-    subject: object,
-    body: object,
-    target: object,
-    metadata: object,
-    channels: DeliveryChannels,
-) -> list[FieldError]:
-    errors: list[FieldError] = []
-    if (problem := username_problem(recipient)) is not None:
-        errors.append(FieldError("recipient", problem))
-    allowed = ", ".join(c.value for c in Channel)
-    if not isinstance(channel, str) or channel not in set(Channel):
-        errors.append(FieldError("channel", f"must be one of: {allowed}"))
-    if not isinstance(subject, str) or not 1 <= len(subject) <= SUBJECT_MAX:
-        errors.append(FieldError("subject", f"must be a string of 1-{SUBJECT_MAX} characters"))
-    if not isinstance(body, str) or len(body) > BODY_MAX:
-        errors.append(FieldError("body", f"must be a string of at most {BODY_MAX} characters"))
-    if (problem := metadata_problem(metadata)) is not None:
-        errors.append(FieldError("metadata", problem))
-    if target is not None and not isinstance(target, str):
-        errors.append(FieldError("target", "must be a string"))
-    elif isinstance(channel, str) and channel in set(Channel):
-        kind = Channel(channel)
-        if kind in TARGET_NEEDED and not target:
-            errors.append(FieldError("target", f"is required: {TARGET_NEEDED[kind]}"))
-        elif kind is Channel.EMAIL and not EMAIL_PATTERN.fullmatch(str(target)):
-            errors.append(FieldError("target", "must be an email address"))
-        elif (refusal := channels.refusal(kind, target)) is not None:
-            errors.append(refusal)
-    return errors
-
-
-def idempotency_problem(key: str | None) -> str | None:
-    if key is None:
-        return None
-    if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX or not key.isprintable() or not key.isascii():
-        return f"must be 1-{IDEMPOTENCY_KEY_MAX} printable ASCII characters"
-    return None
 
 
 @attrs.define
@@ -101,8 +54,14 @@ class SendNotification:
         idempotency_key: str | None = None,
     ) -> Sent:
         require_role(caller, Role.ADMIN, Role.SERVICE)
-        errors = _problems(recipient, channel, subject, body, target, metadata, self.channels)
-        if (problem := idempotency_problem(idempotency_key)) is not None:
+        errors = message_problems(recipient, channel, subject, body, target, metadata)
+        if not {"channel", "target"} & {e.field for e in errors}:
+            # A valid message this server may still not deliver (a channel not configured,
+            # a webhook host not allowed).
+            reachable = target if isinstance(target, str) else None
+            if (refusal := self.channels.refusal(Channel(str(channel)), reachable)) is not None:
+                errors.append(refusal)
+        if (problem := idempotency_key_problem(idempotency_key)) is not None:
             errors.append(FieldError("Idempotency-Key", problem))
         if errors:
             raise ValidationError(errors)

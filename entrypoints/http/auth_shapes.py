@@ -9,7 +9,14 @@ from application.auth.events import MAX_EVENTS_PAGE
 from application.auth.user_admin import MAX_USERS_PAGE
 from domain.events import AuthEventType
 from domain.tokens import TokenType
-from domain.users import PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN, Role, UserSource
+from domain.users import (
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    USERNAME_PATTERN,
+    USERNAME_RULE,
+    Role,
+    UserSource,
+)
 from entrypoints.http.contract import closed
 
 DateTime = Annotated[str, msgspec.Meta(extra_json_schema={"format": "date-time"})]
@@ -17,7 +24,7 @@ Username = Annotated[
     str,
     msgspec.Meta(
         pattern=f"^{USERNAME_PATTERN.pattern}$",
-        extra={"message": "must be 1-64 characters of A-Z a-z 0-9 . _ -"},
+        extra={"message": USERNAME_RULE},
     ),
 ]
 Password = Annotated[

@@ -36,6 +36,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from application.auth.tokens import VerifyToken
+from application.bounded_cache import BoundedCache
 from domain.errors import FieldError, ValidationError
 from entrypoints.http.caching import DEFAULT_MAX_AGE
 from entrypoints.http.json_body import JsonResponse
@@ -128,8 +129,13 @@ class Endpoint:
     handler: Handler
     verify: VerifyToken | None = None
     # Query strings already read, and what they read as (the shapes are frozen): a query
-    # asked again skips parsing and validation. Forgotten all at once when full.
-    _queries: dict[bytes, Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
+    # asked again skips parsing and validation.
+    _queries: BoundedCache[bytes, Any] = attrs.field(
+        factory=lambda: BoundedCache("parsed_queries", MAX_QUERIES),
+        init=False,
+        eq=False,
+        repr=False,
+    )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Served as a plain ASGI app: Starlette would wrap a function endpoint in a second
@@ -169,9 +175,7 @@ class Endpoint:
             # A refused query is read again (its errors are per field), and a long one is not
             # kept (parameters no shape reads could make each entry as long as the request).
             if query is not None and len(raw) <= MAX_QUERY_KEPT:
-                if len(self._queries) >= MAX_QUERIES:
-                    self._queries.clear()
-                self._queries[raw] = query
+                self._queries.put(raw, query)
         return query
 
 

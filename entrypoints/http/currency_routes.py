@@ -13,6 +13,7 @@ import punq
 from starlette.requests import Request
 from starlette.responses import Response
 
+from application.bounded_cache import BoundedCache
 from application.currency.convert import ConversionView, ConvertMoney, GetRates
 from domain.money import decimal_text
 from entrypoints.http import currency_shapes as shapes
@@ -52,7 +53,8 @@ def routes(container: punq.Container) -> list[Endpoint]:
     get_rates: GetRates = container.resolve(GetRates)
     convert: ConvertMoney = container.resolve(ConvertMoney)
     # (base, day, stale) -> the table's rates from that base (identity check), its body.
-    tables: dict[tuple[str, datetime.date, bool], tuple[Mapping[str, Decimal], Rendered]] = {}
+    tables: BoundedCache[tuple[str, datetime.date, bool], tuple[Mapping[str, Decimal], Rendered]]
+    tables = BoundedCache("rendered_rates", MAX_RENDERED)
 
     async def rates_endpoint(request: Request, query: shapes.RatesQuery) -> Response:
         view = await get_rates(query.base, query.date)
@@ -63,13 +65,13 @@ def routes(container: punq.Container) -> list[Endpoint]:
             shape = shapes.Rates(
                 view.base.code, rates, view.as_of, view.source, view.stale, list(view.feeds)
             )
-            if len(tables) >= MAX_RENDERED:  # many past days asked: start afresh
-                tables.clear()
-            known = tables[key] = (view.rates, rendered(builtins(shape)))
+            known = (view.rates, rendered(builtins(shape)))
+            tables.put(key, known)
         return cached_body(request, known[1])
 
     # (amount, from, to) -> the view it was rendered from (identity check), its body.
-    conversions: dict[tuple[str, str, str], tuple[ConversionView, Rendered]] = {}
+    conversions: BoundedCache[tuple[str, str, str], tuple[ConversionView, Rendered]]
+    conversions = BoundedCache("rendered_conversions", MAX_RENDERED)
 
     async def convert_endpoint(request: Request, query: shapes.ConvertQuery) -> Response:
         args = (query.amount, query.from_, query.to)
@@ -89,9 +91,7 @@ def routes(container: punq.Container) -> list[Endpoint]:
             )
             known = (view, rendered(builtins(shape)))
             if query.date is None:
-                if len(conversions) >= MAX_RENDERED:
-                    conversions.clear()
-                conversions[args] = known
+                conversions.put(args, known)
         return cached_body(request, known[1])
 
     return [Endpoint(RATES, rates_endpoint), Endpoint(CONVERT, convert_endpoint)]

@@ -8,43 +8,39 @@ import msgspec
 
 from domain.notifications import (
     BODY_MAX,
+    BODY_RULE,
     CURSOR_PATTERN,
     EMAIL_PATTERN,
+    EMAIL_RULE,
     ID_PATTERN,
     IDEMPOTENCY_KEY_MAX,
+    IDEMPOTENCY_KEY_RULE,
     METADATA_MAX_BYTES,
     METADATA_MAX_DEPTH,
     SUBJECT_MAX,
+    SUBJECT_RULE,
     Channel,
     NotificationStatus,
 )
-from domain.users import USERNAME_PATTERN
 from domain.webhook_targets import AllowList, Entry
-from entrypoints.http.auth_shapes import DateTime
+from entrypoints.http.auth_shapes import DateTime, Username
 from entrypoints.http.contract import wire
 
 TARGET_MAX = 2048
-Recipient = Annotated[
-    str,
-    msgspec.Meta(
-        pattern=f"^{USERNAME_PATTERN.pattern}$",
-        description="The username it is for",
-        extra={"message": "must be 1-64 characters of A-Z a-z 0-9 . _ -"},
-    ),
-]
+Recipient = Annotated[Username, msgspec.Meta(description="The username it is for")]
 Subject = Annotated[
     str,
     msgspec.Meta(
         min_length=1,
         max_length=SUBJECT_MAX,
-        extra={"message": f"must be a string of 1-{SUBJECT_MAX} characters"},
+        extra={"message": SUBJECT_RULE},
     ),
 ]
 Body = Annotated[
     str,
     msgspec.Meta(
         max_length=BODY_MAX,
-        extra={"message": f"must be a string of at most {BODY_MAX} characters"},
+        extra={"message": BODY_RULE},
     ),
 ]
 Metadata = Annotated[
@@ -62,7 +58,7 @@ EmailAddress = Annotated[
         pattern=f"^{EMAIL_PATTERN.pattern}$",
         max_length=TARGET_MAX,
         extra_json_schema={"format": "email"},
-        extra={"message": "must be an email address"},
+        extra={"message": EMAIL_RULE},
     ),
 ]
 NotificationId = Annotated[str, msgspec.Meta(pattern=f"^{ID_PATTERN.pattern}$")]
@@ -162,7 +158,7 @@ class SendHeaders:
                 description=(
                     "The same key from the same sender within 24 h returns the first notification"
                 ),
-                extra={"message": f"must be 1-{IDEMPOTENCY_KEY_MAX} printable ASCII characters"},
+                extra={"message": IDEMPOTENCY_KEY_RULE},
             ),
         ]
         | None

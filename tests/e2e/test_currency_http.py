@@ -229,4 +229,5 @@ def test_a_long_query_is_answered_but_not_kept() -> None:
         assert client.get(long).status_code == 200
         assert client.get(long).json() == client.get(short).json()
 
-    assert list(endpoint._queries) == [b"amount=10&from=USD&to=EUR"]
+    assert len(endpoint._queries) == 1
+    assert b"amount=10&from=USD&to=EUR" in endpoint._queries

@@ -15,6 +15,7 @@ from domain.ports import Clock, PasswordHasher, RateSource
 from entrypoints.bootstrap import bootstrap
 from entrypoints.http.access_log import AccessLog
 from entrypoints.http.app import create_app
+from entrypoints.metrics import StateExporter
 from entrypoints.settings import RateLimit, Settings
 from tests.currency_fakes import FakeRateFeed, table
 from tests.e2e.auth_app import assert_problem, running_app
@@ -247,3 +248,13 @@ def test_a_metrics_token_closes_metrics_to_anyone_without_it(
 def test_metrics_stay_open_without_a_metrics_token() -> None:
     with running_app() as client:
         assert client.get("/metrics").status_code == 200
+
+
+def test_the_caches_show_how_many_entries_they_hold(world: Any) -> None:
+    client, _, _, container = world
+    name = 'ballast_cache_entries{cache="rendered_conversions"}'
+    for amount in ("1", "2", "3"):
+        assert client.get(f"/api/currency/convert?amount={amount}&from=EUR&to=USD").is_success
+    client.portal.call(container.resolve(StateExporter).sync)
+    # Every live app of this process is counted: at least this one's three.
+    assert _sample(client.get("/metrics").text, name) >= 3
