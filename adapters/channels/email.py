@@ -1,5 +1,6 @@
 """The `email` channel: one plain-text message over SMTP (BALLAST_SMTP_URL)."""
 
+import asyncio
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -35,15 +36,18 @@ class EmailChannel:
 
     async def deliver(self, notification: Notification) -> None:
         try:
-            await aiosmtplib.send(
-                self.message(notification),
-                hostname=self._host,
-                port=self._port,
-                use_tls=self._tls,
-                username=self._username,
-                password=self._password,
-                timeout=self._timeout,
-            )
+            # aiosmtplib's timeout bounds each exchange; a server answering each just in
+            # time could hold the delivery for long: the whole attempt has the same deadline.
+            async with asyncio.timeout(self._timeout):
+                await aiosmtplib.send(
+                    self.message(notification),
+                    hostname=self._host,
+                    port=self._port,
+                    use_tls=self._tls,
+                    username=self._username,
+                    password=self._password,
+                    timeout=self._timeout,
+                )
         except (aiosmtplib.SMTPException, OSError, TimeoutError, ValueError) as e:
             raise DeliveryError(f"smtp delivery failed: {_reason(e)}") from None
 

@@ -1,5 +1,6 @@
 """The email channel against a local SMTP server (aiosmtpd) started by the test."""
 
+import asyncio
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import Message
@@ -30,9 +31,24 @@ class Inbox:
         return [message_from_bytes(e.original_content) for e in self.envelopes]
 
 
+class SlowInbox(Inbox):
+    """Answers each command well within the channel's timeout, but all of them together not."""
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        await asyncio.sleep(0.6)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.sleep(0.6)
+        return await super().handle_DATA(server, session, envelope)
+
+
 @pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
+def smtp(request: pytest.FixtureRequest) -> Iterator[tuple[Inbox, int]]:
+    inbox = getattr(request, "param", Inbox)()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
@@ -89,4 +105,14 @@ async def test_an_smtp_server_that_is_not_there_is_a_failed_attempt() -> None:
     channel = EmailChannel(f"smtp://127.0.0.1:{free_port()}", timeout=2.0)
     # The error is shown to API readers: it speaks of the delivery, not of a library's classes.
     with pytest.raises(DeliveryError, match=r"^smtp delivery failed: the mail server could not"):
+        await channel.deliver(notification())
+
+
+@pytest.mark.parametrize("smtp", [SlowInbox], indirect=True)
+async def test_the_whole_exchange_has_the_deadline_not_only_each_answer(
+    smtp: tuple[Inbox, int],
+) -> None:
+    _, port = smtp
+    channel = EmailChannel(f"smtp://127.0.0.1:{port}", timeout=1.0)
+    with pytest.raises(DeliveryError, match=r"^smtp delivery failed: the mail server timed out$"):
         await channel.deliver(notification())
