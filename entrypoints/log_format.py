@@ -11,6 +11,10 @@ Every value is rendered here, whichever library made the record, so this is also
 lose their secrets: the user information (`user:password@`), the query and the fragment of
 any `scheme://...` in a value, a message, its arguments or a traceback become `REDACTED`
 (httpx logs each request's full URL: a feed's `?app_id=`, a webhook's `?token=`).
+
+A line written while a request is served, by Ballast or a library, in whichever task,
+carries that request's `request_id` (and `trace_id` when it came with a `traceparent`):
+they are read from the context the record is formatted in (application/request_context.py).
 """
 
 import datetime
@@ -18,6 +22,8 @@ import functools
 import json
 import logging
 import re
+
+from application.request_context import current
 
 PLACEHOLDER = re.compile(
     r"%(?:\([^)]*\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[diouxXeEfFgGcrsa%]"
@@ -87,6 +93,11 @@ def fields(record: logging.LogRecord, typed: bool = False) -> dict[str, object]:
             out["msg"] = _message(record)
     else:
         out["msg"] = _message(record)
+    context = current()
+    if context is not None and record.name != "ballast.access":  # access lines name theirs
+        out.setdefault("request_id", context.request_id)
+        if context.trace_id is not None:
+            out.setdefault("trace_id", context.trace_id)
     if record.exc_info:
         out["exc"] = logging.Formatter().formatException(record.exc_info)
     elif record.exc_text:

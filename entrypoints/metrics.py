@@ -16,7 +16,8 @@ import os
 import platform
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -208,13 +209,13 @@ def instruments() -> Instruments:
     return _made[0]
 
 
-def record_requests(entries: Iterable[tuple[float, str, str, int, float, str]]) -> None:
-    """For the access log's writer thread: a batch of answered requests (when, method,
-    route, status, milliseconds, request id), counted off the event loop."""
+def record_requests(entries: Iterable[Sequence[Any]]) -> None:
+    """For the access log's writer thread: a batch of answered requests (its entries: when,
+    method, route, status, milliseconds, ...), counted off the event loop."""
     m = instruments()
     children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
     counts: collections.Counter[tuple[str, str, int]] = collections.Counter()
-    for _, method, route, status, milliseconds, _ in entries:
+    for _, method, route, status, milliseconds, *_ in entries:
         key = (method, route, status)
         pair = children.get(key)
         if pair is None:

@@ -21,6 +21,7 @@ import httpx
 from standardwebhooks.webhooks import Webhook
 
 from adapters.channels.targets import Origin
+from application.request_context import outgoing_headers
 from domain.errors import DeliveryError
 from domain.notifications import Notification
 from domain.times import rfc3339
@@ -147,6 +148,7 @@ class WebhookChannel:
             # The notification id is the message id: the same on every retry, so a
             # receiver can deduplicate on it.
             **self._signer.headers(notification.id, now, body),
+            **outgoing_headers(),  # the sending request's trace, continued
         }
         try:
             async with asyncio.timeout(self._deadline):

@@ -69,6 +69,9 @@ class CircuitBreaker:
         before, self.state = self.state, to
         if to is BreakerState.OPEN:
             self.opened += 1
-        log.warning("event=breaker_%s from=%s", to.value, before.value)
+        # Only opening is a warning: half-open and closed are the way back (and every start
+        # with Redis goes half-open -> closed).
+        level = logging.WARNING if to is BreakerState.OPEN else logging.INFO
+        log.log(level, "event=breaker_%s from=%s", to.value, before.value)
         if self._on_change is not None:
             self._on_change(before, to)

@@ -3,6 +3,7 @@ and a sweep that finds again the pending deliveries a stopped process left behin
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import heapq
 import itertools
@@ -62,6 +63,9 @@ class _Job:
     notification_id: str = attrs.field(order=False)
     # A delivery outcome still to be stored (the store was down): written, never re-delivered.
     outcome: Notification | None = attrs.field(default=None, order=False)
+    # The context it was queued in (the request that sent it: its id and trace, for the
+    # delivery's log lines and the webhook's traceparent).
+    context: contextvars.Context | None = attrs.field(default=None, order=False, eq=False)
 
 
 @attrs.define
@@ -103,7 +107,8 @@ class DeliveryWorker:
     failed: int = 0
 
     def enqueue(self, notification_id: str, delay: float = 0.0) -> None:
-        self._push(_Job(self.clock.now() + delay, next(self._seq), notification_id))
+        due, seq = self.clock.now() + delay, next(self._seq)
+        self._push(_Job(due, seq, notification_id, context=contextvars.copy_context()))
 
     def _push(self, job: _Job) -> None:
         heapq.heappush(self._jobs, job)
@@ -128,7 +133,7 @@ class DeliveryWorker:
                 self._again.add(job.notification_id)  # looked at again once this one ends
                 continue
             self._in_flight.add(job.notification_id)
-            task = asyncio.create_task(self._handle(job))
+            task = asyncio.create_task(self._handle(job), context=job.context)
             self._tasks.add(task)
             task.add_done_callback(functools.partial(self._finished, job=job))
             started += 1

@@ -20,9 +20,20 @@ import time
 from collections.abc import Callable
 
 log = logging.getLogger("ballast.access")
-MESSAGE = "event=request method=%s route=%s status=%d duration_ms=%.2f request_id=%s"
-# When, method, route template, status, duration in milliseconds, request id.
-Entry = tuple[float, str, str, int, float, str]
+MESSAGE = (
+    "event=request method=%s route=%s status=%d duration_ms=%.2f request_id=%s client=%s subject=%s"
+)
+# When, method, route template, status, duration in milliseconds, request id, client
+# address, subject (whom its token names, "" if none), path (of an unmatched route, else ""),
+# trace id ("" without a traceparent).
+Entry = tuple[float, str, str, int, float, str, str, str, str, str]
+# The line's format by (path shown, trace id shown).
+MESSAGES = {
+    (False, False): MESSAGE,
+    (True, False): MESSAGE + " path=%s",
+    (False, True): MESSAGE + " trace_id=%s",
+    (True, True): MESSAGE + " path=%s trace_id=%s",
+}
 # The methods of RFC 9110 and PATCH: any other is counted and logged as OTHER.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})
 OTHER = "OTHER"
@@ -49,14 +60,38 @@ class AccessLog:
         self.dropped = 0
         self._reported_dropped = 0
 
-    def add(self, method: str, route: str, status: int, seconds: float, request_id: str) -> None:
+    def add(
+        self,
+        method: str,
+        route: str,
+        status: int,
+        seconds: float,
+        request_id: str,
+        client: str = "",
+        subject: str = "",
+        path: str = "",
+        trace_id: str = "",
+    ) -> None:
         """Called on the request path: O(1), no I/O, no formatting."""
         if len(self._pending) >= self._max:
             self.dropped += 1
             return
         if method not in METHODS:
             method = OTHER
-        self._pending.append((time.time(), method, route, status, seconds * 1000, request_id))
+        self._pending.append(
+            (
+                time.time(),
+                method,
+                route,
+                status,
+                seconds * 1000,
+                request_id,
+                client,
+                subject,
+                path,
+                trace_id,
+            )
+        )
 
     async def start(self) -> None:
         self._stopping.clear()
@@ -89,9 +124,11 @@ class AccessLog:
             self._observe(entries)
         if entries and self._lines and logger.isEnabledFor(logging.INFO):
             records = []
-            for created, *args in entries:
+            for created, *fields, path, trace_id in entries:
+                args = (*fields, *((path,) if path else ()), *((trace_id,) if trace_id else ()))
+                message = MESSAGES[bool(path), bool(trace_id)]
                 record = logger.makeRecord(
-                    logger.name, logging.INFO, __file__, 0, MESSAGE, tuple(args), None
+                    logger.name, logging.INFO, __file__, 0, message, args, None
                 )
                 record.created = created
                 record.msecs = (created - int(created)) * 1000

@@ -8,10 +8,14 @@ per request), since every layer costs each request an await and a closure, and e
 that adds response headers one more wrapper around each message sent: the layers inside add
 theirs to the request's `RESPONSE_HEADERS` list instead. The route is the template
 (`/api/notifications/{id}`), never the raw path: the raw path would put ids into the logs'
-keys and the metrics' labels.
+keys and the metrics' labels (an unmatched path is logged, truncated, as a value).
+
+The request's id (random: ids of other requests cannot be guessed from one's own) and the
+trace id of an incoming W3C `traceparent` are held in a context variable for as long as the
+request is served (application/request_context.py), so every line written meanwhile, in any
+task it starts, carries them.
 """
 
-import itertools
 import re
 import secrets
 import time
@@ -21,22 +25,22 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from application.request_context import CURRENT, RequestContext, trace_of
 from domain.errors import BallastError
+from domain.tokens import TokenClaims
 from entrypoints.http.access_log import AccessLog
 from entrypoints.http.body_limit import limited
 from entrypoints.http.client_address import Network, scope_client
 from entrypoints.http.problems import ClientDisconnectedError, answer
 from entrypoints.http.redis_budget import RedisBudgets
+from entrypoints.http.requests import VERIFIED
 
 REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
 # The headers every response to the request carries (its id; the rate limit's), as a list in
 # the scope that the layers inside extend.
 RESPONSE_HEADERS = "ballast.response_headers"
 UNMATCHED = "unmatched"
-# New request ids: 32 hex digits, a random half per process and a counter (unique without a
-# system call per request; ids name requests, they guard nothing).
-_PROCESS_PART = secrets.token_hex(8)
-_numbers = itertools.count()
+PATH_SHOWN = 128  # characters of an unmatched path its access line shows
 
 
 def route_template(scope: Scope) -> str:
@@ -53,14 +57,28 @@ def route_template(scope: Scope) -> str:
 
 
 def request_id(scope: Scope) -> bytes:
-    """The client's X-Request-ID when well-formed, else a new one."""
+    """The client's X-Request-ID when well-formed, else a new one: 32 random hex digits."""
     headers: list[tuple[bytes, bytes]] = scope["headers"]
     for name, value in headers:
         if name == b"x-request-id":
             if REQUEST_ID.fullmatch(value):
                 return value
             break
-    return f"{_PROCESS_PART}{next(_numbers) & 0xFFFFFFFFFFFFFFFF:016x}".encode()
+    return secrets.token_hex(16).encode()
+
+
+def trace_header(scope: Scope) -> str | None:
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    for name, value in headers:
+        if name == b"traceparent":
+            return value.decode("latin-1")
+    return None
+
+
+def subject(scope: Scope) -> str:
+    """Whom the request's valid token names (a user or an OAuth client), once verified."""
+    claims = scope.get(VERIFIED)
+    return claims.sub if isinstance(claims, TokenClaims) else ""
 
 
 class EdgeMiddleware:
@@ -82,7 +100,10 @@ class EdgeMiddleware:
             return
         started = time.perf_counter()
         rid = request_id(scope)
-        scope["ballast.request_id"] = rid.decode()
+        scope["ballast.request_id"] = rid_text = rid.decode()
+        trace = trace_of(trace_header(scope))
+        context = RequestContext(rid_text, *trace) if trace else RequestContext(rid_text)
+        serving = CURRENT.set(context)
         scope["ballast.client"] = scope_client(scope, self.trusted_proxies)
         headers = scope[RESPONSE_HEADERS] = [(b"x-request-id", rid)]
         status = 0
@@ -108,12 +129,18 @@ class EdgeMiddleware:
                 exc = ClientDisconnectedError()
             await answer(Request(scope), exc)(scope, receive, send_with_headers)
         finally:
+            CURRENT.reset(serving)
             # Nothing sent: an unexpected error, answered 500 by the app's outermost layer.
             elapsed = time.perf_counter() - started
+            route = route_template(scope)
             self.access_log.add(
                 scope["method"],
-                route_template(scope),
+                route,
                 status or 500,
                 elapsed,
-                scope["ballast.request_id"],
+                rid_text,
+                scope["ballast.client"],
+                subject(scope),
+                scope["path"][:PATH_SHOWN] if route == UNMATCHED else "",
+                context.trace_id or "",
             )

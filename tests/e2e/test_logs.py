@@ -11,8 +11,10 @@ import pytest
 from tests.e2e.test_cli import ADMIN_PASSWORD, server_lines, serving
 from tests.feed_server import feed_server
 from tests.log_secrets import LOG_SECRETS, leaked
+from tests.redis_server import RedisServer
 from tests.webhook_server import webhook_server
 
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 HOSTILE = 'a "quoted" subject\nwith a line break, level=CRITICAL and an = sign'
 
 
@@ -55,6 +57,11 @@ def test_every_line_of_a_serving_process_parses_and_shows_no_secret(
         )
         assert hook.status_code == 202, hook.text
         httpx.post(f"{base}/api/auth/login", content=b"{not json")
+        httpx.post(
+            f"{base}/api/auth/login",
+            json={"username": "admin", "password": "wrong-password-Q7"},
+            headers={"X-Request-ID": "wrong-1", "traceparent": TRACEPARENT},
+        )
         httpx.get(f"{base}/no/such/path", headers={"X-Request-ID": 'bad id "x"'})
         httpx.get(f"{base}/api/currency/convert?amount=1&from=USD&to=EUR")
         for _ in range(50):
@@ -81,5 +88,26 @@ def test_every_line_of_a_serving_process_parses_and_shows_no_secret(
     requested = [r["msg"] for r in records if r["logger"] == "httpx"]
     assert any("/eurofxref-daily.xml?REDACTED" in m for m in requested)
     assert any("/hook?REDACTED" in m for m in requested)
+    # The security line names who and from where, and the request it was written for.
+    [failed] = [r for r in records if r.get("event") == "login_failed"]
+    assert (failed["username"], failed["client"]) == ("admin", "127.0.0.1")
+    assert (failed["request_id"], failed["trace_id"]) == ("wrong-1", TRACEPARENT.split("-")[1])
+    [wrong] = [r for r in records if r.get("event") == "request" and r["request_id"] == "wrong-1"]
+    assert (wrong["client"], wrong["status"]) == ("127.0.0.1", 401 if form == "json" else "401")
+    [lost] = [r for r in records if r.get("event") == "request" and r["route"] == "unmatched"]
+    assert lost["path"] == "/no/such/path"
     text = (tmp_path / "serve.log").read_text()
+    assert "wrong-password-Q7" not in text
     assert leaked(text) == [], f"{LOG_SECRETS} in the log"
+
+
+@pytest.mark.slow
+def test_a_healthy_start_with_redis_logs_no_warning(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    with serving(tmp_path, REDIS_URL=redis_server.url) as base:
+        assert httpx.get(f"{base}/health").status_code == 200
+
+    records = server_lines(tmp_path)
+    assert any(r.get("event") == "started" for r in records)
+    assert [r for r in records if r["level"] not in ("DEBUG", "INFO")] == []

@@ -59,18 +59,26 @@ async def test_lines_use_the_shared_format_and_none_is_lost_at_stop(
     logger.addHandler(shared_handler(stream))
     access = AccessLog(logger, every=3600)  # only the stop writes
     await access.start()
-    access.add("GET", "/api/auth/me", 200, 0.00125, "rid-1")
-    access.add("POST", "/api/auth/login", 429, 0.5, "rid-2")
+    access.add("GET", "/api/auth/me", 200, 0.00125, "rid-1", "10.0.0.7", "alice")
+    access.add("POST", "/api/auth/login", 429, 0.5, "rid-2", "10.0.0.8")
+    trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    access.add("BREW", "unmatched", 404, 0.001, "rid-3", "::1", "", "/no/such", trace)
     assert stream.getvalue() == ""
     await access.stop()
     lines = stream.getvalue().splitlines()
-    assert len(lines) == 2
+    assert len(lines) == 3
     assert re.fullmatch(
         r"ts=\S+Z level=INFO logger=ballast.access.test event=request method=GET "
-        r"route=/api/auth/me status=200 duration_ms=1.25 request_id=rid-1",
+        r"route=/api/auth/me status=200 duration_ms=1.25 request_id=rid-1 client=10.0.0.7 "
+        r"subject=alice",
         lines[0],
     )
     assert "method=POST route=/api/auth/login status=429 duration_ms=500.00" in lines[1]
+    assert 'client=10.0.0.8 subject=""' in lines[1]
+    assert lines[2].endswith(
+        f"method=OTHER route=unmatched status=404 duration_ms=1.00 request_id=rid-3 client=::1 "
+        f'subject="" path=/no/such trace_id={trace}'
+    )
 
 
 async def test_the_request_path_never_waits_for_a_blocked_stderr(logger: logging.Logger) -> None:
@@ -134,6 +142,6 @@ async def test_each_batch_is_handed_to_the_observer_once_lines_or_not(
     access.add("POST", "/b", 201, 0.004, "r2")
     access.flush()
     access.flush()  # nothing new: no empty batch
-    assert [[entry[1:] for entry in batch] for batch in batches] == [
+    assert [[entry[1:6] for entry in batch] for batch in batches] == [
         [("GET", "/a", 200, 2.0, "r1"), ("POST", "/b", 201, 4.0, "r2")]
     ]
