@@ -17,6 +17,7 @@ from domain.errors import DependencyUnavailableError
 from domain.tokens import Revocation, TokenClaims
 
 log = logging.getLogger("ballast.failover")
+FILL_STEP = 256  # revocations a fill adds between two yields to the requests
 
 
 class ReplicatedRevocationList:
@@ -103,10 +104,11 @@ class ReplicatedRevocationList:
                     batch = await anext(batches, None)
                 if batch is None:
                     break
-                for revocation in batch:
-                    await self._replica.revoke(revocation)
+                for start in range(0, len(batch), FILL_STEP):
+                    for revocation in batch[start : start + FILL_STEP]:
+                        self._replica.add(revocation)
+                    await asyncio.sleep(0)  # requests go on between two steps
                 loaded += len(batch)
-                await asyncio.sleep(0)  # requests go on between two batches
             # What this instance held before may be missing from Redis (it restarted
             # empty, or a replica without the latest writes was promoted).
             written = await self._write_back() if held_before else 0

@@ -1,5 +1,6 @@
 """Memory adapters of the auth ports."""
 
+import bisect
 from collections import deque
 from collections.abc import Iterator
 
@@ -15,10 +16,13 @@ from domain.users import User, UserPage, UserSource
 
 
 class MemoryUserDirectory:
-    """Users by name; bounded so that a long outage cannot exhaust memory."""
+    """Users by name; bounded so that a long outage cannot exhaust memory. The names are
+    also kept sorted, so that a page costs a bisect and the page (evicted names leave the
+    index when it has grown to twice the users)."""
 
     def __init__(self, clock: Clock, max_users: int = 100_000) -> None:
         self._users: TtlMap[User] = TtlMap(clock, max_users)
+        self._names: list[str] = []
 
     async def get(self, username: str) -> User | None:
         return self._users.get(username)
@@ -26,19 +30,35 @@ class MemoryUserDirectory:
     async def add(self, user: User) -> None:
         if self._users.get(user.username) is not None:
             raise ConflictError("user", user.username)
-        self._users.set(user.username, user)
+        await self.put(user)
 
     async def put(self, user: User) -> None:
         self._users.set(user.username, user)
+        names, name = self._names, user.username
+        i = bisect.bisect_left(names, name)
+        if i == len(names) or names[i] != name:
+            names.insert(i, name)
+            if len(names) > 2 * len(self._users) + 64:
+                self._names = sorted(n for n, _, _ in self._users.live_items())
 
     async def remove(self, username: str) -> None:
         self._users.pop(username)
+        i = bisect.bisect_left(self._names, username)
+        if i < len(self._names) and self._names[i] == username:
+            del self._names[i]
 
     async def page(self, limit: int, after: str | None) -> UserPage:
-        names = sorted(n for n, _, _ in self._users.live_items() if after is None or n > after)
-        page = names[:limit]
-        items = tuple(u for u in (self._users.get(n) for n in page) if u is not None)
-        return UserPage(items, page[-1] if len(names) > limit else None)
+        names = self._names
+        start = 0 if after is None else bisect.bisect_right(names, after)
+        found: list[User] = []
+        for i in range(start, len(names)):
+            user = self._users.get(names[i])
+            if user is not None:
+                found.append(user)
+                if len(found) > limit:
+                    break
+        items = tuple(found[:limit])
+        return UserPage(items, items[-1].username if len(found) > limit else None)
 
     async def configured_names(self) -> set[str]:
         return {
@@ -142,6 +162,10 @@ class MemoryRevocationList:
         self._cutoffs: TtlMap[Revocation] = TtlMap(clock, max_entries, evict=False)
 
     async def revoke(self, revocation: Revocation) -> None:
+        self.add(revocation)
+
+    def add(self, revocation: Revocation) -> None:
+        """`revoke` without an await, for the many of a fill."""
         now = self._clock.now()
         if revocation.kind is RevocationKind.USER:
             current = self._cutoffs.get(revocation.id, now)

@@ -1,5 +1,7 @@
 """The memory notification repository: bounded, each notification kept for its retention."""
 
+import bisect
+
 from adapters.memory.ttl_map import TtlMap
 from adapters.skipped_records import SkippedRecords
 from domain.json_values import renderable
@@ -28,7 +30,8 @@ class MemoryNotificationRepository:
         self._leases: TtlMap[str] = TtlMap(clock, max_notifications)
         # Pending ids by last update; an id whose notification was evicted goes at the next read.
         self._pending: dict[str, float] = {}
-        self._inbox: dict[str, set[str]] = {}
+        # Each recipient's (created_at, id), oldest first: a page is a bisect and a walk.
+        self._inbox: dict[str, list[tuple[float, str]]] = {}
         self._indexed_since_rebuild = 0
         self._skipped = SkippedRecords("notification")
 
@@ -50,9 +53,11 @@ class MemoryNotificationRepository:
             self._pending[notification.id] = notification.next_due
         else:
             self._pending.pop(notification.id, None)
-        inbox = self._inbox.setdefault(notification.recipient, set())
-        if notification.id not in inbox:
-            inbox.add(notification.id)
+        inbox = self._inbox.setdefault(notification.recipient, [])
+        position = (notification.created_at, notification.id)
+        i = bisect.bisect_left(inbox, position)
+        if i == len(inbox) or inbox[i] != position:
+            inbox.insert(i, position)
             self._indexed_since_rebuild += 1
             if self._indexed_since_rebuild > 2 * self._max:
                 self._rebuild_index()
@@ -64,25 +69,26 @@ class MemoryNotificationRepository:
         limit: int,
         after: PageCursor | None,
     ) -> NotificationPage:
-        inbox = self._inbox.get(recipient, set())
-        live = []
-        for notification_id in list(inbox):
-            found = self._items.get(notification_id)
-            if found is None:
-                inbox.discard(notification_id)
-            elif (status is None or found.status is status) and (
-                after is None or after.comes_before(found)
-            ):
-                live.append(found)
-        live.sort(key=lambda n: n.position, reverse=True)
+        inbox = self._inbox.get(recipient, [])
+        end = (
+            len(inbox) if after is None else bisect.bisect_left(inbox, (after.created_at, after.id))
+        )
         shown: list[Notification] = []
-        for notification in live:
+        gone: list[int] = []
+        for i in range(end - 1, -1, -1):
             if len(shown) > limit:
                 break
-            if renderable(notification.public()):
-                shown.append(notification)
+            found = self._items.get(inbox[i][1])
+            if found is None:
+                gone.append(i)  # evicted or past its retention
+            elif status is not None and found.status is not status:
+                continue
+            elif renderable(found.public()):
+                shown.append(found)
             else:
-                self._skipped.skip(notification.id, "not_renderable")
+                self._skipped.skip(found.id, "not_renderable")
+        for i in gone:  # descending: each deletion leaves the next index in place
+            del inbox[i]
         return page_of(shown, limit)
 
     async def claim_idempotency_key(
@@ -129,7 +135,10 @@ class MemoryNotificationRepository:
         """Drops ids of evicted notifications from the index, so it stays as bounded as they."""
         self._inbox = {}
         for notification_id, notification, _ in self._items.live_items():
-            self._inbox.setdefault(notification.recipient, set()).add(notification_id)
+            inbox = self._inbox.setdefault(notification.recipient, [])
+            inbox.append((notification.created_at, notification_id))
+        for inbox in self._inbox.values():
+            inbox.sort()
         self._indexed_since_rebuild = 0
 
     def __len__(self) -> int:
