@@ -1,94 +1,126 @@
-"""scrypt password hashing (standard library), off the event loop, bounded, and at a lower
-CPU priority than the requests it would otherwise starve."""
+"""Password hashing: argon2id (argon2-cffi) in the standard PHC string; the scrypt hashes of
+earlier versions still verify, and say they need re-hashing. Off the event loop, bounded,
+fair across clients (hash_pool.py), and at a lower CPU priority than the requests."""
 
-import asyncio
 import base64
-import contextlib
 import hashlib
 import hmac
-import os
 import secrets
-import sys
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
+
+import argon2
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from adapters.hash_pool import HASH_NICENESS, HashPool
 
 T = TypeVar("T")
 
-# The nice value of the hashing threads. Under contention Linux gives a nice-10 thread about a
-# tenth of the CPU a nice-0 one gets, so a login storm takes what the event loops leave.
-HASH_NICENESS = 10
+# OWASP's first argon2id configuration (Password Storage Cheat Sheet): 19 MiB, 2 passes,
+# 1 lane. One lane keeps a hash on the one pool thread that runs it (and its priority).
+MEMORY_KIB = 19 * 1024
+TIME_COST = 2
+PARALLELISM = 1
+HASH_THREADS = 2  # per worker
+# A client's hashes waiting for a thread, and every client's: beyond either, 429 at once.
+MAX_QUEUED_PER_CLIENT = 4
+MAX_QUEUED = 256
 
 
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()
+class Argon2PasswordHasher:
+    """Memory-hard and slow by design (tens of ms at the defaults).
 
-
-class ScryptPasswordHasher:
-    """Memory-hard and slow by design (about 100 ms at the defaults).
-
-    Hashing runs in its own threads, at most `max_concurrent` at a time, so a login storm
-    queues logins instead of blocking the event loop; and at a lower priority (on Linux, where
-    a thread's nice value is its own), so the hashes it does run do not take the CPU from the
-    requests that cost microseconds (hashlib.scrypt releases the GIL).
+    Every hash and check runs in the pool, which serves the clients waiting for it in turn:
+    a login from one address waits for at most one hash of each other address, whatever
+    one address sends (see HashPool).
     """
 
     def __init__(
         self,
-        n: int = 2**15,
-        r: int = 8,
-        p: int = 1,
-        max_concurrent: int = 2,
+        memory_kib: int = MEMORY_KIB,
+        time_cost: int = TIME_COST,
+        parallelism: int = PARALLELISM,
+        max_concurrent: int = HASH_THREADS,
         niceness: int = HASH_NICENESS,
+        max_queued_per_client: int = MAX_QUEUED_PER_CLIENT,
+        max_queued: int = MAX_QUEUED,
     ) -> None:
-        self._n, self._r, self._p = n, r, p
-        self._pool = ThreadPoolExecutor(
-            max_concurrent,
-            thread_name_prefix="ballast-hash",
-            initializer=_lower_priority,
-            initargs=(niceness,),
+        self._argon = argon2.PasswordHasher(
+            time_cost=time_cost,
+            memory_cost=memory_kib,
+            parallelism=parallelism,
+            type=argon2.Type.ID,
         )
+        self.pool = HashPool(max_concurrent, niceness, max_queued_per_client, max_queued)
         self._dummy: str | None = None
 
-    def _derive(self, password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-        return hashlib.scrypt(
-            password.encode(), salt=salt, n=n, r=r, p=p, maxmem=256 * n * r * 2, dklen=32
-        )
+    @property
+    def threads(self) -> int:
+        return self.pool.threads
 
     def hash_sync(self, password: str) -> str:
-        salt = secrets.token_bytes(16)
-        key = self._derive(password, salt, self._n, self._r, self._p)
-        return f"scrypt${self._n}${self._r}${self._p}${_b64(salt)}${_b64(key)}"
+        return self._argon.hash(password)
 
     def verify_sync(self, password: str, password_hash: str) -> bool:
-        try:
-            scheme, n, r, p, salt, key = password_hash.split("$")
-            if scheme != "scrypt":
+        if password_hash.startswith("$argon2"):
+            try:
+                return self._argon.verify(password_hash, password)
+            except (VerificationError, InvalidHashError):
                 return False
-            derived = self._derive(password, base64.b64decode(salt), int(n), int(r), int(p))
-            return hmac.compare_digest(derived, base64.b64decode(key))
-        except ValueError:
-            return False
+        if password_hash.startswith("scrypt$"):
+            return _scrypt_verify(password, password_hash)
+        return False
 
-    async def _run(self, work: Callable[..., T], *args: str) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, work, *args)
+    def needs_rehash(self, password_hash: str) -> bool:
+        """A hash of another scheme, or argon2 with a lower cost than today's (a higher one
+        is kept: the operator lowered it, and an old hash is no weaker for it)."""
+        try:
+            stored = argon2.extract_parameters(password_hash)
+        except InvalidHashError:
+            return True
+        current = self._argon
+        return (
+            stored.type is not argon2.Type.ID
+            or stored.version < argon2.low_level.ARGON2_VERSION
+            or stored.memory_cost < current.memory_cost
+            or stored.time_cost < current.time_cost
+            or stored.hash_len < current.hash_len
+            or stored.salt_len < current.salt_len
+        )
 
-    async def hash(self, password: str) -> str:
-        return await self._run(self.hash_sync, password)
+    async def _run(self, client: str, work: Callable[[], T]) -> T:
+        return await self.pool.run(client, work)
 
-    async def verify(self, password: str, password_hash: str | None) -> bool:
+    async def hash(self, password: str, client: str = "") -> str:
+        return await self._run(client, lambda: self.hash_sync(password))
+
+    async def verify(self, password: str, password_hash: str | None, client: str = "") -> bool:
         if password_hash is None:
             # Same work as a real check, so response time does not reveal unknown users.
             if self._dummy is None:
-                self._dummy = await self._run(self.hash_sync, secrets.token_hex(8))
-            await self._run(self.verify_sync, password, self._dummy)
+                self._dummy = await self.hash(secrets.token_hex(8), client)
+            dummy = self._dummy
+            await self._run(client, lambda: self.verify_sync(password, dummy))
             return False
-        return await self._run(self.verify_sync, password, password_hash)
+        return await self._run(client, lambda: self.verify_sync(password, password_hash))
 
 
-def _lower_priority(niceness: int) -> None:
-    if sys.platform == "linux":  # elsewhere the call would lower the whole process
-        # Refused (a sandbox): hashing keeps the normal priority.
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+def _scrypt_verify(password: str, password_hash: str) -> bool:
+    """The `scrypt$N$r$p$salt$key` hashes of Ballast 0.1 (verified, never written)."""
+    try:
+        _, n, r, p, salt, key = password_hash.split("$")
+        cost = int(n)
+        if not 2 <= cost <= 2**20 or not 1 <= int(r) <= 32 or not 1 <= int(p) <= 16:
+            return False
+        derived = hashlib.scrypt(
+            password.encode(),
+            salt=base64.b64decode(salt),
+            n=cost,
+            r=int(r),
+            p=int(p),
+            maxmem=256 * cost * int(r) * 2,
+            dklen=32,
+        )
+        return hmac.compare_digest(derived, base64.b64decode(key))
+    except ValueError:
+        return False

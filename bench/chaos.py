@@ -142,7 +142,7 @@ def instances(url: str, count: int, logs: Path) -> Iterator[list[str]]:
         "BALLAST_JWT_SECRET": "chaos-secret-shared-by-the-three-instances",
         "BALLAST_RATE_LIMIT": "off",
         "BALLAST_LOGIN_RATE_LIMIT": "off",
-        "BALLAST_PASSWORD_HASH_LOG2_N": "10",
+        "BALLAST_PASSWORD_HASH_MEMORY_KIB": "256",
         "BALLAST_ACCESS_LOG": "off",
     }
     processes, bases = [], []

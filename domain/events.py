@@ -18,6 +18,7 @@ class AuthEventType(enum.StrEnum):
     USER_DISABLED = "user_disabled"
     USER_DELETED = "user_deleted"
     PASSWORD_CHANGED = "password_changed"
+    PASSWORD_CHECK_FAILED = "password_check_failed"  # a wrong current password
 
 
 @attrs.frozen

@@ -37,10 +37,22 @@ class IdSource(Protocol):
 
 
 class PasswordHasher(Protocol):
-    async def hash(self, password: str) -> str: ...
+    """Hashing is slow by design and shared: `client` (the caller's address) gets its turn
+    among the clients waiting; one with too many waiting is refused (RateLimitedError)."""
 
-    async def verify(self, password: str, password_hash: str | None) -> bool:
+    async def hash(self, password: str, client: str = "") -> str: ...
+
+    async def verify(self, password: str, password_hash: str | None, client: str = "") -> bool:
         """False for a wrong password. `None` (no such user) costs the same time as a check."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """True for a hash of an older scheme, or of a lower cost than today's."""
+        ...
+
+    @property
+    def threads(self) -> int:
+        """How many hashes run at once (a worker's): what the limits on checks derive from."""
         ...
 
 

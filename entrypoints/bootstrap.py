@@ -53,7 +53,7 @@ from adapters.memory.health import RedisNotConfiguredProbe, RevocationsProbe
 from adapters.memory.notifications import MemoryNotificationRepository
 from adapters.memory.rate_limits import MemoryRateLimiter
 from adapters.memory.rates import MemoryRateCache, MemoryRateHistoryStore
-from adapters.passwords import ScryptPasswordHasher
+from adapters.passwords import Argon2PasswordHasher
 from adapters.rates_feed import NoRateFeed, RatesFeed
 from adapters.redis.auth import (
     RedisAuthEventLog,
@@ -503,7 +503,7 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
     bind(Settings, settings)
     clock = bind(Clock, SystemClock())
     bind(IdSource, RandomIds())
-    bind(PasswordHasher, ScryptPasswordHasher(n=settings.password_hash_n))
+    bind(PasswordHasher, Argon2PasswordHasher(memory_kib=settings.password_hash_memory_kib))
     keys = bind(
         PublicKeys,
         key_ring(

@@ -299,10 +299,12 @@ def parser() -> argparse.ArgumentParser:
     hp = _subcommand(
         sub,
         "hash-password",
-        "read a password on stdin, print its hash",
-        "Print a salted hash of a password for BALLAST_USERS_FILE.",
-        {0: "the hash was printed", 2: "the password is not 8-256 characters"},
-        "one line: the password (its line ending dropped)",
+        "print the argon2id hash of a password",
+        "Print the argon2id hash (PHC string) of a password for BALLAST_USERS_FILE. At a"
+        " terminal the password is asked twice, without echo.",
+        {0: "the hash was printed", 2: "the password is not 8-256 characters, or the two differ"},
+        "at a terminal, not read (asked without echo); else one line: the password (its line"
+        " ending dropped)",
     )
     hp.set_defaults(run=hash_password)
     ws = _subcommand(

@@ -91,13 +91,22 @@ def health(args: argparse.Namespace) -> int:
 
 
 def hash_password(args: argparse.Namespace) -> int:
-    from adapters.passwords import ScryptPasswordHasher
+    """At a terminal: asked twice, without echo. Otherwise: the first line of stdin."""
+    from adapters.passwords import Argon2PasswordHasher
 
-    password = sys.stdin.readline().rstrip("\r\n")
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("ballast: the two passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
     if not 8 <= len(password) <= 256:
         print("ballast: the password must be 8-256 characters", file=sys.stderr)
         return 2
-    print(ScryptPasswordHasher().hash_sync(password))
+    print(Argon2PasswordHasher().hash_sync(password))
     return 0
 
 

@@ -173,7 +173,7 @@ def users_file(path: str) -> tuple[User, ...]:
         username, hashed = entry.get("username"), entry.get("password_hash")
         if username_problem(username) or not isinstance(username, str):
             raise ConfigError(name, f"users[{i}].username is not a valid username")
-        if not isinstance(hashed, str) or not hashed.startswith("scrypt$"):
+        if not isinstance(hashed, str) or not hashed.startswith(("$argon2id$", "scrypt$")):
             raise ConfigError(name, f"users[{i}].password_hash is not from 'ballast hash-password'")
         try:
             roles = parse_roles(entry.get("roles", []))

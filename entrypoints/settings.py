@@ -81,6 +81,7 @@ def _policy_variable(capability: str) -> Variable:
 
 
 SECONDS = p.seconds(60.0)
+MIN_HASH_MEMORY_KIB = 19_456  # argon2id memory, KiB (19 MiB: OWASP's minimum)
 V = Variable
 # fmt: off
 VARIABLES: tuple[Variable, ...] = (
@@ -125,7 +126,7 @@ VARIABLES: tuple[Variable, ...] = (
     V("BALLAST_REDIS_HEARTBEAT_TIMEOUT", SECONDS, "0.25", "seconds a heartbeat PING may take; no answer opens the breaker, in (0, 60].", field="redis.heartbeat_timeout", tuning=True),
     V("BALLAST_REPLAY_JOURNAL_MAX", p.whole(1), "100000", "writes kept for replay while Redis is down; older ones are dropped and counted.", field="redis.journal_max", tuning=True),
     V("BALLAST_FALLBACK_MAX_ENTRIES", p.whole(1), "100000", "entries each in-memory fallback holds while Redis is down.", field="redis.fallback_max", tuning=True),
-    V("BALLAST_PASSWORD_HASH_LOG2_N", p.whole(10, 30), "15", "scrypt cost as a power of two (10-30); lower only for tests. Each worker hashes at most 2 passwords at a time, in threads of lower CPU priority (nice 10, on Linux) than the requests, so a login storm slows logins, not the other routes.", tuning=True),
+    V("BALLAST_PASSWORD_HASH_MEMORY_KIB", p.whole(8, 4_194_304), str(MIN_HASH_MEMORY_KIB), "memory of one argon2id hash in KiB (2 passes, 1 lane: at 19456, OWASP's minimum); lower only for tests, production refuses less than 19456. See [Password hashing](#password-hashing).", field="password_hash_memory_kib", tuning=True),
     V("BALLAST_LOG_LEVEL", p.log_level, "INFO", "level of the lines written to standard error: `DEBUG`, `INFO`, `WARNING`, `ERROR` or `CRITICAL`.", field="log_level", tuning=True),
     V("BALLAST_LOG_FORMAT", p.choice(LogFormat), "logfmt", "`logfmt` (`key=value` pairs, quoted and escaped when needed) or `json` (one object per line); see Logs.", field="log_format", tuning=True),
     V("BALLAST_ACCESS_LOG", p.choice(OnOff), "on", "`off`: no access-log line per request (for those who log at the proxy).", tuning=True),
@@ -200,7 +201,7 @@ class Settings:
     webhook_deadline: float = 10.0
     notification_max_age: int = 86_400
     smtp_url: str | None = None
-    password_hash_n: int = 2**15
+    password_hash_memory_kib: int = MIN_HASH_MEMORY_KIB  # argon2id
     metrics_token: str | None = attrs.field(repr=False, default=None)
     # What start says in one WARNING line each (unknown variables, open /metrics).
     warnings: tuple[str, ...] = ()
@@ -245,6 +246,11 @@ def _read(env: Mapping[str, str]) -> Settings:
             "BALLAST_WEBHOOK_SECRET",
             "production needs a signing secret when BALLAST_WEBHOOK_ALLOWED_HOSTS is set",
         )
+    if production and values["BALLAST_PASSWORD_HASH_MEMORY_KIB"] < MIN_HASH_MEMORY_KIB:
+        raise ConfigError(
+            "BALLAST_PASSWORD_HASH_MEMORY_KIB",
+            f"production needs at least {MIN_HASH_MEMORY_KIB} (OWASP's argon2id minimum)",
+        )
     if production and values["BALLAST_METRICS_TOKEN"] is None:
         warnings.append(
             "event=metrics_open reason=no_metrics_token"
@@ -264,7 +270,6 @@ def _read(env: Mapping[str, str]) -> Settings:
         admin_password_generated=generated,
         users=checks.users_file(users_path) if users_path else (),
         access_log=values["BALLAST_ACCESS_LOG"] is OnOff.ON,
-        password_hash_n=2 ** values["BALLAST_PASSWORD_HASH_LOG2_N"],
         warnings=tuple(warnings),
     )
 

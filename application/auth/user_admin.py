@@ -136,7 +136,8 @@ class DeleteUser:
 @attrs.define
 class ChangePassword:
     """A user changes their own password; every other session ends (the caller's access
-    token keeps working until it expires, and nothing else of theirs)."""
+    token keeps working until it expires, and nothing else of theirs). A wrong current
+    password is an auth event, as a failed login is (and throttled as one: the limiter)."""
 
     users: UserDirectory
     hasher: PasswordHasher
@@ -151,9 +152,11 @@ class ChangePassword:
         if user is None:
             raise InvalidTokenError("the token's user no longer exists")
         _changeable(user, caller.sub)
-        if not await self.hasher.verify(current, user.password_hash):
+        if not await self.hasher.verify(current, user.password_hash, client):
+            await self.events.record(AuthEventType.PASSWORD_CHECK_FAILED, caller.sub, client)
             raise ValidationError.single("current_password", "is not the current password")
-        await self.users.put(attrs.evolve(user, password_hash=await self.hasher.hash(new)))
+        hashed = await self.hasher.hash(new, client)
+        await self.users.put(attrs.evolve(user, password_hash=hashed))
         await self.sessions(caller.sub, spared=caller.jti)
         await self.events.record(
             AuthEventType.PASSWORD_CHANGED, caller.sub, client, actor=caller.sub

@@ -53,7 +53,7 @@ class CreateUser:
         if errors:
             raise ValidationError(errors)
         assert isinstance(username, str) and isinstance(password, str)
-        hashed = await self.hasher.hash(password)
+        hashed = await self.hasher.hash(password, client)
         user = User(username, hashed, parsed_roles, created_at=self.clock.now())
         await self.users.add(user)
         await self.events.record(AuthEventType.USER_CREATED, username, client, actor=caller.sub)
@@ -80,7 +80,7 @@ class SeedUsers:
         if self._prepared is None:
             prepared = [attrs.evolve(u, source=UserSource.FILE) for u in configured]
             if admin_password is not None:
-                admin_hash = await self.hasher.hash(admin_password)
+                admin_hash = await self.hasher.hash(admin_password, "configuration")
                 admin = User("admin", admin_hash, frozenset({Role.ADMIN}), source=UserSource.FILE)
                 prepared.insert(0, admin)
             self._prepared = prepared

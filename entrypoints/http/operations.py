@@ -8,13 +8,14 @@ from starlette.middleware.cors import CORSMiddleware
 
 from application.auth.tokens import VerifyToken
 from application.rate_limits import CheckRateLimits
+from domain.ports import PasswordHasher
 from entrypoints import metrics
 from entrypoints.http import docs, status
 from entrypoints.http.access_log import AccessLog
 from entrypoints.http.client_address import parse_networks
 from entrypoints.http.contract import Endpoint, Operation
 from entrypoints.http.edge import EdgeMiddleware
-from entrypoints.http.rate_limiting import RateLimitMiddleware
+from entrypoints.http.rate_limiting import RateLimitMiddleware, address_quota
 from entrypoints.http.redis_budget import RedisBudgets
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import Settings
@@ -74,6 +75,7 @@ def middleware(container: punq.Container) -> list[Middleware]:
     edge next, so that refused requests (413, 429) are logged and counted; the rate limit
     inside it, after the body limit, which bounds what the login limit reads of the body."""
     settings: Settings = container.resolve(Settings)
+    hasher: PasswordHasher = container.resolve(PasswordHasher)
     return [
         *cors(settings.cors_origins),
         Middleware(
@@ -88,6 +90,7 @@ def middleware(container: punq.Container) -> list[Middleware]:
             verify=container.resolve(VerifyToken),
             default=settings.rate_limit,
             login=settings.login_rate_limit,
+            per_address=address_quota(settings.login_rate_limit, hasher.threads),
         ),
     ]
 

@@ -18,6 +18,10 @@ from entrypoints.http.requests import parse_body, scope_address, verified
 from entrypoints.settings import RateLimit
 
 LOGIN_PATH = "/api/auth/login"
+PASSWORD_PATH = "/api/auth/password"  # checks the current password: limited as a login
+# Password checks per address and minute, per hashing thread of a worker: one every two
+# seconds, a few percent of what a thread hashes at the default cost (about 20 a second).
+ADDRESS_CHECKS_PER_THREAD = 30
 EXEMPT_PREFIXES = ("/health", "/metrics", "/status", "/docs", "/openapi.json")
 _EXEMPT_TREES = tuple(p + "/" for p in EXEMPT_PREFIXES)
 MAX_USERNAME_KEY = 128
@@ -33,6 +37,12 @@ def quota(limit: RateLimit | None) -> Quota | None:
     return None if limit is None else Quota(limit.count, limit.period)
 
 
+def address_quota(login: RateLimit | None, hash_threads: int) -> Quota | None:
+    """The per-address limit of password checks, derived from what the hashing pool serves
+    (none when the login limit is off)."""
+    return None if login is None else Quota(hash_threads * ADDRESS_CHECKS_PER_THREAD, 60)
+
+
 def rate_limit_headers(decision: RateDecision) -> list[tuple[bytes, bytes]]:
     return [
         (b"ratelimit-limit", b"%d" % decision.limit),
@@ -43,8 +53,9 @@ def rate_limit_headers(decision: RateDecision) -> list[tuple[bytes, bytes]]:
 
 class RateLimitMiddleware:
     """Per client: by user when the request carries a valid access token, else by address.
-    Login attempts also count per address and username (the username read from the body,
-    which is then handed on unchanged)."""
+    Password checks (a login, a password change) also count per address, and per address
+    and username (a login's read from the body, which is then handed on unchanged; a
+    password change's the token's user)."""
 
     def __init__(
         self,
@@ -53,12 +64,14 @@ class RateLimitMiddleware:
         verify: VerifyToken,
         default: RateLimit | None,
         login: RateLimit | None,
+        per_address: Quota | None = None,
     ) -> None:
         self.app = app
         self.check = check
         self.verify = verify
         self.default = quota(default)
         self.login = quota(login)
+        self.per_address = per_address
         self._limits: dict[str, Limit] = {}
         # The headers of the default limit's answer to a client at rest (the same answer
         # every time: see Quota.at_rest), written once.
@@ -70,9 +83,13 @@ class RateLimitMiddleware:
         if scope["type"] != "http" or is_exempt(scope["path"]):
             await self.app(scope, receive, send)
             return
-        if self.login is not None and scope["path"] == LOGIN_PATH and scope["method"] == "POST":
-            await self._login(scope, receive, send, self.login)
-            return
+        if self.login is not None and scope["method"] == "POST":
+            if scope["path"] == LOGIN_PATH:
+                await self._login(scope, receive, send, self.login)
+                return
+            if scope["path"] == PASSWORD_PATH:
+                await self._password_change(scope, receive, send, self.login)
+                return
         if self.default is None:
             await self.app(scope, receive, send)
             return
@@ -100,8 +117,7 @@ class RateLimitMiddleware:
             body, receive = await _buffer(receive)
         except BallastError as e:
             body, unreadable = b"", e
-        key = f"login:{scope_address(scope)}:{_username(body)[:MAX_USERNAME_KEY]}"
-        after = await self.check([Limit("login", key, login, exact=True)])
+        after = await self.check([_user_limit(scope, _username(body), login)])
         binding = _binding(before, after)
         if binding is not None:
             self._apply(scope, *binding)
@@ -109,12 +125,29 @@ class RateLimitMiddleware:
             raise unreadable
         await self.app(scope, receive, send)
 
+    async def _password_change(
+        self, scope: Scope, receive: Receive, send: Send, login: Quota
+    ) -> None:
+        """Limited as a login, the user named by the token (no body to read)."""
+        claims = await verified(scope, self.verify)
+        user = "" if isinstance(claims, BallastError) else claims.sub
+        limits = [*(await self._before_body(scope)), _user_limit(scope, user, login)]
+        binding = await self.check(limits)
+        if binding is not None:
+            self._apply(scope, *binding)
+        await self.app(scope, receive, send)
+
     async def _before_body(self, scope: Scope) -> list[Limit]:
-        """The limits of a login attempt that need no body: the client's default limit."""
-        if self.default is None:
-            return []
-        key = self._client_key(scope, await verified(scope, self.verify))
-        return [self._limit(key, self.default)]
+        """The limits of a password check that need no body: the client's default limit,
+        and the checks of its address (whatever the username)."""
+        limits = []
+        if self.default is not None:
+            key = self._client_key(scope, await verified(scope, self.verify))
+            limits.append(self._limit(key, self.default))
+        if self.per_address is not None:
+            key = f"login-address:{scope_address(scope)}"
+            limits.append(Limit("login", key, self.per_address, exact=True))
+        return limits
 
     @staticmethod
     def _apply(scope: Scope, limit: Limit, decision: RateDecision) -> None:
@@ -144,6 +177,12 @@ class RateLimitMiddleware:
 
 
 Binding = tuple[Limit, RateDecision]
+
+
+def _user_limit(scope: Scope, username: str, login: Quota) -> Limit:
+    """The password checks of one address for one username (a login's, or a token's user)."""
+    key = f"login:{scope_address(scope)}:{username[:MAX_USERNAME_KEY]}"
+    return Limit("login", key, login, exact=True)
 
 
 def _binding(before: Binding | None, after: Binding | None) -> Binding | None:

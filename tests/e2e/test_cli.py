@@ -37,7 +37,13 @@ def clean_env(**extra: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith("BALLAST_") and k not in ("REDIS_URL", "PROMETHEUS_MULTIPROC_DIR")
     }
-    return {**env, "BALLAST_PASSWORD_HASH_LOG2_N": "10", **extra}
+    # Cheap hashes, except in production, which refuses less than OWASP's cost.
+    cheap = (
+        {}
+        if extra.get("BALLAST_ENV") == "production"
+        else {"BALLAST_PASSWORD_HASH_MEMORY_KIB": "256"}
+    )
+    return {**env, **cheap, **extra}
 
 
 def wait_until_live(base: str, process: subprocess.Popen[bytes]) -> None:
@@ -225,6 +231,7 @@ def test_hash_password_prints_a_hash_that_logs_in_through_the_users_file(
     assert result.returncode == 0, result.stderr
     hashed = result.stdout.strip()
     assert "operator-password" not in hashed
+    assert hashed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     users_file = tmp_path / "users.json"
     users_file.write_text(
         json.dumps({"users": [{"username": "ops", "password_hash": hashed, "roles": ["admin"]}]})
@@ -241,6 +248,35 @@ def test_hash_password_prints_a_hash_that_logs_in_through_the_users_file(
             "/api/auth/me", headers={"Authorization": f"Bearer {response.json()['access_token']}"}
         )
         assert me.json() == {"username": "ops", "roles": ["admin"]}
+
+
+def test_hash_password_at_a_terminal_asks_twice_without_echo() -> None:
+    controller, terminal = os.openpty()
+    process = subprocess.Popen(
+        [BALLAST, "hash-password"],
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        env=clean_env(),
+        start_new_session=True,  # no controlling terminal: getpass uses standard input's
+    )
+    os.close(terminal)
+    shown = b""
+    for prompt in (b"Password: ", b"Again: "):
+        while not shown.endswith(prompt):
+            shown += os.read(controller, 1024)
+        os.write(controller, b"terminal-password\n")
+    hashed, _ = process.communicate(timeout=30)
+    try:
+        while chunk := os.read(controller, 1024):
+            shown += chunk
+    except OSError:  # EIO: the terminal's other end is closed, everything read
+        pass
+    os.close(controller)
+
+    assert process.returncode == 0
+    assert b"terminal-password" not in shown  # typed, never echoed
+    assert hashed.decode().startswith("$argon2id$")
 
 
 def test_hash_password_refuses_a_short_password() -> None:

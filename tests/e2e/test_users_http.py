@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from adapters.passwords import ScryptPasswordHasher
+from adapters.passwords import Argon2PasswordHasher
 from domain.users import Role, User
+from entrypoints.settings import RateLimit
 from tests.e2e.auth_app import (
     assert_problem,
     bearer,
@@ -250,7 +251,7 @@ def test_logout_all_revokes_every_token_of_the_caller_only() -> None:
 
 
 def test_users_defined_by_configuration_refuse_every_change(tmp_path: Path) -> None:
-    hashed = ScryptPasswordHasher(n=2**10).hash_sync("file-user-password")
+    hashed = Argon2PasswordHasher(memory_kib=256, time_cost=1).hash_sync("file-user-password")
     carol = User("carol", hashed, frozenset({Role.SERVICE}))
     with running_app(users=(carol,)) as client:
         admin = login(client)["access_token"]
@@ -271,3 +272,23 @@ def test_users_defined_by_configuration_refuse_every_change(tmp_path: Path) -> N
         problem = assert_problem(answer, 409)
         assert "configuration" in problem["detail"]
     assert still == 200
+
+
+def test_wrong_current_passwords_are_throttled_as_logins_and_recorded_as_events() -> None:
+    with running_app(login_rate_limit=RateLimit(10, 60)) as client:
+        admin, alice = admin_and_alice(client)
+        statuses = [
+            client.post(
+                "/api/auth/password",
+                json={"current_password": f"guess-{i:04d}", "new_password": "a-better-password"},
+                headers=bearer(alice["access_token"]),
+            ).status_code
+            for i in range(40)
+        ]
+        recorded = events(client, admin)
+
+    # One budget per address and user for every password check: alice's login took one.
+    assert statuses == [422] * 9 + [429] * 31
+    failed = [e for e in recorded if e["type"] == "password_check_failed"]
+    assert len(failed) == 9
+    assert {(e["username"], e["client"]) for e in failed} == {("alice", "testclient")}

@@ -10,7 +10,7 @@ from adapters.memory.auth import (
     MemoryRevocationList,
     MemoryUserDirectory,
 )
-from adapters.passwords import ScryptPasswordHasher
+from adapters.passwords import Argon2PasswordHasher
 from application.auth.events import EventRecorder, ListAuthEvents
 from application.auth.login import Login
 from application.auth.refresh import Refresh, RevokeReusedFamily
@@ -35,7 +35,7 @@ ALICE_PASSWORD = "alice-password"
 class AuthWorld:
     clock: FakeClock
     ids: SequentialIds
-    hasher: ScryptPasswordHasher
+    hasher: Argon2PasswordHasher
     codec: JwtTokenCodec
     policy: TokenPolicy
     users: MemoryUserDirectory

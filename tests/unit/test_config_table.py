@@ -78,7 +78,7 @@ def test_a_bad_value_of_any_checked_variable_is_one_line_naming_it(name: str) ->
         ("BALLAST_HOST", "-bad-.example"),
         ("BALLAST_CORS_ORIGINS", "https://app.example.com/"),
         ("BALLAST_CORS_ORIGINS", "app.example.com"),
-        ("BALLAST_PASSWORD_HASH_LOG2_N", "31"),
+        ("BALLAST_PASSWORD_HASH_MEMORY_KIB", "4194305"),
     ],
 )
 def test_the_knobs_that_used_to_escape_the_checks_are_refused(variable: str, value: str) -> None:

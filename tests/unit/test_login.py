@@ -2,10 +2,11 @@
 
 import pytest
 
+from adapters.passwords import Argon2PasswordHasher
 from domain.errors import InvalidCredentialsError
 from domain.events import AuthEventType
 from domain.tokens import TokenType
-from domain.users import Role
+from domain.users import Role, User, UserSource
 from tests.unit.auth_world import (
     ACCESS_TTL,
     ADMIN_PASSWORD,
@@ -14,6 +15,7 @@ from tests.unit.auth_world import (
     REFRESH_TTL,
     seeded_world,
 )
+from tests.unit.test_passwords import scrypt_hash
 
 
 @pytest.mark.anyio
@@ -94,3 +96,45 @@ async def test_an_invalid_username_is_refused_like_an_unknown_one() -> None:
     [event] = await world.event_log.recent(10)
     assert event.type is AuthEventType.LOGIN_FAILED
     assert len(event.username) <= 64
+
+
+@pytest.mark.anyio
+async def test_a_scrypt_hash_of_0_1_logs_in_and_is_replaced_by_argon2id_at_that_login() -> None:
+    world = await seeded_world()
+    await world.users.put(User("carol", scrypt_hash("carol-password"), frozenset()))
+
+    await world.login("carol", "carol-password", CLIENT)
+
+    stored = await world.users.get("carol")
+    assert stored is not None and stored.password_hash.startswith("$argon2id$")
+    assert not world.hasher.needs_rehash(stored.password_hash)
+    await world.login("carol", "carol-password", CLIENT)  # the new hash verifies
+
+
+@pytest.mark.anyio
+async def test_a_hash_of_a_lower_cost_is_replaced_and_a_wrong_password_changes_nothing() -> None:
+    world = await seeded_world()
+    cheap = Argon2PasswordHasher(memory_kib=64, time_cost=1).hash_sync("carol-password")
+    await world.users.put(User("carol", cheap, frozenset()))
+
+    with pytest.raises(InvalidCredentialsError):
+        await world.login("carol", "wrong-password", CLIENT)
+    unchanged = await world.users.get("carol")
+    await world.login("carol", "carol-password", CLIENT)
+    upgraded = await world.users.get("carol")
+
+    assert unchanged is not None and unchanged.password_hash == cheap
+    assert upgraded is not None and upgraded.password_hash != cheap
+    assert not world.hasher.needs_rehash(upgraded.password_hash)
+
+
+@pytest.mark.anyio
+async def test_a_configured_users_hash_is_left_to_its_file() -> None:
+    world = await seeded_world()
+    legacy = scrypt_hash("carol-password")
+    await world.users.put(User("carol", legacy, frozenset(), source=UserSource.FILE))
+
+    await world.login("carol", "carol-password", CLIENT)
+
+    stored = await world.users.get("carol")
+    assert stored is not None and stored.password_hash == legacy

@@ -41,7 +41,7 @@ def test_an_empty_environment_gives_the_in_memory_development_defaults() -> None
     assert settings.webhook_allowed_hosts == ()
     assert settings.trusted_proxies == ()
     assert (settings.rates_urls, settings.smtp_url) == ((), None)
-    assert settings.password_hash_n == 2**15
+    assert settings.password_hash_memory_kib == 19 * 1024
 
 
 def test_development_generates_a_secret_and_an_admin_password_when_none_is_given() -> None:
@@ -168,8 +168,9 @@ def test_lists_of_hosts_and_proxies_split_on_commas_and_spaces() -> None:
     assert settings.trusted_proxies == ("10.0.0.1", "10.1.0.0/16", "::1")
 
 
-def test_the_password_hash_cost_is_a_power_of_two() -> None:
-    assert Settings.from_env({"BALLAST_PASSWORD_HASH_LOG2_N": "10"}).password_hash_n == 1024
+def test_the_password_hash_memory_is_read_in_kib() -> None:
+    settings = Settings.from_env({"BALLAST_PASSWORD_HASH_MEMORY_KIB": "256"})
+    assert settings.password_hash_memory_kib == 256
 
 
 @pytest.mark.parametrize(
@@ -198,7 +199,7 @@ def test_the_password_hash_cost_is_a_power_of_two() -> None:
         ("BALLAST_RATES_URL", "not a url"),
         ("BALLAST_RATES_TTL", "soon"),
         ("BALLAST_SMTP_URL", "http://mail.example"),
-        ("BALLAST_PASSWORD_HASH_LOG2_N", "9"),
+        ("BALLAST_PASSWORD_HASH_MEMORY_KIB", "7"),
         ("BALLAST_USERS_FILE", "/nonexistent/ballast-users.json"),
         ("BALLAST_TRUSTED_PROXIES", "10.0.0.1, not-an-address"),
         ("BALLAST_TRUSTED_PROXIES", "10.0.0.0/33"),
@@ -528,3 +529,14 @@ def test_an_unknown_algorithm_is_refused() -> None:
     with pytest.raises(ConfigError) as error:
         Settings.from_env({"BALLAST_JWT_ALGORITHM": "RS256"})
     assert error.value.variable == "BALLAST_JWT_ALGORITHM"
+
+
+def test_production_refuses_a_password_hash_cost_below_owasps_and_other_envs_allow_it() -> None:
+    cheap = {"BALLAST_PASSWORD_HASH_MEMORY_KIB": "1024"}
+    secret = {"BALLAST_JWT_SECRET": "kX9#mQ2$vL7@pR4!wT8&zN3*hJ6^bF1%"}
+    with pytest.raises(ConfigError) as error:
+        Settings.from_env({**PRODUCTION, **secret, **cheap})
+
+    assert error.value.variable == "BALLAST_PASSWORD_HASH_MEMORY_KIB"
+    assert Settings.from_env({**PRODUCTION, **secret}).password_hash_memory_kib == 19 * 1024
+    assert Settings.from_env(cheap).password_hash_memory_kib == 1024
