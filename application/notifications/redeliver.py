@@ -3,9 +3,10 @@
 import attrs
 
 from application.notifications.delivery import DeliveryWorker
+from application.notifications.ownership import of_owner, owner_since
 from domain.errors import NotFoundError
 from domain.notifications import Notification
-from domain.ports import Clock, NotificationStore
+from domain.ports import Clock, NotificationStore, UserDirectory
 from domain.tokens import TokenClaims
 from domain.users import Role
 
@@ -16,12 +17,19 @@ class RedeliverNotification:
     fixed; any other status is a conflict (nothing to redeliver, or already on its way)."""
 
     repository: NotificationStore
+    users: UserDirectory
     worker: DeliveryWorker
     clock: Clock
 
     async def __call__(self, caller: TokenClaims, notification_id: str) -> Notification:
         found = await self.repository.get(notification_id)
-        allowed = found is not None and (found.sender == caller.sub or caller.has_role(Role.ADMIN))
+        allowed = found is not None and (
+            caller.has_role(Role.ADMIN)
+            or (
+                found.sender == caller.sub
+                and of_owner(found, await owner_since(self.users, caller.sub))
+            )
+        )
         if found is None or not allowed:
             # Someone else's notification is as absent as a missing one.
             raise NotFoundError("notification", notification_id)

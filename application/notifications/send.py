@@ -6,6 +6,7 @@ import attrs
 
 from application.auth.access import require_role
 from application.notifications.delivery import DeliveryWorker
+from application.notifications.ownership import of_owner, owner_since
 from domain.errors import (
     ConflictError,
     DependencyUnavailableError,
@@ -19,7 +20,7 @@ from domain.notifications import (
     idempotency_key_problem,
     message_problems,
 )
-from domain.ports import Clock, DeliveryChannels, IdSource, NotificationRepository
+from domain.ports import Clock, DeliveryChannels, IdSource, NotificationRepository, UserDirectory
 from domain.tokens import TokenClaims
 from domain.users import Role
 
@@ -41,6 +42,7 @@ class SendNotification:
     worker: DeliveryWorker
     clock: Clock
     ids: IdSource
+    users: UserDirectory
 
     async def __call__(
         self,
@@ -87,8 +89,9 @@ class SendNotification:
             )
             if holder != notification.id:
                 first = await self.repository.get(holder)
-                if first is None:
-                    # Claimed by a request still in flight.
+                if first is None or not of_owner(first, await owner_since(self.users, caller.sub)):
+                    # Claimed by a request still in flight, or by a former holder of the
+                    # caller's username (whose notification is not the caller's to see).
                     raise ConflictError("notification with Idempotency-Key", idempotency_key)
                 return Sent(first, created=False)
         try:

@@ -13,6 +13,7 @@ import pytest
 from adapters.failover.core import Failover
 from adapters.failover.link import RedisLink
 from adapters.failover.notifications import FailoverNotificationRepository
+from adapters.memory.auth import MemoryUserDirectory
 from adapters.memory.notifications import MemoryNotificationRepository
 from adapters.redis.notifications import RedisNotificationRepository
 from adapters.system import RandomIds, SystemClock
@@ -137,7 +138,9 @@ async def test_a_send_refused_under_fail_closed_frees_its_key_when_redis_returns
         repo = repository(link, DiesWhileStoring(link.client, own_redis), fail_closed=True)
         clock = SystemClock()
         worker = DeliveryWorker(repo, SpyChannels(), clock)
-        send = SendNotification(repo, SpyChannels(), worker, clock, RandomIds())
+        send = SendNotification(
+            repo, SpyChannels(), worker, clock, RandomIds(), MemoryUserDirectory(clock)
+        )
 
         async def send_with_key() -> Any:
             return await send(SERVICE, "alice", "log", "Hi", "text", idempotency_key="k1")

@@ -292,3 +292,29 @@ def test_wrong_current_passwords_are_throttled_as_logins_and_recorded_as_events(
     failed = [e for e in recorded if e["type"] == "password_check_failed"]
     assert len(failed) == 9
     assert {(e["username"], e["client"]) for e in failed} == {("alice", "testclient")}
+
+
+def test_a_recreated_username_starts_with_an_empty_inbox_and_no_former_idempotency_key() -> None:
+    with running_app() as client:
+        admin, alice = admin_and_alice(client, "service")
+        sent = client.post(
+            "/api/notifications",
+            json={"recipient": "alice", "channel": "log", "subject": "Hi", "body": "secret"},
+            headers={**bearer(alice["access_token"]), "Idempotency-Key": "k1"},
+        ).json()["id"]
+        client.delete("/api/users/alice", headers=bearer(admin))
+        create_user(client, admin, "alice", "a-new-password", ["service"])
+        fresh = bearer(login(client, "alice", "a-new-password")["access_token"])
+        inbox = client.get("/api/notifications", headers=fresh).json()
+        former = client.get(f"/api/notifications/{sent}", headers=fresh)
+        resent = client.post(
+            "/api/notifications",
+            json={"recipient": "alice", "channel": "log", "subject": "Hi", "body": "again"},
+            headers={**fresh, "Idempotency-Key": "k1"},
+        )
+        by_admin = client.get(f"/api/notifications/{sent}", headers=bearer(admin))
+
+    assert inbox["items"] == []
+    assert_problem(former, 404)
+    assert_problem(resent, 409)  # the former user's key: never their notification back
+    assert by_admin.status_code == 200

@@ -3,6 +3,7 @@ spy channel that can be told to fail: no container, no I/O."""
 
 import attrs
 
+from adapters.memory.auth import MemoryUserDirectory
 from adapters.memory.notifications import MemoryNotificationRepository
 from application.notifications.delivery import DeliveryWorker, RetryPolicy
 from application.notifications.read import (
@@ -75,6 +76,7 @@ class NotificationWorld:
     list: ListNotifications
     mark: MarkNotificationRead
     redeliver: RedeliverNotification
+    users: MemoryUserDirectory
 
     async def sent(self, to: str = "alice", subject: str = "hello", **extra: object) -> str:
         """Sends a log notification as the service user; returns its id."""
@@ -85,6 +87,7 @@ class NotificationWorld:
 def notification_world(policy: RetryPolicy | None = None) -> NotificationWorld:
     clock = FakeClock()
     repository = MemoryNotificationRepository(clock)
+    users = MemoryUserDirectory(clock)
     channels = SpyChannels()
     # No jitter unless a test asks for it: a draw of 0 waits the whole backoff.
     worker = DeliveryWorker(repository, channels, clock, policy or RetryPolicy(), draw=lambda: 0.0)
@@ -93,9 +96,10 @@ def notification_world(policy: RetryPolicy | None = None) -> NotificationWorld:
         repository=repository,
         channels=channels,
         worker=worker,
-        send=SendNotification(repository, channels, worker, clock, SequentialIds("n")),
-        get=GetNotification(repository),
-        list=ListNotifications(repository),
-        mark=MarkNotificationRead(repository, clock),
-        redeliver=RedeliverNotification(repository, worker, clock),
+        send=SendNotification(repository, channels, worker, clock, SequentialIds("n"), users),
+        get=GetNotification(repository, users),
+        list=ListNotifications(repository, users),
+        mark=MarkNotificationRead(repository, users, clock),
+        redeliver=RedeliverNotification(repository, users, worker, clock),
+        users=users,
     )

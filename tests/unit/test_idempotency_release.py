@@ -27,7 +27,9 @@ class FlakyRepository(MemoryNotificationRepository):
 async def test_a_send_that_could_not_be_stored_frees_its_key_for_the_retry() -> None:
     world = notification_world()
     repository = FlakyRepository(world.clock)
-    send = SendNotification(repository, world.channels, world.worker, world.clock, world.send.ids)
+    send = SendNotification(
+        repository, world.channels, world.worker, world.clock, world.send.ids, world.users
+    )
 
     async def send_with_key() -> object:
         return await send(SERVICE, "alice", "log", "Hi", "text", idempotency_key="k1")
