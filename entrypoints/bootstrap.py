@@ -223,6 +223,7 @@ def _synced_rate_limiter(parts: Parts, behind: Behind) -> SyncedRateLimiter:
     )
     parts.lifecycle.every(RATE_LIMIT_SYNC_EVERY, limiter.sync)
     parts.lifecycle.on_stop(limiter.sync)
+    parts.dropped.watch("rate_limiter", limiter)  # its views' drops and its fallback's
     return limiter
 
 

@@ -97,19 +97,24 @@ class _View:
     # Until when the map keeps it: a while past `tat`, so that the hits of a client at a
     # steady pace change the view in place instead of moving its entry every time.
     kept_until: float = 0.0
+    sent: int = 0  # of `used`, the hits already in a sync (in flight)
 
 
 class SyncedRateLimiter:
     """Decides every request in process; shared across instances by a sync every `every`
-    seconds that adds each touched key's hits to Redis and adopts the count it returns
-    (keys not at rest here are refreshed too, so none of them is older than one interval; a
-    key at rest is decided as full and its next hit charged at the next sync).
+    seconds that adds to Redis the hits of each key near its limit (half of this instance's
+    share of it spent) and adopts the count it returns (such keys not at rest here are
+    refreshed too, so none of them is older than one interval; a key at rest is decided as
+    full). A key far from its limit costs no sync at all: a new client is one lookup and one
+    insert, and the syncs carry only the keys that can matter, one pipeline each.
 
     Bound: between two syncs an instance lets through at most ceil(L / N) requests of a key,
     L being what the key had left at its last sync (with the refill since) and N the live
     instances. N instances together pass at most L + N - 1 per interval (Gubernator's GLOBAL
-    mode lets each peer spend all of its cached L: N x L), every hit is charged at the next
-    sync, and a lone instance is exact. When Redis is away the share applies (see module).
+    mode lets each peer spend all of its cached L: N x L): the shares bound it, not the
+    syncs, so keeping a key far from its share out of them loses nothing of the bound. Every
+    hit of a key near its limit is charged at the next sync, and a lone instance is exact.
+    When Redis is away the share applies (see module).
     """
 
     MAX_REFRESH = 1024
@@ -153,8 +158,12 @@ class SyncedRateLimiter:
         view.tat, view.used = new_tat, view.used + 1
         if new_tat > view.kept_until:
             self._keep(key, view)
-        _, hits = self._pending.get(key, (quota, 0))
-        self._pending[key] = (quota, hits + 1)
+        pending = self._pending.get(key)
+        if pending is not None:
+            self._pending[key] = (quota, pending[1] + 1)
+        elif 2 * view.used >= view.share:
+            # Half of its share spent: from now on the key can matter to the others.
+            self._pending[key] = (quota, view.used - view.sent)
         return decision
 
     async def sync(self) -> None:
@@ -172,11 +181,15 @@ class SyncedRateLimiter:
         self._pending = {}
         now = self._clock.now()
         for key, view in self._views.newest(self.MAX_REFRESH):
-            if view.tat > now:  # a view at rest needs nothing from the others
+            # A view at rest, or far from its share, needs nothing from the others.
+            if view.tat > now and 2 * view.used >= view.share:
                 batch.setdefault(key, (view.quota, 0))
         if not batch:
             return
         sent = [(key, quota, hits) for key, (quota, hits) in batch.items()]
+        for key, _, _ in sent:
+            if (in_flight := self._views.get(key, now)) is not None:
+                in_flight.sent = in_flight.used
         try:
             ahead = await self._failover.link.call(lambda: self._redis.sync(sent))
         except RedisUnavailableError:
@@ -197,3 +210,9 @@ class SyncedRateLimiter:
 
     def __len__(self) -> int:
         return len(self._views)
+
+    @property
+    def dropped(self) -> int:
+        """Views dropped because `max_keys` were held (their clients decided afresh), and
+        keys the outage's fallback dropped."""
+        return self._views.dropped + self._memory.dropped

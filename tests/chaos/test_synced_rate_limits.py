@@ -121,7 +121,8 @@ async def test_a_key_new_to_a_lone_instance_gets_the_whole_limit(
 async def test_an_outage_keeps_each_instance_to_its_share(own_redis: RedisServer) -> None:
     quota = Quota(10, 3600)
     async with two_instances(own_redis.url) as (a, b, link_a, link_b, count_a):
-        assert (await allowed(a, "warm", quota, 1), await allowed(b, "warm", quota, 1)) == (1, 1)
+        # Half of each share spent: the keys are near their limit, so the syncs send them.
+        assert (await allowed(a, "warm", quota, 3), await allowed(b, "warm", quota, 3)) == (3, 3)
         own_redis.kill()
         # The next sync finds Redis gone (the breaker of these links opens at once).
         await a.sync()
@@ -137,18 +138,36 @@ async def test_an_outage_keeps_each_instance_to_its_share(own_redis: RedisServer
 async def test_hits_are_shared_again_once_redis_is_back(own_redis: RedisServer) -> None:
     async with started_link(own_redis.url) as link:
         limiter, _ = synced_parts(link, "back")
-        assert await allowed(limiter, "k", Quota(5, 3600), 1) == 1
+        quota = Quota(4, 3600)
+        assert await allowed(limiter, "k", quota, 2) == 2  # half spent: the sync sends it
         own_redis.kill()
         await limiter.sync()
         assert not link.is_up
-        assert await allowed(limiter, "k", Quota(5, 3600), 1) == 1
+        assert await allowed(limiter, "k", quota, 1) == 1
         own_redis.start()
         for _ in range(500):
             if link.is_up:
                 break
             await asyncio.sleep(0.02)
         assert link.is_up
-        assert await allowed(limiter, "k", Quota(5, 3600), 2) == 2
+        assert await allowed(limiter, "k", quota, 2) == 2
         await limiter.sync()
         # Counted in Redis, which came back empty: the outage's counter is not replayed.
-        assert 1_430_000 < await link.client.pttl("ballast:{rl:k}") <= 1_440_000
+        assert 1_790_000 < await link.client.pttl("ballast:{rl:k}") <= 1_800_000
+
+
+async def test_clients_far_from_their_limit_cost_no_sync(own_redis: RedisServer) -> None:
+    """A new client is decided in memory alone; only a key that has spent half of this
+    instance's share is sent, and then each of its hits."""
+    quota = Quota(1000, 60)
+    async with started_link(own_redis.url) as link:
+        limiter, _ = synced_parts(link, "many")
+        before = await script_calls(link.client)
+        assert [await allowed(limiter, f"client{i}", quota, 1) for i in range(200)] == [1] * 200
+        await limiter.sync()
+        assert await script_calls(link.client) == before and len(limiter) == 200
+        assert await allowed(limiter, "busy", quota, 500) == 500
+        await limiter.sync()
+        assert await script_calls(link.client) == before + 1
+        # 500 hits of 60 ms each charged: 30 s ahead.
+        assert 29_000 < await link.client.pttl("ballast:{rl:busy}") <= 30_000
