@@ -7,17 +7,13 @@ from typing import TypeVar
 
 import attrs
 
-from application.bounded_cache import BoundedCache
-from application.currency.rates_service import RatesService, RatesSnapshot
+from application.currency.rates_service import RatesService
 from domain.errors import FieldError, ValidationError
 from domain.money import Currency, Money, parse_amount, parse_currency
 from domain.rates import Conversion, RateOrigin, RateTable, convert
 
 T = TypeVar("T")
 DEFAULT_BASE = "EUR"
-# Conversions remembered for the current table (the same few amounts and pairs are asked
-# again and again); forgotten when the table changes.
-MAX_REMEMBERED = 1024
 
 
 @attrs.frozen
@@ -40,6 +36,7 @@ class ConversionView:
     as_of: datetime.date
     source: RateOrigin
     stale: bool
+    table: RateTable = attrs.field(eq=False, repr=False)  # the one it was made with
 
 
 def _field(errors: list[FieldError], parse: Callable[[], T]) -> T | None:
@@ -123,32 +120,9 @@ class ConvertMoney:
     A currency to itself needs no table: the rate is 1, for every ISO 4217 code."""
 
     service: RatesService
-    # The current table's conversions, by the request's own strings (short: only valid
-    # questions are kept, and the amount's digits are bounded): one identical request costs
-    # a lookup, and the same view object (callers may cache what they render from it).
-    _remembered: BoundedCache[tuple[str | None, str | None, str | None], ConversionView] = (
-        attrs.field(factory=lambda: BoundedCache("conversions", MAX_REMEMBERED), init=False)
-    )
-    _remembered_for: RatesSnapshot | None = attrs.field(default=None, init=False)
 
     async def __call__(
         self, amount: str | None, from_: str | None, to: str | None, date: str | None = None
-    ) -> ConversionView:
-        if date is not None:
-            return await self._convert(amount, from_, to, date)
-        snapshot, held = self.service.snapshot(), self._remembered_for
-        if held is None or held.table is not snapshot.table or held.stale != snapshot.stale:
-            self._remembered.clear()
-            self._remembered_for = snapshot
-        key = (amount, from_, to)
-        view = self._remembered.get(key)
-        if view is None:
-            view = await self._convert(amount, from_, to, None)
-            self._remembered.put(key, view)
-        return view
-
-    async def _convert(
-        self, amount: str | None, from_: str | None, to: str | None, date: str | None
     ) -> ConversionView:
         errors: list[FieldError] = []
         table, stale = await _table_for(self.service, errors, date)
@@ -167,4 +141,11 @@ class ConvertMoney:
             conversion = Conversion(money, Decimal(1), money.rounded(), "1")
         else:
             conversion = convert(table, money, to_currency)
-        return ConversionView(conversion, table.as_of, table.source, stale)
+        return ConversionView(conversion, table.as_of, table.source, stale, table)
+
+    def is_current(self, view: ConversionView) -> bool:
+        """Whether `view` (of the current table, asked without a date) still answers its
+        question: the same table is current, and as stale as it was. What callers kept of
+        a view is good as long as this says so."""
+        snapshot = self.service.snapshot()
+        return view.table is snapshot.table and view.stale == snapshot.stale

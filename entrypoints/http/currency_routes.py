@@ -2,7 +2,7 @@
 
 Work that depends only on the rate table is done once per table: the cross rates and their
 texts (in the table), the whole /rates body with its ETag per base, and each conversion asked
-again of the current table (remembered by the use case, rendered once here).
+again of the current table (rendered once, and kept while the use case says it is current).
 """
 
 import datetime
@@ -75,9 +75,9 @@ def routes(container: punq.Container) -> list[Endpoint]:
 
     async def convert_endpoint(request: Request, query: shapes.ConvertQuery) -> Response:
         args = (query.amount, query.from_, query.to)
-        view = await convert(*args, query.date)
         known = conversions.get(args) if query.date is None else None
-        if known is None or known[0] is not view:
+        if known is None or not convert.is_current(known[0]):
+            view = await convert(*args, query.date)
             c = view.conversion
             shape = shapes.Conversion(
                 decimal_text(c.amount.amount),

@@ -17,7 +17,7 @@ from entrypoints.http.app import create_app
 from entrypoints.http.currency_shapes import AMOUNT_MESSAGE, CODE_MESSAGE
 from tests.e2e.auth_app import settings
 from tests.fakes import FakeClock, fast_hasher
-from tests.feed_server import FeedServer, dead_url, feed_server
+from tests.feed_server import DAY_RATES, FeedServer, dead_url, ecb_document, feed_server
 
 TTL = 3600
 
@@ -231,3 +231,20 @@ def test_a_long_query_is_answered_but_not_kept() -> None:
 
     assert len(endpoint._queries) == 1
     assert b"amount=10&from=USD&to=EUR" in endpoint._queries
+
+
+def test_a_conversion_asked_again_answers_the_same_until_its_table_changes(
+    feed: FeedServer,
+) -> None:
+    clock = FakeClock()
+    url = "/api/currency/convert?amount=10&from=EUR&to=USD"
+    with currency_app(clock, rates_urls=(feed.url,)) as client:
+        first = client.get(url)
+        again = client.get(url)
+        assert again.content == first.content and again.headers["ETag"] == first.headers["ETag"]
+        feed.body = ecb_document({"2026-11-25": {**DAY_RATES, "USD": "2"}})
+        clock.advance(TTL + 1)
+        assert client.get(url).json()["stale"] is True  # not the body kept from before
+        assert eventually(lambda: client.get(url).json()["stale"] is False)
+        assert client.get(url).json()["result"] == "20.00"
+        assert first.json()["result"] != "20.00"

@@ -3,6 +3,7 @@ identity, the recovery order and the flush at stop."""
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -20,6 +21,16 @@ from tests.redis_fixtures import client_for
 from tests.redis_server import RedisServer
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]
+
+
+@pytest.fixture
+async def client(own_redis: RedisServer) -> AsyncIterator[Any]:
+    """A client of the test's own server (which it may kill or hang), closed after it."""
+    client = client_for(own_redis.url)
+    yield client
+    if own_redis.process is not None:
+        own_redis.resume()
+    await client.aclose()
 
 
 async def bounded(op: Any) -> Any:
@@ -44,89 +55,66 @@ def recovery_on(client: Any, journal: ReplayJournal, supervisor: Supervisor) -> 
 
 
 async def test_the_same_server_keeps_its_identity_and_a_restarted_one_does_not(
-    own_redis: RedisServer,
+    own_redis: RedisServer, client: Any
 ) -> None:
-    client = client_for(own_redis.url)
     identity = identity_of(client)
-    try:
-        assert await identity.renew(bounded)  # nothing known before: another server
-        first = identity.run_id
-        assert first is not None
-        assert not await identity.renew(bounded)
-        assert not identity.changed(await identity.ask(), None)
-        own_redis.restart()
-        await bounded(client.connection_pool.disconnect)
-        assert identity.changed(await bounded(identity.ask), None)
-        assert await identity.renew(bounded)
-        assert identity.run_id not in (None, first)
-    finally:
-        await client.aclose()
+    assert await identity.renew(bounded)  # nothing known before: another server
+    first = identity.run_id
+    assert first is not None
+    assert not await identity.renew(bounded)
+    assert not identity.changed(await identity.ask(), None)
+    own_redis.restart()
+    await bounded(client.connection_pool.disconnect)
+    assert identity.changed(await bounded(identity.ask), None)
+    assert await identity.renew(bounded)
+    assert identity.run_id not in (None, first)
 
 
-async def test_a_client_not_on_sentinel_announces_no_master(own_redis: RedisServer) -> None:
-    client = client_for(own_redis.url)
-    try:
-        assert await SentinelMaster(client, 0.25).announced() is None
-    finally:
-        await client.aclose()
+async def test_a_client_not_on_sentinel_announces_no_master(client: Any) -> None:
+    assert await SentinelMaster(client, 0.25).announced() is None
 
 
 async def test_a_heartbeat_missed_once_is_forgiven_and_twice_opens(
-    own_redis: RedisServer,
+    own_redis: RedisServer, client: Any
 ) -> None:
-    client = client_for(own_redis.url)
     heartbeat = heartbeat_on(client)
-    try:
+    await heartbeat.beat()
+    assert heartbeat.counters.latency_ms is not None
+    own_redis.hang()
+    for missed in range(1, MISSES_TO_OPEN):
         await heartbeat.beat()
-        assert heartbeat.counters.latency_ms is not None
-        own_redis.hang()
-        for missed in range(1, MISSES_TO_OPEN):
-            await heartbeat.beat()
-            assert (heartbeat.misses, heartbeat.breaker.state) == (missed, BreakerState.CLOSED)
-        await heartbeat.beat()
-        assert heartbeat.breaker.state is BreakerState.OPEN
-        await heartbeat.beat()  # the breaker is open: no beat, misses forgotten
-        assert heartbeat.misses == 0
-    finally:
-        own_redis.resume()
-        await client.aclose()
+        assert (heartbeat.misses, heartbeat.breaker.state) == (missed, BreakerState.CLOSED)
+    await heartbeat.beat()
+    assert heartbeat.breaker.state is BreakerState.OPEN
+    await heartbeat.beat()  # the breaker is open: no beat, misses forgotten
+    assert heartbeat.misses == 0
 
 
 async def test_a_refused_heartbeat_opens_at_once_and_so_does_another_server(
-    own_redis: RedisServer,
+    own_redis: RedisServer, client: Any
 ) -> None:
-    client = client_for(own_redis.url)
-    try:
-        refused, restarted = heartbeat_on(client), heartbeat_on(client)
-        await restarted.beat()
-        own_redis.kill()
-        await refused.beat()
-        assert (refused.misses, refused.breaker.state) == (1, BreakerState.OPEN)
-        own_redis.start()
-        await client.connection_pool.disconnect()
-        await restarted.beat()
-        assert restarted.breaker.state is BreakerState.OPEN
-        assert restarted.misses == 0  # it answered: another server, not a miss
-    finally:
-        await client.aclose()
+    refused, restarted = heartbeat_on(client), heartbeat_on(client)
+    await restarted.beat()
+    own_redis.kill()
+    await refused.beat()
+    assert (refused.misses, refused.breaker.state) == (1, BreakerState.OPEN)
+    own_redis.start()
+    await client.connection_pool.disconnect()
+    await restarted.beat()
+    assert restarted.breaker.state is BreakerState.OPEN
+    assert restarted.misses == 0  # it answered: another server, not a miss
 
 
-async def test_a_heartbeat_behind_the_journal_asks_nothing(own_redis: RedisServer) -> None:
-    client = client_for(own_redis.url)
+async def test_a_heartbeat_behind_the_journal_asks_nothing(
+    own_redis: RedisServer, client: Any
+) -> None:
     heartbeat = heartbeat_on(client, behind=True)
-    try:
-        own_redis.hang()
-        await heartbeat.beat()
-        assert (heartbeat.misses, heartbeat.counters.latency_ms) == (0, None)
-    finally:
-        own_redis.resume()
-        await client.aclose()
+    own_redis.hang()
+    await heartbeat.beat()
+    assert (heartbeat.misses, heartbeat.counters.latency_ms) == (0, None)
 
 
-async def test_recovery_runs_the_hooks_in_order_then_the_replay_then_closes(
-    own_redis: RedisServer,
-) -> None:
-    client = client_for(own_redis.url)
+async def test_recovery_runs_the_hooks_in_order_then_the_replay_then_closes(client: Any) -> None:
     journal = ReplayJournal(10)
     recovery = recovery_on(client, journal, Supervisor())
     ran: list[str] = []
@@ -141,13 +129,10 @@ async def test_recovery_runs_the_hooks_in_order_then_the_replay_then_closes(
         ran.append(f"replayed {name}")
 
     recovery.hooks += [("first", lambda: hook("first")), ("second", lambda: hook("second"))]
-    try:
-        assert await recovery.run()
-        assert ran == ["first", "second", "replayed write"]
-        assert recovery.breaker.state is BreakerState.CLOSED
-        assert not recovering()
-    finally:
-        await client.aclose()
+    assert await recovery.run()
+    assert ran == ["first", "second", "replayed write"]
+    assert recovery.breaker.state is BreakerState.CLOSED
+    assert not recovering()
 
 
 @pytest.mark.parametrize(
@@ -155,9 +140,8 @@ async def test_recovery_runs_the_hooks_in_order_then_the_replay_then_closes(
     [(RedisUnavailableError("breaker open"), False), (RedisCommandError("SET"), True)],
 )
 async def test_a_step_that_meets_an_outage_stops_recovery_and_a_bug_does_not(
-    own_redis: RedisServer, error: Exception, closes: bool
+    client: Any, error: Exception, closes: bool
 ) -> None:
-    client = client_for(own_redis.url)
     supervisor = Supervisor()
     recovery = recovery_on(client, ReplayJournal(10), supervisor)
     ran: list[str] = []
@@ -169,18 +153,14 @@ async def test_a_step_that_meets_an_outage_stops_recovery_and_a_bug_does_not(
         ran.append("later")
 
     recovery.hooks += [("failing", failing), ("later", later)]
-    try:
-        assert await recovery.run() is closes
-        assert ran == (["later"] if closes else [])
-        assert supervisor.failures.get("recovery:failing", 0) == (1 if closes else 0)
-    finally:
-        await client.aclose()
+    assert await recovery.run() is closes
+    assert ran == (["later"] if closes else [])
+    assert supervisor.failures.get("recovery:failing", 0) == (1 if closes else 0)
 
 
 async def test_recovery_with_the_server_down_fails_before_any_step(
-    own_redis: RedisServer,
+    own_redis: RedisServer, client: Any
 ) -> None:
-    client = client_for(own_redis.url)
     recovery = recovery_on(client, ReplayJournal(10), Supervisor())
     ran: list[str] = []
 
@@ -189,31 +169,24 @@ async def test_recovery_with_the_server_down_fails_before_any_step(
 
     recovery.hooks.append(("hook", hook))
     own_redis.kill()
-    try:
-        assert not await recovery.run()
-        assert ran == []
-        assert recovery.breaker.state is BreakerState.OPEN
-    finally:
-        await client.aclose()
+    assert not await recovery.run()
+    assert ran == []
+    assert recovery.breaker.state is BreakerState.OPEN
 
 
 async def test_the_flush_at_stop_replays_or_says_what_was_lost(
-    own_redis: RedisServer, caplog: pytest.LogCaptureFixture
+    own_redis: RedisServer, client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client = client_for(own_redis.url)
     journal = ReplayJournal(10)
     recovery = recovery_on(client, journal, Supervisor())
     journal.append("test", "write", lambda: client.set("k", "v"))
     caplog.set_level(logging.INFO, "ballast.failover")
-    try:
-        await flush_at_stop(recovery)
-        assert len(journal) == 0
-        assert await client.get("k") == "v"
-        journal.append("test", "write", lambda: client.set("k", "w"))
-        own_redis.kill()
-        await flush_at_stop(recovery)
-        assert len(journal) == 1
-        events = [r.getMessage().split()[0] for r in caplog.records]
-        assert events[-2:] == ["event=journal_flushed_at_stop", "event=journal_lost_at_stop"]
-    finally:
-        await client.aclose()
+    await flush_at_stop(recovery)
+    assert len(journal) == 0
+    assert await client.get("k") == "v"
+    journal.append("test", "write", lambda: client.set("k", "w"))
+    own_redis.kill()
+    await flush_at_stop(recovery)
+    assert len(journal) == 1
+    events = [r.getMessage().split()[0] for r in caplog.records]
+    assert events[-2:] == ["event=journal_flushed_at_stop", "event=journal_lost_at_stop"]

@@ -219,29 +219,30 @@ async def test_no_configured_feed_is_said_once_at_info_never_as_a_warning(
     assert rates.snapshot().table.source is RateOrigin.FALLBACK
 
 
-async def test_a_conversion_asked_again_of_the_same_table_is_not_computed_again() -> None:
+async def test_a_conversion_is_current_until_its_table_changes_or_goes_stale() -> None:
     clock, feed = FakeClock(), FakeRateFeed(table(fetched_at=1_800_000_000.0))
     rates = service(feed, clock)
     await rates.start(wait=5)
     convert = ConvertMoney(rates)
 
     first = await convert("10", "EUR", "USD")
-    assert await convert("10", "EUR", "USD") is first  # the same view: callers may cache it
+    assert convert.is_current(first)  # what a caller kept of it still answers
     assert (await convert("10", "EUR", "JPY")).conversion.result.amount == Decimal(1629)
 
     clock.advance(TTL + 1)  # stale now: the same question gets an answer that says so
+    assert not convert.is_current(first)
     stale = await convert("10", "EUR", "USD")
-    assert stale is not first
-    assert stale.stale is True
+    assert stale.stale is True and convert.is_current(stale)
 
     feed.answer = table({**FEED_RATES, "USD": "2"}, fetched_at=clock.now())
     await settle(rates)  # the stale read started a refresh: the new table replaces the old
+    assert not convert.is_current(stale)
     fresh = await convert("10", "EUR", "USD")
     assert fresh.conversion.result.amount == Decimal(20)
-    assert fresh.stale is False
+    assert fresh.stale is False and convert.is_current(fresh)
 
 
-async def test_a_conversion_at_a_date_is_not_served_from_the_current_tables_memory() -> None:
+async def test_a_conversion_at_a_date_is_not_the_current_tables() -> None:
     rates = service(FakeRateFeed(), FakeClock())
     await rates.start(wait=5)
     convert = ConvertMoney(rates)
@@ -249,5 +250,5 @@ async def test_a_conversion_at_a_date_is_not_served_from_the_current_tables_memo
     today = await convert("10", "EUR", "USD")
     dated = await convert("10", "EUR", "USD", FEED_DAY.isoformat())
 
-    assert dated is not today
+    assert dated.table is not today.table
     assert dated.stale is False
