@@ -18,12 +18,13 @@ from domain.users import (
     UserSource,
 )
 from entrypoints.http.contract import closed
+from entrypoints.http.patterns import whole
 
 DateTime = Annotated[str, msgspec.Meta(extra_json_schema={"format": "date-time"})]
 Username = Annotated[
     str,
     msgspec.Meta(
-        pattern=f"^{USERNAME_PATTERN.pattern}$",
+        pattern=whole(USERNAME_PATTERN.pattern),
         extra={"message": USERNAME_RULE},
     ),
 ]
@@ -120,7 +121,7 @@ class UsersQuery:
         Annotated[
             str,
             msgspec.Meta(
-                pattern=f"^{USERNAME_PATTERN.pattern}$",
+                pattern=whole(USERNAME_PATTERN.pattern),
                 description="next_cursor of the previous page",
                 extra={"message": "is not a cursor from a previous page"},
             ),

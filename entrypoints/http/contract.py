@@ -37,10 +37,19 @@ from starlette.types import Receive, Scope, Send
 
 from application.auth.tokens import VerifyToken
 from application.bounded_cache import BoundedCache
-from domain.errors import FieldError, ValidationError
+from domain.errors import BallastError, FieldError, ValidationError
 from entrypoints.http.caching import DEFAULT_MAX_AGE
+from entrypoints.http.field_messages import message
 from entrypoints.http.json_body import JsonResponse
-from entrypoints.http.requests import authenticate, form_or_json, json_object
+from entrypoints.http.problems import UnsupportedMediaTypeError
+from entrypoints.http.requests import (
+    FORM,
+    JSON,
+    authenticate,
+    form_object,
+    json_object,
+    media_type,
+)
 
 Handler = Callable[..., Awaitable[Response]]
 PARAM_NAME = "ballast.param"
@@ -114,6 +123,15 @@ class Operation:
     cached: bool = False  # ETag, Cache-Control and 304 (entrypoints/http/caching.py)
     max_age: int = DEFAULT_MAX_AGE  # of a cached operation's Cache-Control
     also_ok: tuple[tuple[int, str], ...] = ()  # other successes with the same body
+    # How the operation answers an error in its request (the body's media type, the body,
+    # the parameters); None: problem+json, like every other error (problems.py). For the
+    # OAuth endpoints, which answer RFC 6749 section 5.2 errors instead.
+    request_errors: Callable[[BallastError], Response] | None = None
+
+    @property
+    def consumes(self) -> tuple[str, ...]:
+        """The media types the body may be sent as; any other is a 415."""
+        return (JSON, FORM) if self.form else (JSON,)
 
 
 MAX_QUERIES = 1024  # per operation
@@ -149,13 +167,21 @@ class Endpoint:
         if op.secured:
             assert self.verify is not None, f"{op.operation_id} is secured: give it `verify`"
             inputs["caller"] = await authenticate(request, self.verify)
+        if op.request_errors is None:
+            return await self.handler(request, **inputs, **await self._inputs(request))
+        try:
+            inputs.update(await self._inputs(request))
+        except BallastError as e:
+            return op.request_errors(e)
+        return await self.handler(request, **inputs)
+
+    async def _inputs(self, request: Request) -> dict[str, Any]:
+        """Every input the operation declares, decoded and validated, or the error."""
+        op = self.operation
+        inputs: dict[str, Any] = {}
         errors: list[FieldError] = []
         if op.body is not None:
-            if op.form:
-                raw = await form_or_json(request)
-            else:
-                raw = await json_object(request, optional=not op.body_required)
-            inputs["body"] = _collect(errors, decode_body, op, raw)
+            inputs["body"] = _collect(errors, decode_body, op, await self._body(request))
         if op.query is not None:
             inputs["query"] = self._query(request, errors)
         # Each source read only when declared (Starlette builds its Headers on every read).
@@ -165,7 +191,20 @@ class Endpoint:
             inputs["headers"] = _collect(errors, decode_params, op.headers, request.headers)
         if errors:
             raise ValidationError(errors)
-        return await self.handler(request, **inputs)
+        return inputs
+
+    async def _body(self, request: Request) -> dict[str, Any]:
+        """The body read as the media type it is sent as, if the operation takes that one
+        (decided before the body is read). An optional body may come without a type, empty."""
+        op = self.operation
+        media = media_type(request.scope)
+        if media == JSON:
+            return await json_object(request, optional=not op.body_required)
+        if media == FORM and op.form:
+            return await form_object(request)
+        if not media and not op.body_required and not (await request.body()).strip():
+            return {}
+        raise UnsupportedMediaTypeError(media, op.consumes)
 
     def _query(self, request: Request, errors: list[FieldError]) -> Any:
         raw: bytes = request.scope["query_string"]
@@ -288,73 +327,6 @@ def _field_errors(shape: type, data: Mapping[str, Any]) -> list[FieldError]:
         except msgspec.ValidationError as e:
             errors.append(FieldError(name, message(hints[field.name], str(e))))
     return errors
-
-
-KINDS = {
-    "str": "a string",
-    "int": "a whole number",
-    "float": "a number",
-    "bool": "true or false",
-    "object": "an object",
-    "array": "a list",
-    "null": "null",
-}
-RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-    (re.compile(r"Expected `([^`|]+)[^`]*`, got `(\w+)`"), lambda m: f"must be {_kind(m[1])}"),
-    (
-        re.compile(r"Expected `str` of length <= (\d+)"),
-        lambda m: f"must be at most {m[1]} characters",
-    ),
-    (
-        re.compile(r"Expected `str` of length >= (\d+)"),
-        lambda m: f"must be at least {m[1]} characters",
-    ),
-    (re.compile(r"Expected `\w+` <= (\S+)"), lambda m: f"must be at most {m[1]}"),
-    (re.compile(r"Expected `\w+` >= (\S+)"), lambda m: f"must be at least {m[1]}"),
-    (
-        re.compile(r"Expected `object` of length <= (\d+)"),
-        lambda m: f"must have at most {m[1]} keys",
-    ),
-    (
-        re.compile(r"Expected `array` of length <= (\d+)"),
-        lambda m: f"must have at most {m[1]} items",
-    ),
-    (re.compile(r"Expected `str` matching regex '(.*)'"), lambda m: f"must match {m[1]}"),
-    (re.compile(r"Invalid enum value (.*)"), lambda m: f"is not allowed: {m[1]}"),
-]
-LOCATION = re.compile(r" - at `\$(.*)`$")
-
-
-def _kind(name: str) -> str:
-    return KINDS.get(name, name)
-
-
-def message(hint: Any, text: str) -> str:
-    """A field's error as the client reads it: the shape's own words when it has them
-    (``Meta(extra={"message": ...})``), else msgspec's, in the 422 style."""
-    where = LOCATION.search(text)
-    inner = where[1] if where else ""
-    text = LOCATION.sub("", text)
-    custom = _custom_message(hint)
-    if custom is not None and not inner:
-        return custom
-    for pattern, wording in RULES:
-        if found := pattern.match(text):
-            text = wording(found)
-            break
-    return f"{text} (at {inner})" if inner else text
-
-
-def _custom_message(hint: Any) -> str | None:
-    if typing.get_origin(hint) is typing.Annotated:
-        for arg in typing.get_args(hint)[1:]:
-            if isinstance(arg, msgspec.Meta) and arg.extra and "message" in arg.extra:
-                return str(arg.extra["message"])
-    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is Union:
-        # `T | None`: the words of T (None is never what was wrong with a present value).
-        found = [m for arg in typing.get_args(hint) if (m := _custom_message(arg))]
-        return found[0] if len(found) == 1 else None
-    return None
 
 
 def builtins(shape: Any) -> Any:

@@ -10,13 +10,14 @@ from domain.iso4217 import CURRENCIES
 from domain.money import MAX_DECIMALS, MAX_INTEGER_DIGITS
 from domain.rates import RateOrigin
 from entrypoints.http.contract import wire
+from entrypoints.http.patterns import whole
 
 # Every ISO 4217 code with minor units (the ones money exists in), any case, as clients write
 # them: `eur` and `Eur` are EUR. JSON Schema has no case-insensitive flag, so each letter is a
 # class of its two cases. Whether a rate exists for a code depends on the feeds and, with
 # `date`, on the day: that is the one refusal (422, "no exchange rate for ...") no schema can
 # say in advance.
-CODE_PATTERN = "^(?:{})$".format(
+CODE_PATTERN = whole(
     "|".join("".join(f"[{c}{c.lower()}]" for c in code) for code in sorted(CURRENCIES))
 )
 CODE_MESSAGE = "must be an ISO 4217 currency code (any case), such as EUR"
@@ -32,11 +33,11 @@ Code = Annotated[
         extra={"message": CODE_MESSAGE},
     ),
 ]
-UpperCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
+UpperCode = Annotated[str, msgspec.Meta(pattern=whole("[A-Z]{3}"))]
 Amount = Annotated[
     str,
     msgspec.Meta(
-        pattern=f"^0*[0-9]{{1,{MAX_INTEGER_DIGITS}}}(?:\\.[0-9]{{1,{MAX_DECIMALS}}})?$",
+        pattern=whole(f"0*[0-9]{{1,{MAX_INTEGER_DIGITS}}}(?:\\.[0-9]{{1,{MAX_DECIMALS}}})?"),
         max_length=MAX_INTEGER_DIGITS + MAX_DECIMALS + 1 + 16,
         description=(
             f"Non-negative decimal such as 10.50: at most {MAX_INTEGER_DIGITS} integer digits"
@@ -45,11 +46,11 @@ Amount = Annotated[
         extra={"message": AMOUNT_MESSAGE},
     ),
 ]
-DecimalText = Annotated[str, msgspec.Meta(pattern="^[0-9]+(?:\\.[0-9]+)?$")]
+DecimalText = Annotated[str, msgspec.Meta(pattern=whole("[0-9]+(?:\\.[0-9]+)?"))]
 Day = Annotated[
     str,
     msgspec.Meta(
-        pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        pattern=whole("[0-9]{4}-[0-9]{2}-[0-9]{2}"),
         extra_json_schema={"format": "date"},
         description="YYYY-MM-DD: the rates published that day, or the latest before it",
         extra={"message": "must be a date as YYYY-MM-DD"},

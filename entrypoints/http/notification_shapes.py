@@ -25,6 +25,7 @@ from domain.notifications import (
 from domain.webhook_targets import AllowList, Entry
 from entrypoints.http.auth_shapes import DateTime, Username
 from entrypoints.http.contract import wire
+from entrypoints.http.patterns import whole
 
 TARGET_MAX = 2048
 Recipient = Annotated[Username, msgspec.Meta(description="The username it is for")]
@@ -55,13 +56,13 @@ Metadata = Annotated[
 EmailAddress = Annotated[
     str,
     msgspec.Meta(
-        pattern=f"^{EMAIL_PATTERN.pattern}$",
+        pattern=whole(EMAIL_PATTERN.pattern),
         max_length=TARGET_MAX,
         extra_json_schema={"format": "email"},
         extra={"message": EMAIL_RULE},
     ),
 ]
-NotificationId = Annotated[str, msgspec.Meta(pattern=f"^{ID_PATTERN.pattern}$")]
+NotificationId = Annotated[str, msgspec.Meta(pattern=whole(ID_PATTERN.pattern))]
 
 
 @attrs.frozen(kw_only=True)
@@ -120,7 +121,7 @@ def webhook_url(hosts: tuple[str, ...]) -> Any:
     return Annotated[
         str,
         msgspec.Meta(
-            pattern=f"^[Hh][Tt][Tt][Pp][Ss]?://(?:{names}){URI_REST}$",
+            pattern=whole(f"[Hh][Tt][Tt][Pp][Ss]?://(?:{names}){URI_REST}"),
             max_length=TARGET_MAX,
             extra_json_schema={"format": "uri"},
             extra={"message": f"must be an http(s) URL on an allowed host: {', '.join(hosts)}"},
@@ -154,7 +155,7 @@ class SendHeaders:
         Annotated[
             str,
             msgspec.Meta(
-                pattern=f"^[ -~]{{1,{IDEMPOTENCY_KEY_MAX}}}$",
+                pattern=whole(f"[ -~]{{1,{IDEMPOTENCY_KEY_MAX}}}"),
                 description=(
                     "The same key from the same sender within 24 h returns the first notification"
                 ),
@@ -197,7 +198,7 @@ class ListQuery:
         Annotated[
             str,
             msgspec.Meta(
-                pattern=f"^{CURSOR_PATTERN.pattern}$",
+                pattern=whole(CURSOR_PATTERN.pattern),
                 description="`next_cursor` of the previous page",
                 extra={"message": "is not a cursor from this API"},
             ),

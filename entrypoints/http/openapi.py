@@ -26,6 +26,7 @@ from entrypoints.http.operations_shapes import (
     Conditional,
     Problem,
 )
+from entrypoints.http.patterns import document_pattern
 from entrypoints.http.problems import PROBLEM_TYPE, STATUS
 from entrypoints.http.rate_limiting import is_exempt
 
@@ -64,6 +65,8 @@ class _Components:
 
     def of(self, hint: Any) -> Schema:
         (schema,), found = msgspec.json.schema_components([hint], ref_template=REF)
+        _document_patterns(schema)
+        _document_patterns(found)
         self.schemas.update(found)
         if renamed := renames(hint):
             component = self.schemas[hint.__name__]
@@ -74,6 +77,19 @@ class _Components:
         if closed_message(hint) is not None:
             self.schemas[hint.__name__]["additionalProperties"] = False
         return dict(schema)
+
+
+def _document_patterns(schema: Any) -> None:
+    """Every pattern in `schema`, in place, as JSON Schema writes it (contract.whole)."""
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key == "pattern" and isinstance(value, str):
+                schema[key] = document_pattern(value)
+            else:
+                _document_patterns(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            _document_patterns(item)
 
 
 def _headers(components: _Components, headers: dict[str, tuple[str, Any]]) -> Schema:
@@ -166,7 +182,7 @@ def _operation(components: _Components, op: Operation) -> Schema:
     if limited:
         statuses.add(429)
     if op.body is not None:
-        statuses.update((400, 413, 422))
+        statuses.update((400, 413, 415, 422))
     if op.query or op.path_params or op.headers:
         statuses.add(422)
     for status in sorted(statuses):
@@ -189,12 +205,9 @@ def _operation(components: _Components, op: Operation) -> Schema:
         body_content: Schema = {"schema": _body_schema(components, op)}
         if op.request_example is not None:
             body_content["example"] = builtins(op.request_example)
-        encodings = ["application/json"]
-        if op.form:
-            encodings.append("application/x-www-form-urlencoded")
         out["requestBody"] = {
             "required": op.body_required,
-            "content": {name: body_content for name in encodings},
+            "content": {name: body_content for name in op.consumes},
         }
     if op.secured:
         out["security"] = [{"bearer": []}]

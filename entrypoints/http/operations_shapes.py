@@ -18,6 +18,7 @@ ERROR_TEXT = {
         " allow this"
     ),
     413: "Body over 64 KiB",
+    415: "Body sent as a media type (Content-Type) the operation does not take",
     422: "A field is missing or invalid (each one named in `errors`)",
     429: "Rate limited (see Retry-After)",
     503: "A dependency needed under fail_closed is down (see Retry-After)",

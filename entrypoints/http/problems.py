@@ -48,6 +48,16 @@ class ClientDisconnectedError(MalformedBodyError):
         super().__init__("the connection ended before the request body was whole")
 
 
+class UnsupportedMediaTypeError(BallastError):
+    """The body is sent as a media type (Content-Type) the operation does not take (415)."""
+
+    def __init__(self, sent: str, taken: tuple[str, ...]) -> None:
+        super().__init__(
+            f"the body is sent as {sent or 'no Content-Type'}; this operation takes"
+            f" {' or '.join(taken)}"
+        )
+
+
 class BodyTooLargeError(BallastError):
     """The body is over the size limit (413)."""
 
@@ -81,6 +91,7 @@ STATUS: list[tuple[type[BallastError], int, str]] = [
     (ConfiguredUserError, 409, "user-defined-by-configuration"),
     (InvalidTransitionError, 409, "invalid-transition"),
     (BodyTooLargeError, 413, "body-too-large"),
+    (UnsupportedMediaTypeError, 415, "unsupported-media-type"),
     (ValidationError, 422, "validation"),
     (RateLimitedError, 429, "rate-limited"),
     (DependencyUnavailableError, 503, "dependency-unavailable"),

@@ -92,12 +92,19 @@ async def json_object(request: Request, *, optional: bool = False) -> dict[str, 
     return body
 
 
-async def form_or_json(request: Request) -> dict[str, Any]:
-    """An `application/x-www-form-urlencoded` body (as OAuth clients send it) or a JSON
-    object; a field sent twice in a form is malformed."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/x-www-form-urlencoded":
-        return await json_object(request)
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+
+
+def media_type(scope: Scope) -> str:
+    """The media type of the request's body (its Content-Type without parameters), or ""."""
+    value = header(scope, b"content-type")
+    return "" if value is None else value.partition(";")[0].strip().lower()
+
+
+async def form_object(request: Request) -> dict[str, str]:
+    """An `application/x-www-form-urlencoded` body (as OAuth clients send it); a field sent
+    twice is malformed."""
     try:
         text = (await request.body()).decode("utf-8", errors="strict")
         pairs = urllib.parse.parse_qsl(

@@ -127,7 +127,11 @@ def test_a_notification_with_a_lone_surrogate_is_refused_and_its_key_stays_free(
     mode: dict[str, Any],
 ) -> None:
     with running_app(**mode) as client:
-        headers = {**bearer(login(client)["access_token"]), "Idempotency-Key": "retry-me"}
+        headers = {
+            **bearer(login(client)["access_token"]),
+            "Idempotency-Key": "retry-me",
+            "Content-Type": "application/json",
+        }
         hostile = b'{"recipient": "admin", "channel": "log", "subject": "\\ud800", "body": "b"}'
         refused = client.post("/api/notifications", content=hostile, headers=headers)
         assert refused.status_code == 400, refused.text
@@ -150,7 +154,7 @@ def test_metadata_nested_past_its_bound_is_a_422_and_the_inbox_stays_readable(
         response = client.post(
             "/api/notifications",
             content=f'{body} "metadata": {metadata}}}'.encode(),
-            headers=bearer(token),
+            headers={**bearer(token), "Content-Type": "application/json"},
         )
         assert response.status_code == 400, response.text  # past the body's own bound
         shallow = {"d": {"d": {"d": {"d": {"d": {"d": {"d": {"d": {"d": 1}}}}}}}}}

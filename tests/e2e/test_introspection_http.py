@@ -142,6 +142,8 @@ def test_only_services_and_admins_may_introspect() -> None:
         (b"{}", "application/json", 422),
         (b'{"token": 5}', "application/json", 422),
         (b"[", "application/json", 400),
+        (b"token=x", "text/plain", 415),
+        (b"token=x", "", 415),
     ],
 )
 def test_a_bad_body_is_a_problem_naming_the_request(

@@ -56,7 +56,11 @@ def test_every_line_of_a_serving_process_parses_and_shows_no_secret(
             },
         )
         assert hook.status_code == 202, hook.text
-        httpx.post(f"{base}/api/auth/login", content=b"{not json")
+        httpx.post(
+            f"{base}/api/auth/login",
+            content=b"{not json",
+            headers={"Content-Type": "application/json"},
+        )
         httpx.post(
             f"{base}/api/auth/login",
             json={"username": "admin", "password": "wrong-password-Q7"},

@@ -18,6 +18,7 @@ from entrypoints.settings import RateLimit, Settings
 from tests.fakes import fast_hasher
 
 ADMIN = "admin-password"
+JSON_TYPE = {"Content-Type": "application/json"}
 
 
 def client_for(**settings: Any) -> TestClient:
@@ -84,7 +85,8 @@ def test_login_limit_reads_the_body_and_still_hands_it_on() -> None:
         response = c.post("/api/auth/login", json={"username": "admin", "password": ADMIN})
         assert response.status_code == 200
         assert response.headers["RateLimit-Remaining"] == "4"
-        assert c.post("/api/auth/login", content=b"not json").status_code == 400
+        sent = c.post("/api/auth/login", content=b"not json", headers=JSON_TYPE)
+        assert sent.status_code == 400
 
 
 def test_off_turns_limiting_off() -> None:
