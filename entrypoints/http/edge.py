@@ -1,7 +1,7 @@
 """The first layer every request meets: its X-Request-ID, the client's address
-(client_address.py), its Redis budget (redis_budget.py), its body limit (body_limit.py), the
+(client_address.py), its Redis budget (../redis_budget.py), its body limit (body_limit.py), the
 problem response of an error it meets (problems.py) and its access-log entry (its line and
-its metrics are made off the event loop, see access_log.py).
+its metrics are made off the event loop, see ../access_log.py).
 
 One pure ASGI middleware for these (no BaseHTTPMiddleware: it would cost a task and a copy
 per request), since every layer costs each request an await and a closure, and every layer
@@ -28,12 +28,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from application.request_context import CURRENT, RequestContext, trace_of
 from domain.errors import BallastError
 from domain.tokens import TokenClaims
-from entrypoints.http.access_log import AccessLog
+from entrypoints.access_log import AccessLog
 from entrypoints.http.body_limit import limited
 from entrypoints.http.client_address import Network, scope_client
 from entrypoints.http.problems import ClientDisconnectedError, answer
-from entrypoints.http.redis_budget import RedisBudgets
 from entrypoints.http.requests import VERIFIED
+from entrypoints.redis_budget import RedisBudgets
 
 REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
 # The headers every response to the request carries (its id; the rate limit's), as a list in

@@ -10,32 +10,14 @@ from application.auth.tokens import VerifyToken
 from application.rate_limits import CheckRateLimits
 from domain.ports import PasswordHasher
 from entrypoints import metrics
+from entrypoints.access_log import AccessLog
 from entrypoints.http import docs, status
-from entrypoints.http.access_log import AccessLog
 from entrypoints.http.client_address import parse_networks
 from entrypoints.http.contract import Endpoint, Operation
 from entrypoints.http.edge import EdgeMiddleware
 from entrypoints.http.rate_limiting import RateLimitMiddleware, address_quota
-from entrypoints.http.redis_budget import RedisBudgets
-from entrypoints.lifecycle import Lifecycle
+from entrypoints.redis_budget import RedisBudgets
 from entrypoints.settings import Settings
-
-
-def access_log(container: punq.Container) -> AccessLog:
-    """The one queue of answered requests (their log lines and their metrics), made on first
-    use and shared by the middleware that fills it and /metrics, which counts what is left."""
-    try:
-        return container.resolve(AccessLog)
-    except punq.MissingDependencyError:
-        pass
-    settings: Settings = container.resolve(Settings)
-    made = AccessLog(lines=settings.access_log, observe=metrics.record_requests)
-    container.register(AccessLog, instance=made)
-    lifecycle: Lifecycle = container.resolve(Lifecycle)
-    lifecycle.on_start(made.start)
-    lifecycle.on_stop(made.stop)
-    return made
-
 
 # What a browser on an allowed origin may send and read (BALLAST_CORS_ORIGINS). The methods
 # are every method an operation serves (a test holds them to the OpenAPI document).
@@ -80,7 +62,7 @@ def middleware(container: punq.Container) -> list[Middleware]:
         *cors(settings.cors_origins),
         Middleware(
             EdgeMiddleware,
-            access_log=access_log(container),
+            access_log=container.resolve(AccessLog),
             budget=container.resolve(RedisBudgets),
             trusted_proxies=parse_networks(settings.trusted_proxies),
         ),
@@ -110,15 +92,12 @@ METRICS = Operation(
 
 def routes(container: punq.Container) -> list[Endpoint]:
     exporter: metrics.StateExporter = container.resolve(metrics.StateExporter)
-    lifecycle: Lifecycle = container.resolve(Lifecycle)
-    lifecycle.on_start(exporter.sync)
-    lifecycle.every(1.0, exporter.sync, "metrics_sync")
-    lifecycle.on_stop(exporter.stop)
+    access_log: AccessLog = container.resolve(AccessLog)
     token = container.resolve(Settings).metrics_token
     # With BALLAST_METRICS_TOKEN the handler itself asks for that bearer token (not a JWT).
     metrics_op = attrs.evolve(METRICS, errors=(401,)) if token else METRICS
     return [
-        Endpoint(metrics_op, metrics.endpoint(exporter, token, access_log(container).flush)),
+        Endpoint(metrics_op, metrics.endpoint(exporter, token, access_log.flush)),
         *docs.endpoints(),
         *status.routes(container, metrics.token_check(token)),
     ]

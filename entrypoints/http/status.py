@@ -4,7 +4,7 @@ Drawn only from what `/health` and `/metrics` already expose (status_page.py), r
 the server (readable without JavaScript), with no external assets and a strict
 Content-Security-Policy (status_assets.py); a small script fetches the page again every 2 s
 and swaps it in. Requests/s and 5xx/s over the last 10 minutes are sampled every 5 s from the
-request counter (status_history.py). The metrics are read in a thread, never on the event
+request counter (../status_history.py). The metrics are read in a thread, never on the event
 loop: a scrape of many series costs the page its time, not every other request.
 """
 
@@ -18,10 +18,9 @@ from application.health import CheckHealth
 from entrypoints.http.contract import Endpoint, Operation
 from entrypoints.http.health_routes import report_json
 from entrypoints.http.status_assets import HEADERS, SCRIPT, STYLE
-from entrypoints.http.status_history import SAMPLE_EVERY, Metrics, StatusHistory
 from entrypoints.http.status_page import render
-from entrypoints.lifecycle import Lifecycle
 from entrypoints.settings import Settings
+from entrypoints.status_history import Metrics, StatusHistory
 
 
 def _page_op(
@@ -45,9 +44,7 @@ def routes(container: punq.Container, authorize: Callable[[Request], None]) -> l
     """The page and its two files; `authorize` is /metrics' token check (BALLAST_METRICS_TOKEN),
     since the page shows what /metrics does."""
     check: CheckHealth = container.resolve(CheckHealth)
-    lifecycle: Lifecycle = container.resolve(Lifecycle)
-    history = StatusHistory()
-    lifecycle.every(SAMPLE_EVERY, history.sample, "status_sample")
+    history: StatusHistory = container.resolve(StatusHistory)
 
     async def page(request: Request) -> Response:
         authorize(request)

@@ -6,7 +6,7 @@ import datetime
 import html
 from collections.abc import Iterable
 
-from entrypoints.http.status_history import WINDOW, Metrics, StatusHistory
+from entrypoints.status_history import WINDOW, Metrics, StatusHistory
 
 WIDTH, HEIGHT, PAD = 640, 160, 32
 

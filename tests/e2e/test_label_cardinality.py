@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
-from entrypoints.http.access_log import METHODS, OTHER
+from entrypoints.access_log import METHODS, OTHER
 from entrypoints.http.edge import UNMATCHED
 from tests.e2e.auth_app import running_app
 

@@ -12,8 +12,8 @@ from starlette.testclient import TestClient
 from application.currency.rates_service import RatesService
 from application.notifications.delivery import DeliveryWorker
 from domain.ports import Clock, PasswordHasher, RateSource
+from entrypoints.access_log import AccessLog
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http.access_log import AccessLog
 from entrypoints.http.app import create_app
 from entrypoints.metrics import StateExporter
 from entrypoints.settings import RateLimit, Settings

@@ -9,8 +9,8 @@ from prometheus_client import REGISTRY
 from prometheus_client.metrics_core import Metric
 from starlette.testclient import TestClient
 
-from entrypoints.http.status_history import StatusHistory
 from entrypoints.http.status_page import chart
+from entrypoints.status_history import StatusHistory
 from tests.e2e.auth_app import running_app
 
 

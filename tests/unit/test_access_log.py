@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
+from entrypoints.access_log import AccessLog, Entry
 from entrypoints.bootstrap import bootstrap
 from entrypoints.cli import logging_config
-from entrypoints.http.access_log import AccessLog, Entry
 from entrypoints.http.app import create_app
 from entrypoints.log_format import LogfmtFormatter
 from entrypoints.settings import Settings

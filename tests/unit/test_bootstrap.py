@@ -9,9 +9,15 @@ from domain.ports import (
     NotificationRepository,
     NotificationStore,
 )
-from entrypoints.bootstrap import CAPABILITIES, bootstrap
+from entrypoints.access_log import AccessLog
+from entrypoints.bootstrap import bootstrap
+from entrypoints.capabilities import CAPABILITIES, fails_closed
+from entrypoints.http.app import create_app
+from entrypoints.lifecycle import Lifecycle
 from entrypoints.metrics import StateExporter
-from entrypoints.settings import Policies, RedisSettings, Settings, Storage
+from entrypoints.redis_budget import RedisBudgets
+from entrypoints.settings import OnRedisDown, Policies, RedisSettings, Settings, Storage
+from entrypoints.status_history import StatusHistory
 
 # Nothing connects before the app starts: building the container needs no server.
 UNREACHABLE = RedisSettings("redis://127.0.0.1:1")
@@ -20,8 +26,27 @@ UNREACHABLE = RedisSettings("redis://127.0.0.1:1")
 def test_each_port_has_one_row_and_each_policy_is_a_setting() -> None:
     ports = [row.port for row in CAPABILITIES]
     assert len(ports) == len(set(ports))
-    policies = {field.name for field in attrs.fields(Policies)}
-    assert {row.policy for row in CAPABILITIES} - {None} == policies
+    covered: set[str] = set()
+    for field in attrs.fields(Policies):
+        # Only this setting fails closed: the rows it governs are those that fail closed.
+        only = Policies(**{field.name: OnRedisDown.FAIL_CLOSED})
+        governed = {row.name for row in CAPABILITIES if fails_closed(row, only)}
+        assert governed == {field.name}, field.name
+        covered |= governed
+    assert covered == {row.name for row in CAPABILITIES if row.policy is not None}
+
+
+def test_route_modules_register_nothing_and_schedule_nothing() -> None:
+    """Bootstrap builds everything: making the app only looks things up."""
+    container = bootstrap(Settings())
+    lifecycle: Lifecycle = container.resolve(Lifecycle)
+    hooks = (list(lifecycle.starting), list(lifecycle.stopping))
+    for built in (AccessLog, StatusHistory, StateExporter, RedisBudgets):
+        assert container.resolve(built) is container.resolve(built)
+
+    create_app(container)
+
+    assert (lifecycle.starting, lifecycle.stopping) == hooks
 
 
 def test_disposable_state_is_neither_journaled_nor_failed_closed() -> None:
