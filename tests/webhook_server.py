@@ -8,6 +8,7 @@ is counted in `sent_bytes`, and `live` counts the requests it is still answering
 import itertools
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from typing import Any
 import attrs
 
 from tests.log_secrets import with_token
+from tests.redis_server import Certificates
 
 CHUNK = b"\0" * 65536
 
@@ -43,6 +45,7 @@ class Received:
 class WebhookServer:
     port: int
     replies: list[Reply]
+    scheme: str = "http"
     received: list[Received] = attrs.Factory(list)
     sent_bytes: int = 0
     live: int = 0
@@ -50,7 +53,7 @@ class WebhookServer:
 
     def url(self, path: str = "/hook", host: str = "127.0.0.1") -> str:
         """With a token in the query, as receivers often want: no log line may show it."""
-        return with_token(f"http://{host}:{self.port}{path}")
+        return with_token(f"{self.scheme}://{host}:{self.port}{path}")
 
     def count(self, sent: int = 0, live: int = 0) -> None:
         with self._lock:
@@ -59,8 +62,11 @@ class WebhookServer:
 
 
 @contextmanager
-def webhook_server(*replies: Reply, host: str = "127.0.0.1") -> Iterator[WebhookServer]:
-    state = WebhookServer(0, list(replies) or [Reply()])
+def webhook_server(
+    *replies: Reply, host: str = "127.0.0.1", tls: Certificates | None = None
+) -> Iterator[WebhookServer]:
+    """`tls`: HTTPS with that server certificate (for 127.0.0.1 and localhost)."""
+    state = WebhookServer(0, list(replies) or [Reply()], "http" if tls is None else "https")
     stopped = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
@@ -113,6 +119,10 @@ def webhook_server(*replies: Reply, host: str = "127.0.0.1") -> Iterator[Webhook
         address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
 
     server = Server((host, 0), Handler)
+    if tls is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(tls.cert, tls.key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     state.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -204,7 +204,11 @@ class WebhookChannel:
                 target.copy_with(host=str(address)),
                 content=content,
                 headers={**headers, "Host": target.netloc.decode("ascii")},
-                extensions={"sni_hostname": origin.host} if origin.scheme == "https" else {},
+                extensions=(
+                    {"sni_hostname": target.raw_host.decode("ascii")}
+                    if origin.scheme == "https"
+                    else {}
+                ),
             )
             response = await self.client.send(request, stream=True)
             try:

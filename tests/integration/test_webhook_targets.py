@@ -5,8 +5,10 @@ allow-list's word)."""
 
 import ipaddress
 import re
+import ssl
 from collections.abc import Iterator
 
+import httpx
 import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,6 +19,7 @@ from domain.errors import DeliveryError
 from domain.webhook_targets import Address, AllowList, Entry
 from entrypoints.http.notification_shapes import webhook_url
 from tests.integration.test_webhook_channel import notification
+from tests.redis_server import Certificates
 from tests.webhook_server import Reply, WebhookServer, webhook_server
 
 pytestmark = pytest.mark.anyio
@@ -235,3 +238,32 @@ async def test_localhost_through_the_system_resolver_is_refused_unless_its_addre
     finally:
         await refused.close()
         await allowed.close()
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    """A CA and a certificate for 127.0.0.1 and localhost."""
+    return Certificates.make(str(tmp_path_factory.mktemp("tls")))
+
+
+@pytest.mark.parametrize(("name", "delivered"), [("localhost", True), ("hooks.example.com", False)])
+async def test_over_tls_the_pinned_address_is_checked_against_the_name_not_the_address(
+    certificates: Certificates, name: str, delivered: bool
+) -> None:
+    """The certificate names 127.0.0.1 and localhost: a request that went to the pinned
+    127.0.0.1 and checked the certificate against the address would pass for any name."""
+    trusting = httpx.AsyncClient(verify=ssl.create_default_context(cafile=certificates.ca))
+    channel = WebhookChannel((name, "127.0.0.1"), client=trusting, resolver=loopback)
+    with webhook_server(Reply(204), tls=certificates) as receiver:
+        target = receiver.url(host=name)
+        try:
+            if delivered:
+                await channel.deliver(notification(target))
+            else:
+                with pytest.raises(DeliveryError, match="unreachable"):
+                    await channel.deliver(notification(target))
+        finally:
+            await channel.close()
+    assert len(receiver.received) == int(delivered)
+    if delivered:
+        assert receiver.received[0].headers["host"] == f"localhost:{receiver.port}"
