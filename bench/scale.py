@@ -29,19 +29,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.failover import BIN, ballast_env, ensure_wrk, login, wrk  # noqa: E402
-from bench.report import machine_line, write_section  # noqa: E402
+from bench.report import write_section  # noqa: E402
+from bench.scale_report import PAGE, before_after, report  # noqa: E402
 from tests.redis_server import RedisServer, free_port  # noqa: E402
 
 MARKER = "make bench-scale"
 LIMIT = "1000000/second"  # the limiter decides on every request and never refuses
-PLOTS = ROOT / "docs" / "scale"
 FULL = {
     "revocations": [1_000, 10_000, 100_000, 1_000_000],
     "clients": [1_000, 10_000, 100_000],
     "pages": [1_000, 10_000, 100_000],
 }
 QUICK = {"revocations": [1_000, 100_000], "clients": [1_000], "pages": [2_000]}
-PAGE = 100
 CODE = ""  # --code
 # One address per request from a counter, so that `n` distinct ones arrive and then repeat.
 DISTINCT_LUA = """
@@ -89,8 +88,12 @@ class Worker:
         self.ready = time.perf_counter() - started
 
     def metric(self, name: str) -> float:
-        with urllib.request.urlopen(self.base + "/metrics", timeout=10) as response:
-            text = response.read().decode()
+        """The metric's value; -1 when /metrics does not answer within 10 s."""
+        try:
+            with urllib.request.urlopen(self.base + "/metrics", timeout=10) as response:
+                text = response.read().decode()
+        except OSError:
+            return -1.0
         found = re.search(rf"^{name} ([\d.e+]+)$", text, re.M)
         return float(found[1]) if found else 0.0
 
@@ -137,43 +140,69 @@ def seed_revocations(redis_url: str, count: int) -> None:
     client.close()
 
 
-def me_rate(worker: Worker, wrk_bin: str, seconds: int) -> float:
-    token = login(worker.base)
-    return float(wrk(wrk_bin, worker.base + "/api/auth/me", token, seconds, 16)["rps"])
+ROUNDS = 5  # interleaved rounds per ratio: the median of the rounds' ratios
+
+
+def me_rate(base: str, token: str, wrk_bin: str, seconds: int) -> float:
+    return float(wrk(wrk_bin, base + "/api/auth/me", token, seconds, 16)["rps"])
 
 
 def revocation_curve(redis: RedisServer, sizes: list[int], seconds: int) -> list[dict]:
+    """Each size against a reference worker that holds none (on its own empty Redis), the
+    two measured in turns, so that the load of the machine weighs on both alike."""
     wrk_bin, rows = ensure_wrk(), []
-    for count in [0, *sizes]:
-        seed_revocations(redis.url, count)
-        worker = Worker(redis.url)
-        try:
+    empty = RedisServer().start()
+    reference = Worker(empty.url)
+    try:
+        time.sleep(1.0)
+        rows.append({"count": 0, "ready": reference.ready, "complete": reference.ready})
+        rows[0]["rss"] = reference.rss()
+        for count in sizes:
+            seed_revocations(redis.url, count)
+            worker = Worker(redis.url)
             try:
-                complete = worker.wait_held(count, within=300)
-            except RuntimeError:  # never filled (the figure says so)
-                complete = float("nan")
-            time.sleep(1.0)
-            row = {"count": count, "ready": worker.ready, "complete": complete}
-            row["rss"] = worker.rss()
-            row["rate"] = me_rate(worker, wrk_bin, seconds)
-        finally:
-            worker.stop()
-        rows.append(row)
-        print(row, flush=True)
-    empty = rows[0]
+                try:
+                    complete = worker.wait_held(count, within=600)
+                except RuntimeError:  # never filled (the figure says so)
+                    complete = float("nan")
+                time.sleep(1.0)
+                row = {"count": count, "ready": worker.ready, "complete": complete}
+                row["rss"] = worker.rss()
+                row |= interleaved(reference.base, worker.base, wrk_bin, seconds)
+            finally:
+                worker.stop()
+            rows.append(row)
+            print(row, flush=True)
+    finally:
+        reference.stop()
+        empty.stop()
     for row in rows[1:]:
-        row["bytes_each"] = (row["rss"] - empty["rss"]) / row["count"]
-        row["rate_ratio"] = row["rate"] / empty["rate"]
-        row["ready_ratio"] = row["ready"] / empty["ready"]
+        row["bytes_each"] = (row["rss"] - rows[0]["rss"]) / row["count"]
+        row["ready_ratio"] = row["ready"] / rows[0]["ready"]
     return rows
 
 
-def distinct_rate(worker: Worker, wrk_bin: str, distinct: int, seconds: int) -> dict:
-    token = login(worker.base)
+def interleaved(reference: str, measured: str, wrk_bin: str, seconds: int) -> dict:
+    tokens = login(reference), login(measured)
+    ref_rates, rates = [], []
+    for _ in range(ROUNDS):
+        ref_rates.append(me_rate(reference, tokens[0], wrk_bin, seconds))
+        rates.append(me_rate(measured, tokens[1], wrk_bin, seconds))
+    ratios = [r / max(ref, 1.0) for ref, r in zip(ref_rates, rates, strict=True)]
+    return {
+        "rate": statistics.median(rates),
+        "reference_rate": statistics.median(ref_rates),
+        "rate_ratio": statistics.median(ratios),
+    }
+
+
+def distinct_rate(
+    base: str, token: str, wrk_bin: str, distinct: int, offset: int, seconds: int
+) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(DISTINCT_LUA.format(distinct=distinct, offset=int(time.time() * 1000)))
+        script.write(DISTINCT_LUA.format(distinct=distinct, offset=offset))
     argv = [wrk_bin, "-t1", "-c16", f"-d{seconds}s", "-s", script.name]
-    argv += ["-H", f"Authorization: Bearer {token}", worker.base + "/api/auth/me"]
+    argv += ["-H", f"Authorization: Bearer {token}", base + "/api/auth/me"]
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
     os.unlink(script.name)
     found = re.search(r"Requests/sec:\s+([\d.]+)", out)
@@ -182,21 +211,25 @@ def distinct_rate(worker: Worker, wrk_bin: str, distinct: int, seconds: int) -> 
 
 
 def client_curve(redis: RedisServer, sizes: list[int], seconds: int) -> list[dict]:
-    """Each size on a fresh worker: one client first, then `distinct` addresses."""
+    """Each size on a fresh worker: one client and `distinct` addresses in turns (new
+    addresses in every turn), until all of them have arrived, at least `ROUNDS` turns."""
     wrk_bin, rows = ensure_wrk(), []
     for distinct in sizes:
         seed_revocations(redis.url, 0)
         worker = Worker(redis.url, {"BALLAST_TRUSTED_PROXIES": "127.0.0.1"})
         try:
-            one = distinct_rate(worker, wrk_bin, 1, seconds)
-            before = worker.rss()
-            # Long enough for every address to arrive at least once.
-            run = max(seconds, int(distinct / max(one["rate"], 1) * 1.3) + 1)
-            many = distinct_rate(worker, wrk_bin, distinct, run)
-            arrived = min(distinct, many["requests"])
-            row = {"distinct": distinct, "arrived": arrived, "one": one["rate"]}
-            row |= {"many": many["rate"], "ratio": many["rate"] / one["rate"]}
-            row["bytes_each"] = (worker.rss() - before) / arrived
+            token = login(worker.base)
+            before, arrived, ones, manys = worker.rss(), 0, [], []
+            while arrived < distinct or len(ones) < ROUNDS:
+                ones.append(distinct_rate(worker.base, token, wrk_bin, 1, 0, seconds)["rate"])
+                many = distinct_rate(worker.base, token, wrk_bin, distinct, arrived, seconds)
+                manys.append(many["rate"])
+                arrived += many["requests"]
+            ratios = [m / max(o, 1.0) for o, m in zip(ones, manys, strict=True)]
+            row = {"distinct": distinct, "arrived": min(distinct, arrived)}
+            row |= {"one": statistics.median(ones), "many": statistics.median(manys)}
+            row["ratio"] = statistics.median(ratios)
+            row["bytes_each"] = (worker.rss() - before) / min(distinct, arrived)
         finally:
             worker.stop()
         rows.append(row)
@@ -239,108 +272,6 @@ def page_curve(redis: RedisServer, sizes: list[int]) -> list[dict]:
     return rows
 
 
-def plots(revocations: list[dict], clients: list[dict], pages: list[dict]) -> list[str]:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return ["(plots skipped: matplotlib is the `bench` extra)"]
-    PLOTS.mkdir(parents=True, exist_ok=True)
-    held = revocations[1:]
-    figures = {
-        "revocations.png": [
-            ("memory per revocation (B)", [r["bytes_each"] for r in held]),
-            ("/me rate against none held", [r["rate_ratio"] for r in held]),
-            ("start to ready (s)", [r["ready"] for r in held]),
-            ("start to complete replica (s)", [r["complete"] for r in held]),
-        ],
-    }
-    lines = []
-    fig, axes = plt.subplots(1, 4, figsize=(16, 3.5))
-    for ax, (title, values) in zip(axes, figures["revocations.png"], strict=True):
-        ax.plot([r["count"] for r in held], values, marker="o")
-        ax.set_xscale("log")
-        ax.set_title(title)
-        ax.set_xlabel("revocations held")
-    fig.tight_layout()
-    fig.savefig(PLOTS / "revocations.png")
-    lines.append("![revocations](scale/revocations.png)")
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
-    shown = (("/me rate against one client", "ratio"), ("memory per client (B)", "bytes_each"))
-    for ax, (title, key) in zip(axes, shown, strict=True):
-        ax.plot([r["distinct"] for r in clients], [r[key] for r in clients], marker="o")
-        ax.set_xscale("log")
-        ax.set_title(title)
-        ax.set_xlabel("distinct client addresses")
-    fig.tight_layout()
-    fig.savefig(PLOTS / "clients.png")
-    lines.append("![clients](scale/clients.png)")
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    for kind in ("users", "inbox"):
-        for mode in ("memory", "redis"):
-            rows = [r for r in pages if r["kind"] == kind and r["mode"] == mode]
-            ax.plot([r["size"] for r in rows], [r["ratio"] for r in rows], marker="o")
-            ax.lines[-1].set_label(f"{kind}, {mode}")
-    ax.set_xscale("log")
-    ax.set_title("deep page / first page")
-    ax.set_xlabel("collection size")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(PLOTS / "pages.png")
-    lines.append("![pages](scale/pages.png)")
-    plt.close("all")
-    return lines
-
-
-def report(revocations: list[dict], clients: list[dict], pages: list[dict], argv: str) -> list:
-    load = os.getloadavg()
-    lines = [
-        machine_line(),
-        f"Command: `{argv}`. Load average at the end: {load[0]:.1f} / {load[1]:.1f} /"
-        f" {load[2]:.1f} (other work shared the cores: the ratios matter, not the rates).",
-        "",
-        "| revocations held | memory per revocation (RSS) | /me rate | against none"
-        " | start to ready | start to complete replica |",
-        "|---:|---:|---:|---:|---:|---:|",
-    ]
-    empty = revocations[0]
-    lines.append(
-        f"| 0 | - | {empty['rate']:,.0f}/s | 1.00 | {empty['ready']:.2f} s |"
-        f" {empty['complete']:.2f} s |"
-    )
-    for r in revocations[1:]:
-        lines.append(
-            f"| {r['count']:,} | {r['bytes_each']:,.0f} B | {r['rate']:,.0f}/s"
-            f" | {r['rate_ratio']:.2f} | {r['ready']:.2f} s | {r['complete']:.2f} s |"
-        )
-    lines += [
-        "",
-        "| distinct clients | one client | distinct clients | ratio | memory per client (RSS) |",
-        "|---:|---:|---:|---:|---:|",
-    ]
-    for c in clients:
-        lines.append(
-            f"| {c['arrived']:,} | {c['one']:,.0f}/s | {c['many']:,.0f}/s | {c['ratio']:.2f}"
-            f" | {c['bytes_each']:,.0f} B |"
-        )
-    lines += [
-        "",
-        f"Pages of {PAGE}: the first page against the 1,000th (or the last, when there are"
-        " fewer), each the median of five reads.",
-        "",
-        "| collection | mode | size | first page | deep page | deep / first |",
-        "|---|---|---:|---:|---:|---:|",
-    ]
-    for p in pages:
-        lines.append(
-            f"| {p['kind']} | {p['mode']} | {p['size']:,} | {p['first'] * 1000:.2f} ms"
-            f" | {p['deep'] * 1000:.2f} ms | {p['ratio']:.2f} |"
-        )
-    return [*lines, "", *plots(revocations, clients, pages)]
-
-
 def run(quick: bool, seconds: int, parts: set[str]) -> dict[str, Any]:
     sizes = QUICK if quick else FULL
     redis = RedisServer().start()
@@ -361,12 +292,19 @@ def main() -> None:
     global CODE
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="the CI-sized run")
-    parser.add_argument("--seconds", type=int, default=5, help="wrk run per measure")
+    parser.add_argument("--seconds", type=int, default=3, help="wrk run per turn")
     parser.add_argument("--code", default="", help="serve another checkout's code")
     parser.add_argument("--parts", default="revocations,clients,pages")
     parser.add_argument("--json", default="", help="also write the results there")
+    parser.add_argument("--revocations", default="", help="sizes, e.g. 1000,1000000")
+    parser.add_argument("--clients", default="", help="sizes, e.g. 10000,100000")
+    parser.add_argument("--before", default="", help="--json of a run on the code before")
+    parser.add_argument("--before-label", default="the commit before", help="what it ran")
     args = parser.parse_args()
     CODE = args.code
+    for part in ("revocations", "clients"):
+        if getattr(args, part):
+            FULL[part] = [int(n) for n in getattr(args, part).split(",")]
     parts = set(args.parts.split(","))
     results = run(args.quick, args.seconds, parts)
     if args.json:
@@ -374,6 +312,10 @@ def main() -> None:
     if args.quick or args.code or parts != {"revocations", "clients", "pages"}:
         return
     lines = report(results["revocations"], results["clients"], results["pages"], "make bench-scale")
+    if args.before:
+        before = json.loads(Path(args.before).read_text())
+        lines += ["", f"Before ({args.before_label}) and after, from the same run's machine:", ""]
+        lines += before_after(before, results)
     write_section(ROOT / "docs" / "BENCHMARKS.md", MARKER, lines, "## Scale")
 
 

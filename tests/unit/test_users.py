@@ -12,6 +12,7 @@ from domain.errors import (
     ValidationError,
 )
 from domain.users import Role, User, UserSource
+from tests.fakes import FakeClock
 from tests.unit.auth_world import ALICE_PASSWORD, CLIENT, auth_world, seeded_world
 
 
@@ -205,3 +206,16 @@ async def test_a_configured_user_no_longer_listed_is_removed_and_loses_every_ses
             await world.refresh(pair.refresh_token, CLIENT)
     with pytest.raises(InvalidCredentialsError):
         await world.login("carol", "carol-password", CLIENT)
+
+
+@pytest.mark.anyio
+async def test_the_sorted_names_of_a_full_directory_stay_bounded_and_pages_skip_the_evicted() -> (
+    None
+):
+    users = MemoryUserDirectory(FakeClock(), max_users=10)
+    for i in range(1_000):
+        await users.add(User(f"u{i:04d}", "scrypt$h", frozenset()))
+    assert len(users._names) <= 2 * 10 + 64
+    page = await users.page(100, None)
+    assert [u.username for u in page.items] == [f"u{i:04d}" for i in range(990, 1_000)]
+    assert page.next_cursor is None
