@@ -7,24 +7,18 @@ log's queue and the Redis budget included) and registers nothing.
 override single ports (a fake clock, a cheap password hasher).
 """
 
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
 
 import punq
 
-from adapters.channels.email import EmailChannel
-from adapters.channels.log import LogChannel
-from adapters.channels.router import ChannelRouter
-from adapters.channels.webhook import WebhookChannel, WebhookSigner
 from adapters.failover.budget import RedisBudget
 from adapters.failover.health import RedisHealthProbe
 from adapters.failover.journal import ReplayJournal
 from adapters.failover.link import RedisLink
 from adapters.failover.rate_limits import InstanceCount
 from adapters.failover.revocations import ReplicatedRevocationList
-from adapters.fallback_rates import builtin_history, fallback_table
 from adapters.jwt_codec import JwtTokenCodec
 from adapters.jwt_keys import key_ring
 from adapters.memory.auth import (
@@ -33,7 +27,6 @@ from adapters.memory.auth import (
 from adapters.memory.bounds import DroppedEntries
 from adapters.memory.health import RedisNotConfiguredProbe, RevocationsProbe
 from adapters.passwords import Argon2PasswordHasher
-from adapters.rates_feed import NoRateFeed, RatesFeed
 from adapters.redis.client import make_client
 from adapters.system import RandomIds, SystemClock
 from application.auth.events import EventRecorder, ListAuthEvents
@@ -55,7 +48,7 @@ from application.auth.users import CreateUser, SeedUsers
 from application.currency.convert import ConvertMoney, GetRates
 from application.currency.rates_service import RatesService
 from application.health import CheckHealth
-from application.notifications.delivery import DeliveryWorker, RetryPolicy
+from application.notifications.delivery import DeliveryWorker
 from application.notifications.read import (
     GetNotification,
     ListNotifications,
@@ -67,7 +60,6 @@ from application.rate_limits import CheckRateLimits
 from domain.errors import DependencyUnavailableError
 from domain.ports import (
     Clock,
-    DeliveryChannels,
     HealthProbe,
     IdSource,
     NotificationRepository,
@@ -75,7 +67,6 @@ from domain.ports import (
     PublicKeys,
     RateCache,
     RateHistoryStore,
-    RateSource,
     RevocationList,
     TokenCodec,
 )
@@ -91,9 +82,10 @@ from entrypoints.capabilities import (
     instances_of,
 )
 from entrypoints.lifecycle import Lifecycle
-from entrypoints.metrics import StateExporter, record_delivery
+from entrypoints.metrics import StateExporter
 from entrypoints.redis_budget import RedisBudgets
 from entrypoints.security_events import ObservedEventRecorder
+from entrypoints.services import currency, notifications
 from entrypoints.settings import RedisSettings, Settings
 from entrypoints.status_history import SAMPLE_EVERY, StatusHistory
 
@@ -154,96 +146,6 @@ def _link(settings: RedisSettings, lifecycle: Lifecycle) -> RedisLink:
     return link
 
 
-# Start-up waits this long at most for the first rate table; past it the refresh goes on.
-RATES_START_WAIT = 3.0
-# The shared cache keeps a table this long: an instance starting while the feed is down
-# serves it (marked stale) rather than the built-in table.
-RATES_CACHE_KEEP_FOR = 7 * 86_400
-
-
-def _currency(
-    bind: Callable[[type, Any], Any],
-    settings: Settings,
-    clock: Clock,
-    lifecycle: Lifecycle,
-    cache: RateCache,
-    history: RateHistoryStore,
-) -> None:
-    """The feeds (or none) and the rates service that refreshes the cache in the background."""
-    feed = (
-        RatesFeed(settings.rates_urls, clock, settings.rates_format)
-        if settings.rates_urls
-        else NoRateFeed()
-    )
-    source: RateSource = bind(RateSource, feed)
-    service: RatesService = bind(
-        RatesService,
-        RatesService(
-            source,
-            cache,
-            clock,
-            fallback_table(),
-            settings.rates_ttl,
-            RATES_CACHE_KEEP_FOR,
-            history_store=history,
-            builtin_history=builtin_history,
-        ),
-    )
-
-    async def start() -> None:
-        await service.start(wait=RATES_START_WAIT)
-
-    lifecycle.on_start(start)
-    lifecycle.on_stop(service.stop)
-
-
-def _notifications(
-    bind: Callable[[type, Any], Any],
-    settings: Settings,
-    clock: Clock,
-    lifecycle: Lifecycle,
-    repository: NotificationRepository,
-) -> None:
-    """The channels, and the delivery worker and its sweep as background tasks."""
-    webhook = WebhookChannel(
-        settings.webhook_allowed_hosts,
-        deadline=settings.webhook_deadline,
-        signer=WebhookSigner(settings.webhook_secrets),
-    )
-    email = EmailChannel(settings.smtp_url) if settings.smtp_url else None
-    channels = bind(DeliveryChannels, ChannelRouter(LogChannel(), webhook, email))
-    worker: DeliveryWorker = bind(
-        DeliveryWorker,
-        DeliveryWorker(
-            repository,
-            channels,
-            clock,
-            RetryPolicy(max_age=float(settings.notification_max_age)),
-            on_attempt=record_delivery,
-        ),
-    )
-    tasks: list[asyncio.Task[None]] = []
-
-    async def start() -> None:
-        # Supervised: a worker loop that raises is logged and started again.
-        tasks.append(lifecycle.supervisor.spawn("delivery_worker", worker.run))
-        tasks.append(lifecycle.supervisor.spawn("delivery_sweep", worker.sweep_periodically))
-
-    async def stop() -> None:
-        # Deliveries in flight get a bounded time to finish; whatever is left stays pending
-        # in the store, where another instance's sweep (or this one's next start) finds it.
-        worker.stop()
-        if tasks:
-            await asyncio.wait(tasks[:1], timeout=worker.policy.stop_grace)
-        for running in tasks:
-            running.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await webhook.close()
-
-    lifecycle.on_start(start)
-    lifecycle.on_stop(stop)
-
-
 METRICS_SYNC_EVERY = 1.0  # seconds between two copies of the state gauges into /metrics
 
 
@@ -276,82 +178,11 @@ def _revocation_replica(revocations: object) -> MemoryRevocationList | None:
     return revocations if isinstance(revocations, MemoryRevocationList) else None
 
 
-def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> punq.Container:
-    overrides = overrides or {}
-    container = punq.Container()
-
-    def bind(port: type, default: Any) -> Any:
-        instance = overrides.get(port, default)
-        container.register(port, instance=instance)
-        return instance
-
-    lifecycle = bind(Lifecycle, Lifecycle())
-    bind(Settings, settings)
-    clock = bind(Clock, SystemClock())
-    bind(IdSource, RandomIds())
-    bind(PasswordHasher, Argon2PasswordHasher(memory_kib=settings.password_hash_memory_kib))
-    keys = bind(
-        PublicKeys,
-        key_ring(
-            settings.jwt_algorithm,
-            settings.jwt_secret,
-            settings.jwt_private_key,
-            settings.jwt_previous_keys,
-        ),
-    )
-    bind(
-        TokenCodec,
-        JwtTokenCodec(keys, settings.jwt_issuer, clock, settings.jwt_audience),
-    )
-    bind(
-        TokenPolicy,
-        TokenPolicy(
-            settings.jwt_issuer, settings.access_ttl, settings.refresh_ttl, settings.jwt_audience
-        ),
-    )
-
-    link: RedisLink | None = None
-    if settings.uses_redis and settings.redis is not None:
-        link = bind(RedisLink, _link(settings.redis, lifecycle))
-        bind(ReplayJournal, link.journal)
-        bind(InstanceCount, instances_of(link, lifecycle))
-    fallback_max = None if settings.redis is None or link is None else settings.redis.fallback_max
-    dropped = DroppedEntries()
-    parts = Parts(settings, clock, lifecycle, container.resolve, fallback_max, dropped)
-    rows: tuple[Capability[Any], ...] = CAPABILITIES  # each row checked against its port
-    for row in rows:
-        adapter = overrides[row.port] if row.port in overrides else build(row, parts, link)
-        for port in (row.port, *row.roles):
-            bind(port, adapter)
-
-    if link is None:
-        container.register(HealthProbe, instance=RedisNotConfiguredProbe(dropped))
-    else:
-        closed = {row.name: None for row in CAPABILITIES if fails_closed(row, settings.policies)}
-        container.register(
-            HealthProbe, instance=RedisHealthProbe(link, link.journal, (*closed,), dropped)
-        )
-    replica = _revocation_replica(container.resolve(RevocationList))
-    if replica is not None:
-        container.register(HealthProbe, instance=RevocationsProbe(replica))
-    journal = link.journal if link else None
-    bind(RedisBudgets, RedisBudgets(RedisBudget))
-    _notifications(bind, settings, clock, lifecycle, container.resolve(NotificationRepository))
-    rates = container.resolve(RateCache), container.resolve(RateHistoryStore)
-    _currency(bind, settings, clock, lifecycle, *rates)
-    watched = container.resolve(RatesService), container.resolve(DeliveryWorker)
-    instances = container.resolve(InstanceCount) if link is not None else None
-    exporter = bind(
-        StateExporter, StateExporter(link, journal, dropped, replica, *watched, instances)
-    )
-    _operations(bind, settings, lifecycle, exporter)
-
-    for use_case in USE_CASES:
-        container.register(use_case, scope=punq.Scope.singleton)
-    # Every auth event counted, and the security events logged, as they are recorded.
-    container.register(EventRecorder, ObservedEventRecorder, scope=punq.Scope.singleton)
-
-    seed = container.resolve(SeedUsers)
+def _seed_users(
+    seed: SeedUsers, settings: Settings, lifecycle: Lifecycle, link: RedisLink | None
+) -> None:
+    """The configured users stored at start (and again when Redis comes back); the start
+    warnings of the settings logged first."""
 
     async def seed_users() -> None:
         for name in await seed(settings.admin_password, list(settings.users)):
@@ -373,4 +204,95 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
     lifecycle.on_start(seed_at_start)
     if link is not None:
         link.on_recovery("seed_users", seed_users)
+
+
+def _tokens(bind: Callable[[type, Any], Any], settings: Settings, clock: Clock) -> None:
+    """The signing keys, the token codec and the token policy."""
+    keys = bind(
+        PublicKeys,
+        key_ring(
+            settings.jwt_algorithm,
+            settings.jwt_secret,
+            settings.jwt_private_key,
+            settings.jwt_previous_keys,
+        ),
+    )
+    bind(TokenCodec, JwtTokenCodec(keys, settings.jwt_issuer, clock, settings.jwt_audience))
+    bind(
+        TokenPolicy,
+        TokenPolicy(
+            settings.jwt_issuer, settings.access_ttl, settings.refresh_ttl, settings.jwt_audience
+        ),
+    )
+
+
+def _health_probes(
+    container: punq.Container,
+    settings: Settings,
+    link: RedisLink | None,
+    dropped: DroppedEntries,
+) -> MemoryRevocationList | None:
+    """The probes of /health; returns the revocation replica they and /metrics watch."""
+    if link is None:
+        container.register(HealthProbe, instance=RedisNotConfiguredProbe(dropped))
+    else:
+        closed = {row.name: None for row in CAPABILITIES if fails_closed(row, settings.policies)}
+        container.register(
+            HealthProbe, instance=RedisHealthProbe(link, link.journal, (*closed,), dropped)
+        )
+    replica = _revocation_replica(container.resolve(RevocationList))
+    if replica is not None:
+        container.register(HealthProbe, instance=RevocationsProbe(replica))
+    return replica
+
+
+def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> punq.Container:
+    overrides = overrides or {}
+    container = punq.Container()
+
+    def bind(port: type, default: Any) -> Any:
+        instance = overrides.get(port, default)
+        container.register(port, instance=instance)
+        return instance
+
+    lifecycle = bind(Lifecycle, Lifecycle())
+    bind(Settings, settings)
+    clock = bind(Clock, SystemClock())
+    bind(IdSource, RandomIds())
+    bind(PasswordHasher, Argon2PasswordHasher(memory_kib=settings.password_hash_memory_kib))
+    _tokens(bind, settings, clock)
+
+    link: RedisLink | None = None
+    if settings.uses_redis and settings.redis is not None:
+        link = bind(RedisLink, _link(settings.redis, lifecycle))
+        bind(ReplayJournal, link.journal)
+        bind(InstanceCount, instances_of(link, lifecycle))
+    fallback_max = None if settings.redis is None or link is None else settings.redis.fallback_max
+    dropped = DroppedEntries()
+    parts = Parts(settings, clock, lifecycle, container.resolve, fallback_max, dropped)
+    rows: tuple[Capability[Any], ...] = CAPABILITIES  # each row checked against its port
+    for row in rows:
+        adapter = overrides[row.port] if row.port in overrides else build(row, parts, link)
+        for port in (row.port, *row.roles):
+            bind(port, adapter)
+
+    replica = _health_probes(container, settings, link, dropped)
+    journal = link.journal if link else None
+    bind(RedisBudgets, RedisBudgets(RedisBudget))
+    notifications(bind, settings, clock, lifecycle, container.resolve(NotificationRepository))
+    rates = container.resolve(RateCache), container.resolve(RateHistoryStore)
+    currency(bind, settings, clock, lifecycle, *rates)
+    watched = container.resolve(RatesService), container.resolve(DeliveryWorker)
+    instances = container.resolve(InstanceCount) if link is not None else None
+    exporter = bind(
+        StateExporter, StateExporter(link, journal, dropped, replica, *watched, instances)
+    )
+    _operations(bind, settings, lifecycle, exporter)
+
+    for use_case in USE_CASES:
+        container.register(use_case, scope=punq.Scope.singleton)
+    # Every auth event counted, and the security events logged, as they are recorded.
+    container.register(EventRecorder, ObservedEventRecorder, scope=punq.Scope.singleton)
+
+    _seed_users(container.resolve(SeedUsers), settings, lifecycle, link)
     return container

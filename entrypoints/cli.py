@@ -12,7 +12,7 @@ import tempfile
 import textwrap
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from entrypoints import health_probe as probe
 from entrypoints.cli_tools import (
@@ -206,8 +206,11 @@ def _private_temp_file(pem: bytes) -> str:
     return path
 
 
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
 def _subcommand(
-    sub: "argparse._SubParsersAction[argparse.ArgumentParser]",
+    sub: Subparsers,
     name: str,
     summary: str,
     description: str,
@@ -233,10 +236,7 @@ def _subcommand(
 CONFIG_ERROR = "a configuration error, named in one line on standard error"
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ballast", description=__doc__)
-    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    sub = p.add_subparsers(dest="command", required=True)
+def _serve_and_health(sub: Subparsers) -> None:
     s = _subcommand(
         sub,
         "serve",
@@ -296,6 +296,13 @@ def parser() -> argparse.ArgumentParser:
         help="with --url: seconds to wait for the whole answer (default: %(default)s)",
     )
     h.set_defaults(run=health)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ballast", description=__doc__)
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = p.add_subparsers(dest="command", required=True)
+    _serve_and_health(sub)
     hp = _subcommand(
         sub,
         "hash-password",
