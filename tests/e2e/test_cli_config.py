@@ -14,7 +14,7 @@ from adapters.jwt_keys import Algorithm, check_pem
 from entrypoints.cli import parser
 from entrypoints.settings import Settings
 from tests.e2e.test_cli import BALLAST, clean_env, server_lines, serving
-from tests.redis_server import free_port
+from tests.redis_server import RedisServer, free_port
 
 SECRET = "q7Vf2LxN9sKd4WmZ8cRj1TgY6hBp3EuA-Xw5"
 ADMIN = "a-long-admin-password"
@@ -186,3 +186,24 @@ def test_config_table_prints_the_block_the_readme_holds() -> None:
     readme = (Path(__file__).resolve().parent.parent.parent / "README.md").read_text()
     assert done.returncode == 0
     assert done.stdout.strip() in readme
+
+
+@pytest.mark.redis
+def test_the_redis_password_is_read_from_its_file_and_authenticates(tmp_path: Path) -> None:
+    password = "p@ss:word/with#signs"
+    server = RedisServer(password=password).start()
+    try:
+        secret = tmp_path / "redis-password"
+        secret.write_text(password + "\n")
+        env = {
+            "REDIS_URL": f"redis://127.0.0.1:{server.port}/0",
+            "BALLAST_REDIS_PASSWORD_FILE": str(secret),
+        }
+        with serving(tmp_path, **env) as base:
+            health = run("health", "--url", base)
+        assert health.returncode == 0, health.stderr
+        [redis] = json.loads(health.stdout)["checks"]["redis"]
+        assert redis["status"] == "pass", redis
+        assert password not in (tmp_path / "serve.log").read_text()
+    finally:
+        server.stop()
