@@ -5,7 +5,6 @@ Each raises ConfigError naming the variable an operator has to change.
 """
 
 import base64
-import binascii
 import json
 import stat
 from pathlib import Path
@@ -109,7 +108,7 @@ def webhook_secrets(raw: str) -> tuple[str, ...]:
         body = secret.removeprefix("whsec_")
         try:
             key = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
-        except binascii.Error:
+        except ValueError:  # binascii.Error, or a character outside ASCII
             key = b""
         if not secret.startswith("whsec_") or not 24 <= len(key) <= 64:
             # The value itself is never echoed: it is a secret.

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from entrypoints import config_doc
 from entrypoints.config_variables import known_names
@@ -178,3 +180,32 @@ def test_production_refuses_an_unknown_variable() -> None:
         Settings.from_env({"BALLAST_ENV": "production", "BALLAST_JWT_SECRT": "x"})
     assert error.value.variable == "BALLAST_JWT_SECRT"
     assert "BALLAST_JWT_SECRET" in str(error.value)
+
+
+# Rows whose value names a file: random text would only probe the file system.
+READS_FILES = {
+    "BALLAST_USERS_FILE",
+    "BALLAST_JWT_PRIVATE_KEY_FILE",
+    "BALLAST_JWT_PREVIOUS_KEY_FILES",
+    "BALLAST_REDIS_CA_FILE",
+    "BALLAST_REDIS_CERT_FILE",
+    "BALLAST_REDIS_KEY_FILE",
+}
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from([r.name for r in VARIABLES if r.name not in READS_FILES]),
+    st.one_of(st.text(max_size=40), st.from_regex(r"[0-9./a-z:-]{0,20}", fullmatch=True)),
+)
+def test_any_value_of_any_variable_is_taken_or_refused_in_one_line_naming_it(
+    name: str, value: str
+) -> None:
+    """The class of `BALLAST_LOG_LEVEL=verbose` ending in a traceback: whatever the text,
+    reading ends in settings or in one ConfigError naming a variable of the table."""
+    env = {"REDIS_URL": "rediss://cache", name: value}
+    try:
+        Settings.from_env(env)
+    except ConfigError as error:
+        assert error.variable in known_names(VARIABLES)
+        assert "\n" not in str(error)
