@@ -78,7 +78,7 @@ class RedisLink:
             client, self.breaker, journal, identity, self.counters, self.raw, supervisor
         )
         self.probe = Probe(self.breaker, self.recovery.run, supervisor, max_probe_interval)
-        self._heartbeat: asyncio.Task[None] | None = None
+        self._beating: asyncio.Task[None] | None = None
 
     @property
     def is_up(self) -> bool:
@@ -162,7 +162,7 @@ class RedisLink:
         await self.supervisor.attempt("redis_probe", first_attempt)
         if not recovered:
             self.breaker.trip()
-        self._heartbeat = detached(
+        self._beating = detached(
             self.supervisor.every(
                 "redis_heartbeat",
                 self.heartbeat_interval,
@@ -174,7 +174,7 @@ class RedisLink:
 
     async def stop(self) -> None:
         self.heartbeat.stopped = self.probe.stopped = True
-        for task in (self._heartbeat, self.probe.task):
+        for task in (self._beating, self.probe.task):
             if task is not None:
                 task.cancel()
                 # Bounded: stopping must not hang on a task that lost its cancellation.
