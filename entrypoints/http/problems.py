@@ -168,11 +168,13 @@ def route_path(scope: Scope) -> str:
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
     """Last resort: a 500 problem without internals; the traceback goes to the log only."""
+    # Met outside the edge (which has ended the request's context): its id named here.
     log.error(
-        "event=unhandled_error method=%s path=%s error=%s",
-        request.method,
-        request.url.path,
+        "event=unhandled_error method=%s path=%s error=%s request_id=%s",
+        request.method[:16],
+        request.url.path[:128],
         type(exc).__name__,
+        request.scope.get("ballast.request_id", ""),
         exc_info=exc,
     )
     return problem(500, "internal", "internal error")

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from entrypoints.log_format import LogfmtFormatter
 from tests.e2e.auth_app import bearer, login, running_app
+from tests.e2e.test_starlette_promises import ballast_app
 from tests.logfmt import parse_logfmt
 from tests.webhook_server import WebhookServer, webhook_server
 
@@ -133,3 +134,12 @@ def test_request_ids_are_random(client: TestClient) -> None:
     steps = {b - a for a, b in itertools.pairwise(numbers)}
     assert len(steps) > 100  # no counter: consecutive ids are not a fixed step apart
     assert sum(b > a for a, b in itertools.pairwise(numbers)) < 150
+
+
+def test_an_unexpected_error_is_logged_with_its_request_id(lines: Lines) -> None:
+    with TestClient(ballast_app(), raise_server_exceptions=False) as client:
+        crashed = client.get("/crash", headers={"X-Request-ID": "crash-1"})
+
+    assert crashed.status_code == 500
+    [line] = [r for r in lines.records if r.get("event") == "unhandled_error"]
+    assert (line["request_id"], line["path"], line["level"]) == ("crash-1", "/crash", "ERROR")
