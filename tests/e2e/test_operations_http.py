@@ -90,9 +90,10 @@ def test_one_log_line_per_request_with_the_route_template_and_no_secrets(
     assert len(lines) == 3
     assert re.fullmatch(
         r"event=request method=POST route=/api/auth/login status=200 duration_ms=[\d.]+ "
-        r"request_id=[0-9a-f]{32}",
+        r"request_id=[0-9a-f]{32} client=testclient subject=",
         lines[0],
     )
+    assert "subject=admin" in lines[1]
     assert "route=/api/notifications/{id} status=401" in lines[2]
     assert "request_id=req-42" in lines[2]
     everything = "\n".join(lines)
