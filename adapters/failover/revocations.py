@@ -29,9 +29,9 @@ class ReplicatedRevocationList:
     Redis does; with Redis down it is journaled like any write.
 
     The fill runs in the background, batch by batch, so that an instance serves at once
-    however much is revoked. Until it is complete, a token the replica does not know as
-    revoked is asked about in Redis (three keys, one MGET); if Redis cannot answer then,
-    the request is refused (503), never answered from a replica known to be partial.
+    however much is revoked. Until the first fill is complete, a token the replica does not
+    know as revoked is asked about in Redis (three keys, one MGET); if Redis cannot answer
+    then, the request is refused (503), never answered from a replica known to be partial.
     """
 
     def __init__(
@@ -45,7 +45,8 @@ class ReplicatedRevocationList:
         self._listener: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
         self._loader: asyncio.Task[None] | None = None
-        self._partial = False  # a fill has begun and not ended yet
+        self._partial = False  # the first fill has begun and not ended yet
+        self._filled = False  # a fill has ended: the feed keeps the replica current since
 
     async def revoke(self, revocation: Revocation) -> None:
         await self._replica.revoke(revocation)
@@ -77,7 +78,7 @@ class ReplicatedRevocationList:
 
     @property
     def complete(self) -> bool:
-        """False while the replica is being filled (checks then also ask Redis)."""
+        """False while the first fill runs (checks then also ask Redis)."""
         return not self._partial
 
     async def resync(self) -> None:
@@ -85,7 +86,10 @@ class ReplicatedRevocationList:
         (no revocation falls between loading and subscribing)."""
         await self._start_listener()
         await self._stop_loader()
-        self._partial = True
+        # Until a first fill ends, the replica is known to be partial. A later fill (after
+        # an outage) only adds what was revoked elsewhere meanwhile: the replica held all
+        # the rest, so checks go on answering from it, as during the outage.
+        self._partial = not self._filled
         # A fresh context: the fill outlives the recovery that starts it.
         self._loader = detached(self._fill(), "revocation_fill")
 
@@ -117,7 +121,7 @@ class ReplicatedRevocationList:
         except Exception as e:
             self._lost("revocation_fill", e)
             return
-        self._partial = False
+        self._partial, self._filled = False, True
         log.info(
             "event=revocations_synced loaded=%d written_back=%d held=%d seconds=%.3f",
             loaded,
