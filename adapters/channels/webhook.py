@@ -129,15 +129,18 @@ class WebhookChannel:
 
     def refusal(self, target: str) -> str | None:
         origin = Origin.of(target)
-        if origin is None:
-            return "must be an http(s) URL"
+        return "must be an http(s) URL" if origin is None else self._origin_refusal(origin)
+
+    def _origin_refusal(self, origin: Origin) -> str | None:
         if not self._allowed.allows(origin.host, origin.port):
             return f"{origin.host!r} on port {origin.port} is not in BALLAST_WEBHOOK_ALLOWED_HOSTS"
         return None
 
     async def deliver(self, notification: Notification) -> None:
         url = notification.target or ""
-        if (refusal := self.refusal(url)) is not None:
+        origin = Origin.of(url)
+        refusal = "must be an http(s) URL" if origin is None else self._origin_refusal(origin)
+        if origin is None or refusal is not None:
             raise DeliveryError(f"webhook target refused: {refusal}")
         body = json.dumps(event(notification), separators=(",", ":"))
         now = datetime.datetime.now(datetime.UTC)
@@ -152,15 +155,18 @@ class WebhookChannel:
         }
         try:
             async with asyncio.timeout(self._deadline):
-                await self._exchange(url, body.encode(), headers, now)
+                await self._exchange(url, origin, body.encode(), headers, now)
         except TimeoutError:
             raise DeliveryError(f"webhook timed out ({self._deadline:g} s)") from None
 
     async def _exchange(
-        self, url: str, content: bytes, headers: dict[str, str], now: datetime.datetime
+        self,
+        url: str,
+        origin: Origin,
+        content: bytes,
+        headers: dict[str, str],
+        now: datetime.datetime,
     ) -> None:
-        origin = Origin.of(url)
-        assert origin is not None  # refused before
         _requestable(url)
         address = await self._address(origin)
         for _ in range(self._max_redirects + 1):
