@@ -1,13 +1,19 @@
 """Small fakes for unit tests (no mocks): a clock that moves only when told, predictable ids."""
 
+import base64
+import hashlib
 import itertools
+import secrets
 
 from adapters.passwords import Argon2PasswordHasher
 from domain.tokens import TokenClaims, TokenType
 
+# Where every FakeClock starts: a fixed time, so that stored times are the same in every run.
+START = 1_800_000_000.0
+
 
 class FakeClock:
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
+    def __init__(self, now: float = START) -> None:
         self.current = now
         self.failures = 0
 
@@ -53,3 +59,10 @@ def token_claims(
         roles=frozenset(),
         fam=family,
     )
+
+
+def scrypt_hash(password: str, n: int = 2**10) -> str:
+    """A hash as Ballast 0.1 wrote it."""
+    salt = secrets.token_bytes(16)
+    key = hashlib.scrypt(password.encode(), salt=salt, n=n, r=8, p=1, dklen=32)
+    return f"scrypt${n}$8$1${base64.b64encode(salt).decode()}${base64.b64encode(key).decode()}"

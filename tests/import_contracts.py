@@ -4,6 +4,10 @@
 named in `refused_modules`, such as those that do I/O), each other and the modules named in
 `allowed_modules`, nothing else. A deny-list lets any new dependency through; this names
 what is allowed, so a new import fails until it is added on purpose.
+
+`no_test_imports`: no module of the source packages imports a test module (`test_*`) or a
+`conftest`: what tests share lives in helper modules (tests/support), so that a test module
+can be moved, renamed or deleted without breaking another.
 """
 
 import sys
@@ -35,3 +39,28 @@ class AllowListContract(Contract):
         for importer, imported in check.metadata["refused"]:
             output.print_error(f"{importer} imports {imported}, which is not allowed.")
             output.new_line()
+
+
+class NoTestImportsContract(Contract):
+    type_name = "no_test_imports"
+
+    source_modules = fields.ListField(subfield=fields.ModuleField())
+
+    def check(self, graph: grimp.ImportGraph, verbose: bool) -> ContractCheck:
+        refused: list[tuple[str, str]] = []
+        for source in (module.name for module in self.source_modules):
+            for importer in sorted({source, *graph.find_descendants(source)}):
+                for imported in sorted(graph.find_modules_directly_imported_by(importer)):
+                    if _is_test_module(imported):
+                        refused.append((importer, imported))
+        return ContractCheck(kept=not refused, metadata={"refused": refused})
+
+    def render_broken_contract(self, check: ContractCheck) -> None:
+        for importer, imported in check.metadata["refused"]:
+            output.print_error(f"{importer} imports {imported}: move what it needs to a helper.")
+            output.new_line()
+
+
+def _is_test_module(name: str) -> bool:
+    last = name.rsplit(".", 1)[-1]
+    return last.startswith("test_") or last == "conftest"

@@ -23,6 +23,9 @@ from tests.redis_server import Certificates
 
 CHUNK = b"\0" * 65536
 
+# The hosts a local receiver lives on: what a webhook channel under test allows.
+ALLOWED = ("127.0.0.1",)
+
 
 @attrs.frozen
 class Reply:

@@ -7,16 +7,10 @@ from collections.abc import Iterator
 import pytest
 
 from adapters.redis import keys
-from tests.chaos.conftest import (
-    bearer,
-    eventually,
-    login,
-    redis_settings,
-    redis_status,
-    running_app,
-)
 from tests.chaos.workload import Workload
 from tests.redis_topologies import Cluster
+from tests.support.apps import bearer, login, redis_settings, redis_status, running_app
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 

@@ -20,11 +20,11 @@ from domain.ports import PasswordHasher
 from entrypoints.bootstrap import bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
-from tests.chaos.conftest import bearer, redis_settings
 from tests.chaos.workload import Workload
 from tests.fakes import fast_hasher
 from tests.redis_server import RedisServer
 from tests.redis_topologies import Cluster
+from tests.support.apps import bearer, redis_settings
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 

@@ -11,9 +11,8 @@ import pytest
 import redis
 
 from adapters.redis import keys
-from tests.chaos.conftest import bearer, login, redis_settings, running_app
-from tests.e2e.auth_app import create_user
 from tests.redis_server import RedisServer
+from tests.support.apps import bearer, create_user, login, redis_settings, running_app
 
 pytestmark = pytest.mark.redis
 MALFORMED = ["nan|x", "inf|x", "-inf|x", "NaN|n1", "1e400|x", "|x", "12.5|", "x|y", "\udcff"]

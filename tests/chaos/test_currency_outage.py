@@ -13,12 +13,13 @@ from domain.ports import Clock, PasswordHasher
 from entrypoints.bootstrap import bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.settings import RedisSettings, Storage
-from tests.e2e.auth_app import settings
-from tests.e2e.test_currency_http import TTL, eventually, rates
 from tests.fakes import FakeClock, fast_hasher
 from tests.feed_server import feed_server
 from tests.redis_fixtures import client_for
 from tests.redis_server import RedisServer
+from tests.support.apps import settings
+from tests.support.currency_app import TTL, rates
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.redis
 

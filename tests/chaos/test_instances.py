@@ -10,8 +10,9 @@ from contextlib import ExitStack
 import httpx
 import pytest
 
-from tests.e2e.test_cli import serving
 from tests.redis_server import RedisServer
+from tests.support.clients import bearer, login
+from tests.support.servers import serving
 from tests.webhook_server import WebhookServer, webhook_server
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
@@ -46,14 +47,6 @@ def instances(tmp_path_factory: pytest.TempPathFactory, hook: WebhookServer) -> 
     redis.stop()
 
 
-def login(base: str, username: str = "admin", password: str = PASSWORD) -> dict[str, str]:
-    response = httpx.post(
-        f"{base}/api/auth/login", json={"username": username, "password": password}
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 def every_worker_says(bases: list[str], headers: dict[str, str], status: int) -> bool:
     """Several fresh connections per instance, so both of its workers answer."""
     return all(
@@ -67,7 +60,7 @@ def test_a_revocation_through_one_instance_is_refused_by_every_other(
     instances: list[str],
 ) -> None:
     for source in instances:
-        headers = login(source)
+        headers = bearer(login(source, password=PASSWORD))
         assert every_worker_says(instances, headers, 200)
 
         assert httpx.post(f"{source}/api/auth/logout", headers=headers).status_code == 204
@@ -81,7 +74,7 @@ def test_a_revocation_through_one_instance_is_refused_by_every_other(
 def test_a_notification_sent_through_one_is_read_through_every_other(
     instances: list[str],
 ) -> None:
-    headers = login(instances[0])
+    headers = bearer(login(instances[0], password=PASSWORD))
     note = {"recipient": "admin", "channel": "log", "subject": "s", "body": "b"}
     sent = httpx.post(f"{instances[0]}/api/notifications", json=note, headers=headers)
     assert sent.status_code == 202
@@ -95,7 +88,7 @@ def test_a_notification_sent_through_one_is_read_through_every_other(
 def test_deliveries_sent_through_every_instance_happen_once(
     instances: list[str], hook: WebhookServer
 ) -> None:
-    headers = login(instances[0])
+    headers = bearer(login(instances[0], password=PASSWORD))
     ids = []
     for i, base in zip(range(9), itertools.cycle(instances), strict=False):
         note = {
@@ -129,10 +122,10 @@ def test_the_rate_limit_is_shared_by_the_instances(instances: list[str]) -> None
     """One client spreading its requests over the three instances (six processes) gets
     about the limit once, not six times: the default limit is synced every 100 ms, so it
     may pass the limit by less than half (README)."""
-    admin = login(instances[0])
+    admin = bearer(login(instances[0], password=PASSWORD))
     user = {"username": "spreader", "password": "spreader-password", "roles": []}
     assert httpx.post(f"{instances[0]}/api/users", json=user, headers=admin).status_code == 201
-    headers = login(instances[1], "spreader", "spreader-password")
+    headers = bearer(login(instances[1], "spreader", "spreader-password"))
     with httpx.Client() as client:
         answers = [
             client.get(f"{base}/api/auth/me", headers=headers).status_code

@@ -5,8 +5,8 @@ from typing import Any
 
 import redis
 
-from tests.chaos.conftest import bearer, login, redis_settings, running_app
 from tests.redis_server import RedisServer
+from tests.support.apps import bearer, login, redis_settings, running_app
 
 # What a request that read or wrote auth state would send (heartbeats and other background
 # housekeeping are left out: they run whatever the requests do).

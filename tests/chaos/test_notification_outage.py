@@ -13,9 +13,10 @@ from domain.ports import PasswordHasher
 from entrypoints.bootstrap import bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.settings import OnRedisDown, Settings
-from tests.chaos.conftest import bearer, eventually, login, redis_settings
 from tests.fakes import fast_hasher
 from tests.redis_server import RedisServer
+from tests.support.apps import bearer, login, redis_settings
+from tests.support.waiting import eventually
 
 
 @attrs.frozen

@@ -21,10 +21,10 @@ from application.notifications.delivery import DeliveryWorker, RetryPolicy
 from application.notifications.send import SendNotification
 from domain.errors import DependencyUnavailableError
 from domain.notifications import Channel, Notification, NotificationStatus
-from tests.integration.test_failover_notifications import link_is_up, until
 from tests.redis_fixtures import client_for, started_link
 from tests.redis_server import RedisServer
-from tests.unit.notification_world import SERVICE, SpyChannels
+from tests.support.notification_world import SERVICE, SpyChannels
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.anyio
 SWEEP_AT_ONCE = RetryPolicy(sweep_grace=0.0)
@@ -148,7 +148,7 @@ async def test_a_send_refused_under_fail_closed_frees_its_key_when_redis_returns
         with pytest.raises(DependencyUnavailableError):
             await send_with_key()
         own_redis.start()  # loads the snapshot: the key is claimed, no notification
-        assert await until(lambda: link_is_up(link))
+        assert await until(lambda: link.is_up)
         assert len(link.journal) == 0  # the release was replayed
 
         retried = await send_with_key()

@@ -5,15 +5,9 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.chaos.conftest import (
-    bearer,
-    eventually,
-    login,
-    redis_settings,
-    redis_status,
-    running_app,
-)
 from tests.redis_server import RedisServer
+from tests.support.apps import bearer, login, redis_settings, redis_status, running_app
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.redis
 

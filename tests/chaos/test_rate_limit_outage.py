@@ -7,9 +7,9 @@ import pytest
 from adapters.redis.keys import INSTANCES
 from adapters.redis.rate_limits import RedisInstanceCensus
 from domain.rate_limits import Quota
-from tests.contract.test_rate_limiter import failover_parts
 from tests.redis_fixtures import started_link
 from tests.redis_server import RedisServer
+from tests.support.rate_limits import failover_parts
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]
 

@@ -14,9 +14,10 @@ from domain.ports import PasswordHasher, RateLimiter
 from entrypoints.bootstrap import bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.settings import RateLimit, Settings
-from tests.chaos.conftest import eventually, redis_settings
 from tests.fakes import fast_hasher
 from tests.redis_server import RedisServer
+from tests.support.apps import redis_settings
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.redis
 

@@ -7,17 +7,11 @@ from collections.abc import Iterator
 import pytest
 
 from adapters.redis import keys
-from tests.chaos.conftest import (
-    bearer,
-    eventually,
-    login,
-    redis_settings,
-    redis_status,
-    running_app,
-)
 from tests.chaos.workload import Workload
 from tests.redis_server import RedisServer
 from tests.redis_topologies import Sentinels
+from tests.support.apps import bearer, login, redis_settings, redis_status, running_app
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 

@@ -6,16 +6,16 @@ import redis
 
 from adapters.redis import keys
 from entrypoints.settings import OnRedisDown
-from tests.chaos.conftest import (
+from tests.redis_server import RedisServer
+from tests.support.apps import (
     ADMIN_PASSWORD,
     bearer,
-    eventually,
     login,
     redis_settings,
     redis_status,
     running_app,
 )
-from tests.redis_server import RedisServer
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.redis
 

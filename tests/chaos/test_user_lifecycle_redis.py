@@ -8,15 +8,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.chaos.conftest import (
-    bearer,
-    eventually,
-    login,
-    redis_settings,
-    redis_status,
-    running_app,
-)
 from tests.redis_server import RedisServer
+from tests.support.apps import bearer, login, redis_settings, redis_status, running_app
+from tests.support.waiting import eventually
 
 ALICE = "alice-password"
 Change = Callable[[TestClient, dict[str, Any], dict[str, Any]], int]

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 from starlette.testclient import TestClient
 
-from tests.chaos.conftest import bearer, login
+from tests.support.apps import bearer, login
 
 NOTE = {"recipient": "admin", "channel": "log", "subject": "s", "body": "b"}
 

@@ -5,38 +5,17 @@ A suite asks for `backend` (parametrised over the kinds) and builds its port's a
 it with `backend.pick(memory=..., redis=..., failover=...)`.
 """
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import attrs
 import pytest
 
-from adapters.failover.link import RedisLink
+from tests.contract.backends import Backend
 from tests.redis_fixtures import client_for, started_link
 from tests.redis_server import RedisServer
 from tests.redis_topologies import Cluster
 
 KINDS = ["memory", "redis", "failover", "redis-cluster", "failover-cluster"]
-
-
-@attrs.define
-class Backend:
-    kind: str
-    client: Any = None
-    link: RedisLink | None = None
-
-    def pick(
-        self,
-        memory: Callable[[], Any],
-        redis: Callable[[Any], Any],
-        failover: Callable[[RedisLink], Any],
-    ) -> Any:
-        if self.kind == "memory":
-            return memory()
-        if self.kind == "redis":
-            return redis(self.client)
-        assert self.link is not None
-        return failover(self.link)
 
 
 @pytest.fixture(scope="session")

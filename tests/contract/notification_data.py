@@ -2,20 +2,17 @@
 failover: one class per technology plays the store, idempotency-key and lease roles) and
 notifications to store."""
 
-import time
 from typing import Any
-
-import attrs
 
 from adapters.failover.core import Failover
 from adapters.failover.notifications import FailoverNotificationRepository
 from adapters.memory.notifications import MemoryNotificationRepository
 from adapters.redis.notifications import RedisNotificationRepository
 from adapters.system import SystemClock
-from domain.notifications import Channel, Notification
-from tests.contract.conftest import Backend
+from tests.contract.backends import Backend
+from tests.support.notifications import NOW, notification
 
-NOW = time.time()
+__all__ = ["NOW", "adapter_for", "notification", "page_ids"]
 
 
 def adapter_for(backend: Backend) -> Any:
@@ -30,24 +27,6 @@ def adapter_for(backend: Backend) -> Any:
             Failover(link, "notifications", journal=link.journal),
         ),
     )
-
-
-def notification(
-    id_: str, recipient: str = "alice", at: float = NOW, **changes: Any
-) -> Notification:
-    base = Notification(
-        id=id_,
-        recipient=recipient,
-        sender="billing",
-        channel=Channel.WEBHOOK,
-        subject=f"subject {id_}",
-        body='body: ünïcödé, "quotes" and\nnew lines',
-        created_at=at,
-        updated_at=at,
-        target="https://hooks.example.com/x",
-        metadata={"order": 42, "tags": ["a", "b"], "nested": {"ok": True, "none": None}},
-    )
-    return attrs.evolve(base, **changes)
 
 
 async def page_ids(repository: Any, recipient: str, limit: int, **kw: Any) -> list[list[str]]:

@@ -30,7 +30,7 @@ from domain.errors import ConflictError
 from domain.events import AuthEvent, AuthEventType
 from domain.tokens import Revocation, RevocationKind, Rotation
 from domain.users import Role, User, UserSource
-from tests.contract.conftest import Backend
+from tests.contract.backends import Backend
 from tests.fakes import token_claims
 
 pytestmark = pytest.mark.anyio

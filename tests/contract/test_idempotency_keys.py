@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from tests.contract.conftest import Backend
+from tests.contract.backends import Backend
 from tests.contract.notification_data import adapter_for, notification
 
 pytestmark = pytest.mark.anyio

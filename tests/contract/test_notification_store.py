@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from domain.notifications import Channel, NotificationStatus, PageCursor
-from tests.contract.conftest import Backend
+from tests.contract.backends import Backend
 from tests.contract.notification_data import NOW, adapter_for, notification, page_ids
 
 pytestmark = pytest.mark.anyio

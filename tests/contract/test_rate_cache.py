@@ -13,7 +13,7 @@ from adapters.redis.rates import RedisRateCache
 from adapters.system import SystemClock
 from domain.ports import RateCache
 from domain.rates import RateOrigin
-from tests.contract.conftest import Backend
+from tests.contract.backends import Backend
 from tests.currency_fakes import table
 
 pytestmark = pytest.mark.anyio

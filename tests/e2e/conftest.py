@@ -1,6 +1,7 @@
 """Every log record written during an e2e test, whichever library writes it, must make a valid
 line in both formats, and none may show a secret of the test servers' URLs (their feeds carry
-credentials and an API key, their webhooks a token: tests/log_secrets.py)."""
+credentials and an API key, their webhooks a token: tests/log_secrets.py). And the rates feed
+fixture."""
 
 import logging
 from collections.abc import Iterator
@@ -8,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from entrypoints.log_format import JsonFormatter, LogfmtFormatter
+from tests.feed_server import FeedServer, feed_server
 from tests.log_secrets import leaked
 from tests.logfmt import parse_json, parse_logfmt
 
@@ -49,3 +51,9 @@ def every_log_line_parses() -> Iterator[None]:
         root.setLevel(levels[0])
         ballast.setLevel(levels[1])
     assert handler.bad == []
+
+
+@pytest.fixture
+def feed() -> Iterator[FeedServer]:
+    with feed_server() as server:
+        yield server

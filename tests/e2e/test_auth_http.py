@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
-from tests.e2e.auth_app import (
+from tests.support.apps import (
     ACCESS_TTL,
     REFRESH_TTL,
     assert_problem,

@@ -13,8 +13,8 @@ import pytest
 from adapters.jwt_keys import Algorithm, check_pem
 from entrypoints.cli import parser
 from entrypoints.settings import Settings
-from tests.e2e.test_cli import BALLAST, clean_env, server_lines, serving
 from tests.redis_server import RedisServer, free_port
+from tests.support.servers import BALLAST, clean_env, server_lines, serving
 
 SECRET = "q7Vf2LxN9sKd4WmZ8cRj1TgY6hBp3EuA-Xw5"
 ADMIN = "a-long-admin-password"

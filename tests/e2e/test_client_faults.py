@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.test_cli import ADMIN_PASSWORD, server_lines, serving
+from tests.support.servers import ADMIN_PASSWORD, server_lines, serving
 
 HEAD = "{method} {path} HTTP/1.1\r\nHost: ballast\r\nAuthorization: Bearer {token}\r\n"
 JSON = "Content-Type: application/json\r\n"

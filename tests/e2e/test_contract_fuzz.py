@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_cli import BIN, clean_env, serving
 from tests.redis_server import RedisServer
+from tests.support.servers import BIN, clean_env, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = Path(__file__).with_name("schemathesis.toml")  # the one documented exception

@@ -15,8 +15,8 @@ from entrypoints.bootstrap import bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.http.operations import CORS_EXPOSED_HEADERS, CORS_METHODS
 from entrypoints.settings import Settings
-from tests.e2e.test_cli import serving
 from tests.fakes import fast_hasher
+from tests.support.servers import serving
 
 APP = "https://app.example.com"
 OTHER = "https://evil.example.net"
@@ -104,7 +104,7 @@ def test_ballast_serve_answers_an_allowed_preflight_and_refuses_another(tmp_path
 
 
 def test_ballast_serve_refuses_an_origin_with_a_path_in_one_line() -> None:
-    from tests.e2e.test_cli import BALLAST, clean_env
+    from tests.support.servers import BALLAST, clean_env
 
     done = subprocess.run(
         [BALLAST, "serve"],

@@ -9,10 +9,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from adapters.fallback_rates import builtin_history
-from tests.e2e.auth_app import assert_problem
-from tests.e2e.test_currency_http import currency_app, feed  # noqa: F401 - fixture
 from tests.fakes import FakeClock
 from tests.feed_server import FeedServer, ecb_document
+from tests.support.apps import assert_problem
+from tests.support.currency_app import currency_app
 
 FRIDAY, SATURDAY, SUNDAY, MONDAY = "2026-11-20", "2026-11-21", "2026-11-22", "2026-11-23"
 # The clock at Monday 2026-11-30, 12:00 UTC
@@ -48,7 +48,7 @@ def test_without_any_feed_a_date_is_converted_from_the_built_in_history() -> Non
     assert Decimal(body["result"]) == (100 * day.rates["USD"]).quantize(Decimal("0.01"))
 
 
-def test_a_weekend_is_answered_with_the_friday_before(feed: FeedServer) -> None:  # noqa: F811
+def test_a_weekend_is_answered_with_the_friday_before(feed: FeedServer) -> None:
     feed.body = ecb_document({FRIDAY: {"USD": "1.0500"}, MONDAY: {"USD": "1.0600"}})
     with currency_app(FakeClock(NOW), rates_urls=(feed.url,)) as client:
         by_day = {

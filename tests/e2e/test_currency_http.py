@@ -1,57 +1,16 @@
 """Currency over HTTP through the real app: live, cache and fallback sources, stale marking,
 exact results, and 422 problems for bad input."""
 
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
 from adapters.fallback_rates import fallback_table
-from domain.ports import Clock, PasswordHasher
-from entrypoints.bootstrap import bootstrap
-from entrypoints.http.app import create_app
 from entrypoints.http.currency_shapes import AMOUNT_MESSAGE, CODE_MESSAGE
-from tests.e2e.auth_app import settings
-from tests.fakes import FakeClock, fast_hasher
-from tests.feed_server import DAY_RATES, FeedServer, dead_url, ecb_document, feed_server
-
-TTL = 3600
-
-
-@contextmanager
-def currency_app(clock: FakeClock | None = None, **changes: Any) -> Iterator[TestClient]:
-    overrides: dict[type, Any] = {PasswordHasher: fast_hasher()}
-    if clock is not None:
-        overrides[Clock] = clock
-    container = bootstrap(settings(rates_ttl=TTL, **changes), overrides)
-    with TestClient(create_app(container), raise_server_exceptions=False) as client:
-        yield client
-
-
-@pytest.fixture
-def feed() -> Iterator[FeedServer]:
-    with feed_server() as server:
-        yield server
-
-
-def rates(client: TestClient, base: str = "EUR") -> dict[str, Any]:
-    response = client.get("/api/currency/rates", params={"base": base})
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def convert(client: TestClient, amount: str, from_: str, to: str) -> dict[str, Any]:
-    response = client.get(
-        "/api/currency/convert", params={"amount": amount, "from": from_, "to": to}
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
+from tests.fakes import FakeClock
+from tests.feed_server import DAY_RATES, FeedServer, dead_url, ecb_document
+from tests.support.currency_app import TTL, convert, currency_app, rates
+from tests.support.waiting import eventually
 
 
 def test_with_the_feed_up_rates_are_live_and_fresh(feed: FeedServer) -> None:
@@ -176,16 +135,6 @@ def test_the_currency_routes_are_described_in_openapi() -> None:
     convert_parameters = {p["name"] for p in convert["parameters"] if p["in"] == "query"}
     assert convert_parameters == {"amount", "from", "to", "date"}
     assert "security" not in paths["/api/currency/rates"]["get"]
-
-
-def eventually(check: Callable[[], bool], within: float = 10.0) -> bool:
-    """Polls `check` until it holds; a functional deadline, not a speed measurement."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.02)
-    return bool(check())
 
 
 def test_rates_bodies_and_etags_are_rendered_once_per_table_and_base() -> None:

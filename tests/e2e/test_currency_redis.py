@@ -11,11 +11,12 @@ import pytest
 
 from adapters.fallback_rates import fallback_table
 from entrypoints.settings import RedisSettings, Storage
-from tests.e2e.test_currency_http import TTL, currency_app, eventually, rates
 from tests.fakes import FakeClock
 from tests.feed_server import FeedServer, dead_url, ecb_document, feed_server
 from tests.redis_fixtures import client_for
 from tests.redis_server import RedisServer
+from tests.support.currency_app import TTL, currency_app, rates
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.redis
 

@@ -7,8 +7,8 @@ from domain.events import AuthEvent, AuthEventType
 from domain.ports import AuthEventLog, PasswordHasher
 from entrypoints.bootstrap import bootstrap
 from entrypoints.http.app import create_app
-from tests.e2e.auth_app import settings
 from tests.fakes import fast_hasher
+from tests.support.apps import settings
 
 EVENTS_KEPT = 10_000  # the memory event log's bound
 SAMPLE = 'ballast_memory_dropped_entries_total{store="auth_event_log"}'

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_cli import ADMIN_PASSWORD, BALLAST, clean_env, wait_until_live
 from tests.redis_server import free_port
+from tests.support.servers import ADMIN_PASSWORD, BALLAST, clean_env, wait_until_live
 
 STARTS = {
     "ballast serve": [BALLAST, "serve"],

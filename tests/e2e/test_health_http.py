@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
-from tests.e2e.auth_app import running_app
+from tests.support.apps import running_app
 
 AUTH_ROUTES = {
     ("/api/auth/login", "post"),

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from entrypoints.settings import RateLimit, RedisSettings, Storage
-from tests.e2e.auth_app import ADMIN_PASSWORD, LIBRARY_NAMES, bearer, login, running_app
 from tests.hostile_bodies import hostile_bodies, near_valid
 from tests.redis_server import RedisServer
+from tests.support.apps import ADMIN_PASSWORD, LIBRARY_NAMES, bearer, login, running_app
 
 # (method, path, needs a token, a body the route accepts)
 ROUTES: list[tuple[str, str, bool, dict[str, Any]]] = [

@@ -12,7 +12,7 @@ import jwt
 import pytest
 from starlette.testclient import TestClient
 
-from tests.e2e.auth_app import ISSUER, SECRET, assert_problem, bearer, login, running_app
+from tests.support.apps import ISSUER, SECRET, assert_problem, bearer, login, running_app
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import jwt
 import pytest
 from starlette.testclient import TestClient
 
-from tests.e2e.auth_app import (
+from tests.support.apps import (
     SECRET,
     assert_problem,
     bearer,

@@ -9,9 +9,8 @@ import httpx
 import jwt
 import pytest
 
-from tests.e2e.auth_app import SECRET, bearer, running_app
-from tests.e2e.auth_app import login as app_login
-from tests.e2e.test_cli import BALLAST, clean_env, serving
+from tests.support.apps import SECRET, bearer, login, running_app
+from tests.support.servers import BALLAST, clean_env, serving
 
 ADMIN_PASSWORD = "jwks-admin-password"
 
@@ -29,15 +28,6 @@ def keygen(tmp_path: Path, name: str, algorithm: str) -> str:
     path.write_text(pem)
     path.chmod(0o600)
     return str(path)
-
-
-def login(base: str) -> str:
-    response = httpx.post(
-        f"{base}/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
-    )
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
-    return token
 
 
 def env(algorithm: str, key: str, **extra: str) -> dict[str, str]:
@@ -67,7 +57,7 @@ def test_a_service_knowing_only_the_jwks_url_verifies_ballast_tokens(
 ) -> None:
     key = keygen(tmp_path, "key.pem", algorithm)
     with serving(tmp_path, **env(algorithm, key, BALLAST_JWT_AUDIENCE="billing")) as base:
-        token = login(base)
+        token = login(base, password=ADMIN_PASSWORD)["access_token"]
         claims = verify_elsewhere(base, token, algorithm, audience="billing")
         jwks = httpx.get(f"{base}/.well-known/jwks.json").json()
         with pytest.raises(jwt.InvalidAudienceError):
@@ -87,11 +77,11 @@ def test_a_rotated_key_keeps_old_tokens_valid_and_signs_new_ones_across_a_restar
 ) -> None:
     first, second = keygen(tmp_path, "first.pem", "EdDSA"), keygen(tmp_path, "second.pem", "EdDSA")
     with serving(tmp_path, **env("EdDSA", first)) as base:
-        old_token = login(base)
+        old_token = login(base, password=ADMIN_PASSWORD)["access_token"]
     rotated = env("EdDSA", second, BALLAST_JWT_PREVIOUS_KEY_FILES=first)
     with serving(tmp_path, **rotated) as base:
         me = httpx.get(f"{base}/api/auth/me", headers=bearer(old_token))
-        new_token = login(base)
+        new_token = login(base, password=ADMIN_PASSWORD)["access_token"]
         kids = [k["kid"] for k in httpx.get(f"{base}/.well-known/jwks.json").json()["keys"]]
         old_claims = verify_elsewhere(base, old_token, "EdDSA")
         new_claims = verify_elsewhere(base, new_token, "EdDSA")
@@ -123,7 +113,7 @@ def test_the_jwks_is_cacheable_and_answers_304_to_its_etag() -> None:
 def test_an_hs256_token_without_kid_is_accepted_until_it_expires() -> None:
     with running_app() as client:
         issued = jwt.decode(
-            app_login(client)["access_token"], SECRET, algorithms=["HS256"], issuer="ballast"
+            login(client)["access_token"], SECRET, algorithms=["HS256"], issuer="ballast"
         )
         legacy = jwt.encode(issued, SECRET, algorithm="HS256")  # as tokens were before kid
         expired = jwt.encode({**issued, "exp": int(issued["iat"]) - 1}, SECRET, algorithm="HS256")
@@ -137,13 +127,13 @@ def test_an_hs256_token_without_kid_is_accepted_until_it_expires() -> None:
 
 def test_a_token_for_another_audience_is_refused() -> None:
     with running_app(jwt_audience="billing") as billing:
-        token = app_login(billing)["access_token"]
+        token = login(billing)["access_token"]
         own = billing.get("/api/auth/me", headers=bearer(token))
     with running_app(jwt_audience="shipping") as shipping:
         other = shipping.get("/api/auth/me", headers=bearer(token))
     with running_app() as no_audience:
         unaware = no_audience.get("/api/auth/me", headers=bearer(token))
-        plain = app_login(no_audience)["access_token"]
+        plain = login(no_audience)["access_token"]
     with running_app(jwt_audience="billing") as billing:
         missing = billing.get("/api/auth/me", headers=bearer(plain))
 

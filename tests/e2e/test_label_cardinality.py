@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from entrypoints.access_log import METHODS, OTHER
 from entrypoints.http.edge import UNMATCHED
-from tests.e2e.auth_app import running_app
+from tests.support.apps import running_app
 
 TOKEN = string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~"
 PRINTABLE = "".join(chr(c) for c in range(0x20, 0x7F))

@@ -13,7 +13,7 @@ import pytest
 
 from adapters.passwords import HASH_THREADS, MAX_QUEUED_PER_CLIENT
 from entrypoints.http.rate_limiting import ADDRESS_CHECKS_PER_THREAD
-from tests.e2e.test_cli import ADMIN_PASSWORD, serving
+from tests.support.servers import ADMIN_PASSWORD, serving
 
 STORM, OTHER = "198.51.100.7", "203.0.113.9"
 STORM_CLIENTS = 12  # concurrent connections of the storming address

@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_cli import ADMIN_PASSWORD, server_lines, serving
 from tests.feed_server import feed_server
 from tests.log_secrets import LOG_SECRETS, leaked
 from tests.redis_server import RedisServer
+from tests.support.servers import ADMIN_PASSWORD, server_lines, serving
 from tests.webhook_server import webhook_server
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"

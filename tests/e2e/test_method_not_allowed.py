@@ -3,7 +3,7 @@ the OpenAPI document: also where one path is served by several routes."""
 
 import re
 
-from tests.e2e.auth_app import assert_problem, running_app
+from tests.support.apps import assert_problem, running_app
 
 METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 

@@ -11,8 +11,8 @@ from application.notifications.delivery import DeliveryWorker
 from domain.ports import PasswordHasher
 from entrypoints.bootstrap import bootstrap
 from entrypoints.http.app import create_app
-from tests.e2e.auth_app import assert_problem, bearer, create_user, login, settings
 from tests.fakes import fast_hasher
+from tests.support.apps import assert_problem, bearer, create_user, login, settings
 
 NOTIFICATION_FIELDS = {
     "id",

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.auth_app import bearer, login, running_app
+from tests.support.apps import bearer, login, running_app
 
 
 def _document(**changes: Any) -> Any:

@@ -18,8 +18,8 @@ from entrypoints.http.app import create_app
 from entrypoints.metrics import StateExporter
 from entrypoints.settings import RateLimit, Settings
 from tests.currency_fakes import FakeRateFeed, table
-from tests.e2e.auth_app import assert_problem, running_app
 from tests.fakes import FakeClock, fast_hasher
+from tests.support.apps import assert_problem, running_app
 
 TTL = 60
 

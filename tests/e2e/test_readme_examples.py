@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_cli import clean_env, serving
+from tests.support.servers import clean_env, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"

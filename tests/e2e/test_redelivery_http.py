@@ -14,8 +14,8 @@ from application.notifications.delivery import DeliveryWorker
 from domain.ports import Clock, PasswordHasher
 from entrypoints.bootstrap import bootstrap
 from entrypoints.http.app import create_app
-from tests.e2e.auth_app import assert_problem, bearer, create_user, login, settings
 from tests.fakes import FakeClock, fast_hasher
+from tests.support.apps import assert_problem, bearer, create_user, login, settings
 from tests.webhook_server import Reply, WebhookServer, webhook_server
 
 SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()

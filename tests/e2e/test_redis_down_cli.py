@@ -9,8 +9,8 @@ import httpx
 import pytest
 import redis
 
-from tests.e2e.test_cli import ADMIN_PASSWORD, BALLAST, clean_env, serving
 from tests.redis_server import RedisServer, free_port
+from tests.support.servers import ADMIN_PASSWORD, BALLAST, clean_env, serving
 
 pytestmark = pytest.mark.redis
 POLICIES = ("fallback", "fail_closed")

@@ -9,12 +9,13 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.testclient import TestClient
 
 from entrypoints.log_format import LogfmtFormatter
-from tests.e2e.auth_app import bearer, login, running_app
-from tests.e2e.test_starlette_promises import ballast_app
 from tests.logfmt import parse_logfmt
+from tests.support.apps import app_with, bearer, login, running_app
 from tests.webhook_server import WebhookServer, webhook_server
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -136,8 +137,12 @@ def test_request_ids_are_random(client: TestClient) -> None:
     assert sum(b > a for a, b in itertools.pairwise(numbers)) < 150
 
 
+async def crash(request: Request) -> Response:
+    raise RuntimeError("internal detail")
+
+
 def test_an_unexpected_error_is_logged_with_its_request_id(lines: Lines) -> None:
-    with TestClient(ballast_app(), raise_server_exceptions=False) as client:
+    with TestClient(app_with({"/crash": crash}), raise_server_exceptions=False) as client:
         crashed = client.get("/crash", headers={"X-Request-ID": "crash-1"})
 
     assert crashed.status_code == 500

@@ -8,8 +8,8 @@ from adapters.system import SystemClock
 from domain.ports import PasswordHasher, RevocationList
 from entrypoints.bootstrap import bootstrap
 from entrypoints.http.app import create_app
-from tests.e2e.auth_app import assert_problem, bearer, login, settings
 from tests.fakes import fast_hasher
+from tests.support.apps import assert_problem, bearer, login, settings
 
 BOUND = 8
 

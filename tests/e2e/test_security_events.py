@@ -12,8 +12,8 @@ from starlette.testclient import TestClient
 from entrypoints.log_format import JsonFormatter, LogfmtFormatter
 from entrypoints.metrics import record_client_credentials_grant
 from entrypoints.settings import RateLimit
-from tests.e2e.auth_app import ADMIN_PASSWORD, bearer, login, running_app
 from tests.logfmt import parse_json, parse_logfmt
+from tests.support.apps import ADMIN_PASSWORD, bearer, login, running_app
 
 WRONG = "not-the-password-Zq8"
 

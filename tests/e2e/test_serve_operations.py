@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_cli import serving
 from tests.redis_server import RedisServer
+from tests.support.servers import serving
 
 REQUESTS = 12
 

@@ -14,11 +14,8 @@ from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import FieldError, ValidationError
-from domain.ports import PasswordHasher
-from entrypoints.bootstrap import bootstrap
-from entrypoints.http.app import App, create_app
-from tests.e2e.auth_app import assert_problem, settings
-from tests.fakes import fast_hasher
+from entrypoints.http.app import App
+from tests.support.apps import app_with, assert_problem
 
 
 class TeapotError(Exception):
@@ -69,10 +66,7 @@ class Stamp:
 
 
 def ballast_app() -> Starlette:
-    app = create_app(bootstrap(settings(), {PasswordHasher: fast_hasher()}))
-    for path, endpoint in (("/teapot", teapot), ("/crash", crash), ("/invalid", invalid)):
-        app.add_route(path, endpoint)
-    return app
+    return app_with({"/teapot": teapot, "/crash": crash, "/invalid": invalid})
 
 
 def test_every_route_is_named_by_its_operation_id() -> None:

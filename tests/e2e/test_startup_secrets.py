@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_cli import BALLAST, clean_env, wait_until_live
 from tests.redis_server import free_port
+from tests.support.servers import BALLAST, clean_env, wait_until_live
 
 MARKER = "development admin password: "
 

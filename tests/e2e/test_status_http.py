@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from entrypoints.http.status_page import chart
 from entrypoints.status_history import StatusHistory
-from tests.e2e.auth_app import running_app
+from tests.support.apps import running_app
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_cli import ADMIN_PASSWORD, serving
 from tests.redis_server import RedisServer
+from tests.support.servers import ADMIN_PASSWORD, serving
 
 FLAGS = [
     "--headless",

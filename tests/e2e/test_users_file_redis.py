@@ -10,10 +10,10 @@ import pytest
 from adapters.redis import keys
 from domain.users import Role, User, UserSource
 from entrypoints.settings import RedisSettings, Storage
-from tests.e2e.auth_app import assert_problem, bearer, create_user, login, running_app
 from tests.fakes import fast_hasher
 from tests.redis_fixtures import client_for
 from tests.redis_server import RedisServer
+from tests.support.apps import assert_problem, bearer, create_user, login, running_app
 
 pytestmark = pytest.mark.redis
 

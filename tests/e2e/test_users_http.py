@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from adapters.passwords import Argon2PasswordHasher
 from domain.users import Role, User
 from entrypoints.settings import RateLimit
-from tests.e2e.auth_app import (
+from tests.support.apps import (
     assert_problem,
     bearer,
     create_user,

@@ -12,7 +12,9 @@ from aiosmtpd.controller import Controller
 from adapters.channels.email import EmailChannel
 from domain.errors import DeliveryError
 from domain.notifications import Channel, Notification
+from tests.fakes import START
 from tests.redis_server import free_port
+from tests.support.notifications import notification
 
 pytestmark = pytest.mark.anyio
 
@@ -57,17 +59,15 @@ def smtp(request: pytest.FixtureRequest) -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-def notification(subject: str = "Your invoice") -> Notification:
-    return Notification(
-        id="n42",
-        recipient="alice",
-        sender="billing",
+def email(subject: str = "Your invoice") -> Notification:
+    return notification(
+        "n42",
+        at=START,
         channel=Channel.EMAIL,
         subject=subject,
         body="Invoice 7 is ready.\nThank you.",
-        created_at=1_800_000_000.0,
-        updated_at=1_800_000_000.0,
         target="alice@example.com",
+        metadata={},
     )
 
 
@@ -75,9 +75,7 @@ async def test_the_message_that_arrives_carries_recipient_subject_and_body(
     smtp: tuple[Inbox, int],
 ) -> None:
     inbox, port = smtp
-    await EmailChannel(f"smtp://127.0.0.1:{port}?from=noreply@ballast.example").deliver(
-        notification()
-    )
+    await EmailChannel(f"smtp://127.0.0.1:{port}?from=noreply@ballast.example").deliver(email())
 
     [envelope] = inbox.envelopes
     assert envelope.mail_from == "noreply@ballast.example"
@@ -93,7 +91,7 @@ async def test_the_message_that_arrives_carries_recipient_subject_and_body(
 async def test_a_newline_in_the_subject_cannot_add_a_header(smtp: tuple[Inbox, int]) -> None:
     inbox, port = smtp
     await EmailChannel(f"smtp://127.0.0.1:{port}").deliver(
-        notification("Hello\r\nBcc: victim@example.com")
+        email("Hello\r\nBcc: victim@example.com")
     )
     [message] = inbox.messages()
     assert message["Bcc"] is None
@@ -105,7 +103,7 @@ async def test_an_smtp_server_that_is_not_there_is_a_failed_attempt() -> None:
     channel = EmailChannel(f"smtp://127.0.0.1:{free_port()}", timeout=2.0)
     # The error is shown to API readers: it speaks of the delivery, not of a library's classes.
     with pytest.raises(DeliveryError, match=r"^smtp delivery failed: the mail server could not"):
-        await channel.deliver(notification())
+        await channel.deliver(email())
 
 
 @pytest.mark.parametrize("smtp", [SlowInbox], indirect=True)
@@ -115,4 +113,4 @@ async def test_the_whole_exchange_has_the_deadline_not_only_each_answer(
     _, port = smtp
     channel = EmailChannel(f"smtp://127.0.0.1:{port}", timeout=1.0)
     with pytest.raises(DeliveryError, match=r"^smtp delivery failed: the mail server timed out$"):
-        await channel.deliver(notification())
+        await channel.deliver(email())

@@ -1,9 +1,6 @@
 """The failover notification repository through a Redis outage: writes go to memory and
 the journal, reads find them, and the replay puts their latest state into Redis."""
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import attrs
@@ -16,36 +13,13 @@ from adapters.memory.notifications import MemoryNotificationRepository
 from adapters.redis.notifications import RedisNotificationRepository
 from adapters.system import SystemClock
 from domain.errors import DependencyUnavailableError
-from domain.notifications import Channel, Notification, NotificationStatus
+from domain.notifications import NotificationStatus
 from tests.redis_fixtures import client_for, started_link
 from tests.redis_server import RedisServer
+from tests.support.notifications import notification
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.anyio
-
-
-async def until(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> bool:
-    """Polls until `check` holds: a functional deadline, not a speed measurement."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if await check():
-            return True
-        await asyncio.sleep(0.02)
-    return await check()
-
-
-def notification(id_: str, **changes: Any) -> Notification:
-    now = time.time()
-    base = Notification(
-        id=id_,
-        recipient="alice",
-        sender="billing",
-        channel=Channel.LOG,
-        subject="s",
-        body="b",
-        created_at=now,
-        updated_at=now,
-    )
-    return attrs.evolve(base, **changes)
 
 
 def repository(link: RedisLink, fail_closed: bool = False) -> FailoverNotificationRepository:
@@ -54,10 +28,6 @@ def repository(link: RedisLink, fail_closed: bool = False) -> FailoverNotificati
         MemoryNotificationRepository(SystemClock()),
         Failover(link, "notifications", fail_closed=fail_closed, journal=link.journal),
     )
-
-
-async def link_is_up(link: RedisLink) -> bool:
-    return link.is_up
 
 
 async def test_a_notification_written_during_an_outage_reaches_redis_with_its_delivery_state(
@@ -81,7 +51,7 @@ async def test_a_notification_written_during_an_outage_reaches_redis_with_its_de
         assert len(link.journal) == 3  # add, claim, update: all journaled
 
         own_redis.restart()  # empty, as a Redis without persistence comes back
-        assert await until(lambda: link_is_up(link))
+        assert await until(lambda: link.is_up)
 
         client: Any = client_for(own_redis.url, timeout=2.0)
         fresh = RedisNotificationRepository(client)

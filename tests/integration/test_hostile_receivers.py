@@ -5,9 +5,8 @@ attempt, and a slow receiver holds back neither other receivers nor the log."""
 import asyncio
 import ipaddress
 import string
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 
-import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,27 +18,17 @@ from adapters.memory.notifications import MemoryNotificationRepository
 from adapters.system import SystemClock
 from application.notifications.delivery import DeliveryWorker
 from domain.errors import DeliveryError
-from domain.notifications import Channel, Notification, NotificationStatus
+from domain.notifications import Channel, NotificationStatus
 from domain.webhook_targets import Address
-from tests.integration.test_webhook_channel import ALLOWED, notification
-from tests.webhook_server import Reply, WebhookServer, webhook_server
+from tests.fakes import START
+from tests.support.notifications import notification
+from tests.support.waiting import until
+from tests.webhook_server import ALLOWED, Reply, WebhookServer, webhook_server
 
 pytestmark = pytest.mark.anyio
 HUGE = 400 << 20
 # What loopback socket buffers can hold between the two ends, far below HUGE.
 BUFFERED = 32 << 20
-
-
-async def eventually(check: Callable[[], Awaitable[bool] | bool], within: float = 20.0) -> None:
-    """Waits until `check` holds (a bound on waiting, not a timing assertion)."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + within
-    while True:
-        result = check()
-        if await result if not isinstance(result, bool) else result:
-            return
-        assert loop.time() < end, "the condition never held"
-        await asyncio.sleep(0.02)
 
 
 def finished(server: WebhookServer) -> Callable[[], bool]:
@@ -50,8 +39,8 @@ async def test_a_dripping_receiver_is_cut_off_at_the_attempts_deadline() -> None
     channel = WebhookChannel(ALLOWED, deadline=1.0)
     with webhook_server(Reply(drip=0.05)) as server:
         with pytest.raises(DeliveryError, match=r"^webhook timed out \(1 s\)$"):
-            await channel.deliver(notification(server.url()))
-        await eventually(finished(server))  # we hung up: the receiver's writes fail
+            await channel.deliver(notification(target=server.url(), at=START))
+        assert await until(finished(server), within=20.0)  # we hung up: the receiver's writes fail
     await channel.close()
     assert len(server.received) == 1
 
@@ -59,8 +48,8 @@ async def test_a_dripping_receiver_is_cut_off_at_the_attempts_deadline() -> None
 async def test_a_huge_answer_is_not_read() -> None:
     channel = WebhookChannel(ALLOWED)
     with webhook_server(Reply(200, answer_bytes=HUGE)) as server:
-        await channel.deliver(notification(server.url()))
-        await eventually(finished(server))
+        await channel.deliver(notification(target=server.url(), at=START))
+        assert await until(finished(server), within=20.0)
     await channel.close()
     assert 0 < server.sent_bytes < BUFFERED
 
@@ -69,7 +58,7 @@ async def test_a_short_answer_is_drained_and_the_connection_reused() -> None:
     channel = WebhookChannel(ALLOWED)
     with webhook_server(Reply(200, answer_bytes=ANSWER_DRAINED - 1)) as server:
         for _ in range(3):
-            await channel.deliver(notification(server.url()))
+            await channel.deliver(notification(target=server.url(), at=START))
     await channel.close()
     assert len(server.received) == 3
     # HTTP/1.0 server: each answer ends its connection; what matters is that all were read.
@@ -103,7 +92,7 @@ async def test_a_target_that_cannot_be_requested_is_a_failed_attempt(
     except ValueError:
         return  # not an entry the settings accept
     try:
-        await channel.deliver(notification(target))
+        await channel.deliver(notification(target=target, at=START))
     except DeliveryError:
         pass  # a failed attempt: anything else fails the test
     finally:
@@ -115,7 +104,7 @@ async def test_the_worker_counts_an_unrequestable_target_as_a_failed_attempt() -
     repository = MemoryNotificationRepository(clock)
     webhook = WebhookChannel(("ex\u00e4mple\u0300.com", "127.0.0.1"), resolver=anything_is_here)
     worker = DeliveryWorker(repository, ChannelRouter(LogChannel(), webhook, None), clock)
-    sent = fresh("http://ex\u00e4mple\u0300.com/hook", "n1", clock)
+    sent = notification("n1", at=clock.now(), target="http://ex\u00e4mple\u0300.com/hook")
     await repository.add(sent)
     worker.enqueue(sent.id)
 
@@ -126,16 +115,6 @@ async def test_the_worker_counts_an_unrequestable_target_as_a_failed_attempt() -
     assert stored is not None
     assert (stored.status, stored.attempts) == (NotificationStatus.PENDING, 1)
     assert stored.error == "webhook target cannot be requested: not a valid URL"
-
-
-def fresh(target: str, id_: str, clock: SystemClock) -> Notification:
-    now = clock.now()
-    return attrs.evolve(notification(target), id=id_, created_at=now, updated_at=now)
-
-
-def log_notification(id_: str, clock: SystemClock) -> Notification:
-    now = clock.now()
-    return Notification(id_, "bob", "billing", Channel.LOG, "hi", "body", now, now)
 
 
 async def test_a_dripping_receiver_holds_back_neither_the_log_nor_another_receiver() -> None:
@@ -150,13 +129,22 @@ async def test_a_dripping_receiver_holds_back_neither_the_log_nor_another_receiv
         webhook_server(Reply(204)) as fast,
     ):
         for i in range(5):  # more than the destination may take at once
-            await repository.add(fresh(slow.url(f"/{i}"), f"slow{i}", clock))
+            await repository.add(notification(f"slow{i}", at=clock.now(), target=slow.url(f"/{i}")))
             worker.enqueue(f"slow{i}")
         running = asyncio.create_task(worker.run())
-        await eventually(lambda: slow.live == 2)
+        assert await until(lambda: slow.live == 2, within=20.0)
 
-        await repository.add(log_notification("log1", clock))
-        await repository.add(fresh(fast.url(), "fast1", clock))
+        await repository.add(
+            notification(
+                "log1",
+                at=clock.now(),
+                recipient="bob",
+                channel=Channel.LOG,
+                target=None,
+                metadata={},
+            )
+        )
+        await repository.add(notification("fast1", at=clock.now(), target=fast.url()))
         worker.enqueue("log1")
         worker.enqueue("fast1")
 
@@ -164,7 +152,7 @@ async def test_a_dripping_receiver_holds_back_neither_the_log_nor_another_receiv
             found = [await repository.get(i) for i in ("log1", "fast1")]
             return all(n is not None and n.status is NotificationStatus.SENT for n in found)
 
-        await eventually(both_sent)
+        assert await until(both_sent, within=20.0)
         assert slow.live == 2  # the slow attempts still run: nobody waited for them
         assert len(slow.received) == 2  # the other three wait their turn, holding no slot
         worker.stop()

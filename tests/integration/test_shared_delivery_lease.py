@@ -13,12 +13,12 @@ from adapters.channels.webhook import WebhookChannel
 from adapters.redis.notifications import RedisNotificationRepository
 from adapters.system import SystemClock
 from application.notifications.delivery import DeliveryWorker, RetryPolicy
-from domain.notifications import NotificationStatus
-from tests.integration.test_hostile_receivers import eventually, fresh, log_notification
-from tests.integration.test_webhook_channel import ALLOWED
+from domain.notifications import Channel, NotificationStatus
 from tests.redis_fixtures import client_for
 from tests.redis_server import RedisServer
-from tests.webhook_server import Reply, webhook_server
+from tests.support.notifications import notification
+from tests.support.waiting import until
+from tests.webhook_server import ALLOWED, Reply, webhook_server
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]
 
@@ -43,13 +43,22 @@ async def test_a_live_attempt_is_not_taken_over_by_another_instance(
         for client, webhook in zip(clients, webhooks, strict=True)
     )
     with webhook_server(Reply(drip=0.05)) as receiver:
-        slow = fresh(receiver.url(), "slow", clock)
+        slow = notification("slow", at=clock.now(), target=receiver.url())
         await first.repository.add(slow)
         first.enqueue(slow.id)
         running = asyncio.create_task(first.run())
-        await eventually(lambda: receiver.live == 1)
+        assert await until(lambda: receiver.live == 1, within=20.0)
 
-        await second.repository.add(log_notification("log1", clock))
+        await second.repository.add(
+            notification(
+                "log1",
+                at=clock.now(),
+                recipient="bob",
+                channel=Channel.LOG,
+                target=None,
+                metadata={},
+            )
+        )
         sweeps = 0
         while receiver.live:  # the first instance's attempt, until its deadline
             await second.sweep()  # finds both: "slow" is pending and untouched

@@ -15,9 +15,9 @@ from adapters.memory.notifications import MemoryNotificationRepository
 from application.notifications.delivery import DeliveryWorker, RetryPolicy
 from domain.errors import DeliveryError
 from domain.notifications import NotificationStatus
-from tests.fakes import FakeClock
-from tests.integration.test_webhook_channel import ALLOWED, notification
-from tests.webhook_server import Received, Reply, webhook_server
+from tests.fakes import START, FakeClock
+from tests.support.notifications import notification
+from tests.webhook_server import ALLOWED, Received, Reply, webhook_server
 
 pytestmark = pytest.mark.anyio
 
@@ -33,7 +33,7 @@ async def delivered_with(*secrets_: str, replies: tuple[Reply, ...] = ()) -> lis
     channel = WebhookChannel(ALLOWED, signer=WebhookSigner(secrets_))
     with webhook_server(*replies) as server:
         try:
-            await channel.deliver(notification(server.url()))
+            await channel.deliver(notification(target=server.url(), at=START))
         finally:
             await channel.close()
     return server.received
@@ -64,7 +64,7 @@ async def test_while_a_secret_is_rotated_receivers_with_either_secret_verify() -
 async def test_a_tampered_body_does_not_verify() -> None:
     [request] = await delivered_with(NEW)
 
-    forged = request.raw.replace(b'"Invoice"', b'"Refund!"')
+    forged = request.raw.replace(b'"subject n1"', b'"Refund now"')
     assert forged != request.raw
     with pytest.raises(WebhookVerificationError):
         Webhook(NEW).verify(forged, request.headers)
@@ -84,7 +84,7 @@ async def test_every_retry_carries_the_same_message_id() -> None:
     router = ChannelRouter(LogChannel(), webhook, None)
     worker = DeliveryWorker(repository, router, clock, RetryPolicy(jitter=0.0))
     with webhook_server(Reply(500), Reply(200)) as server:
-        await repository.add(notification(server.url()))
+        await repository.add(notification(target=server.url(), at=START))
         worker.enqueue("n1")
         await worker.drain()
         clock.advance(1.0)
@@ -129,7 +129,7 @@ async def test_the_worker_waits_as_long_as_a_503_receiver_asks() -> None:
     router = ChannelRouter(LogChannel(), webhook, None)
     worker = DeliveryWorker(repository, router, clock, RetryPolicy(jitter=0.0))
     with webhook_server(Reply(503, {"Retry-After": "120"}), Reply(200)) as server:
-        await repository.add(notification(server.url()))
+        await repository.add(notification(target=server.url(), at=START))
         worker.enqueue("n1")
         await worker.drain()
         clock.advance(119.0)

@@ -19,14 +19,9 @@ from domain.tokens import Revocation, RevocationKind
 from tests.fakes import FakeClock, token_claims
 from tests.redis_fixtures import client_for
 from tests.redis_server import RedisServer
+from tests.support.waiting import until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]
-
-
-async def until(check: Any, within: float = 10.0) -> None:
-    async with asyncio.timeout(within):
-        while not check():  # noqa: ASYNC110 - polling a state machine
-            await asyncio.sleep(0.01)
 
 
 def new_link(server: RedisServer, supervisor: Supervisor, heartbeat: float = 0.05) -> RedisLink:
@@ -54,14 +49,14 @@ async def test_the_probe_goes_on_when_a_recovery_step_raises(own_redis: RedisSer
     await link.start()  # does not raise: start-up goes on, on the fallbacks
     try:
         assert link.breaker.state is not BreakerState.CLOSED
-        await until(lambda: link.breaker.state is BreakerState.CLOSED, within=20)
+        assert await until(lambda: link.breaker.state is BreakerState.CLOSED, within=20)
         assert supervisor.failures["redis_probe"] == 2
         assert len(calls) == 3
         # And again after a real outage.
         own_redis.kill()
-        await until(lambda: link.breaker.state is BreakerState.OPEN)
+        assert await until(lambda: link.breaker.state is BreakerState.OPEN)
         own_redis.start()
-        await until(lambda: link.breaker.state is BreakerState.CLOSED)
+        assert await until(lambda: link.breaker.state is BreakerState.CLOSED)
         assert len(calls) == 4
     finally:
         await link.stop()
@@ -76,14 +71,14 @@ async def test_the_heartbeat_goes_on_when_its_ping_is_refused_by_the_server(
     try:
         # The heartbeat asks INFO for the run id and PINGs where INFO is refused.
         await link.client.execute_command("ACL", "SETUSER", "default", "-ping", "-info")
-        await until(lambda: supervisor.failures.get("redis_heartbeat", 0) >= 2)
+        assert await until(lambda: supervisor.failures.get("redis_heartbeat", 0) >= 2)
         # NOPERM is a refusal of the command, not an outage: the breaker stays closed.
         assert link.breaker.state is BreakerState.CLOSED
         await link.client.execute_command("ACL", "SETUSER", "default", "+ping", "+info")
         own_redis.hang()  # the heartbeat still runs: it finds the hang
-        await until(lambda: link.breaker.state is BreakerState.OPEN)
+        assert await until(lambda: link.breaker.state is BreakerState.OPEN)
         own_redis.resume()
-        await until(lambda: link.breaker.state is BreakerState.CLOSED)
+        assert await until(lambda: link.breaker.state is BreakerState.CLOSED)
     finally:
         await link.stop()
 
@@ -110,7 +105,7 @@ async def test_the_revocation_feed_goes_on_after_a_message_it_failed_to_apply(
     try:
         clock.fail(1)
         await publisher.revoke(Revocation(RevocationKind.TOKEN, "lost", until_))
-        await until(lambda: supervisor.failures.get("revocation_feed") == 1)
+        assert await until(lambda: supervisor.failures.get("revocation_feed") == 1)
         await publisher.revoke(Revocation(RevocationKind.TOKEN, "kept", until_))
         async with asyncio.timeout(10):
             while not await revocations.is_revoked(token_claims("kept", "-")):  # noqa: ASYNC110
@@ -144,7 +139,7 @@ async def test_a_journaled_write_redis_refuses_is_dropped_and_the_rest_replayed(
             await failover.write(replay[1], nothing, replay)
         assert len(link.journal) == 2
         own_redis.resume()
-        await until(lambda: link.breaker.state is BreakerState.CLOSED)
+        assert await until(lambda: link.breaker.state is BreakerState.CLOSED)
         assert await link.client.get("after") == "replayed"
         assert len(link.journal) == 0 and link.journal.dropped == 1
     finally:

@@ -1,9 +1,8 @@
 """Per-user cut-offs on a real redis-server: announced to every replica, loaded at start,
 written back to a Redis that lost them, and never replaced by an earlier cut-off."""
 
-import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,18 +17,9 @@ from domain.tokens import Revocation, RevocationKind
 from tests.fakes import token_claims
 from tests.redis_fixtures import client_for, started_link
 from tests.redis_server import RedisServer
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.anyio
-
-
-async def until(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> bool:
-    """Polls until `check` holds: a functional deadline, not a speed measurement."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if await check():
-            return True
-        await asyncio.sleep(0.02)
-    return await check()
 
 
 @asynccontextmanager

@@ -10,13 +10,13 @@ from adapters.channels.webhook import WebhookChannel
 from adapters.memory.notifications import MemoryNotificationRepository
 from application.notifications.delivery import DeliveryWorker, RetryPolicy
 from domain.errors import DeliveryError
-from domain.notifications import Channel, Notification, NotificationStatus
+from domain.notifications import NotificationStatus
 from domain.webhook_targets import Address
-from tests.fakes import FakeClock
-from tests.webhook_server import Reply, webhook_server
+from tests.fakes import START, FakeClock
+from tests.support.notifications import notification
+from tests.webhook_server import ALLOWED, Reply, webhook_server
 
 pytestmark = pytest.mark.anyio
-ALLOWED = ("127.0.0.1",)
 
 
 async def loopback(host: str, port: int) -> list[Address]:
@@ -24,25 +24,10 @@ async def loopback(host: str, port: int) -> list[Address]:
     return [ipaddress.ip_address("127.0.0.1")]
 
 
-def notification(target: str) -> Notification:
-    return Notification(
-        id="n1",
-        recipient="alice",
-        sender="billing",
-        channel=Channel.WEBHOOK,
-        subject="Invoice",
-        body="Your invoice is ready",
-        created_at=1_800_000_000.0,
-        updated_at=1_800_000_000.0,
-        target=target,
-        metadata={"invoice": 7},
-    )
-
-
 async def test_a_standard_webhooks_event_is_posted_to_the_target() -> None:
     channel = WebhookChannel(ALLOWED)
     with webhook_server(Reply(204)) as server:
-        sent = notification(server.url())
+        sent = notification(target=server.url(), at=START)
         await channel.deliver(sent)
     await channel.close()
 
@@ -72,7 +57,7 @@ async def test_a_500_is_retried_by_the_worker_and_then_sent() -> None:
         repository, ChannelRouter(LogChannel(), webhook, None), clock, RetryPolicy(base_delay=3)
     )
     with webhook_server(Reply(500), Reply(200)) as server:
-        await repository.add(notification(server.url()))
+        await repository.add(notification(target=server.url(), at=START))
         worker.enqueue("n1")
 
         await worker.drain()
@@ -94,7 +79,7 @@ async def test_a_receiver_that_does_not_answer_in_time_is_a_failed_attempt() -> 
         webhook_server(Reply(200, delay=1.0)) as server,
         pytest.raises(DeliveryError, match="timed out"),
     ):
-        await channel.deliver(notification(server.url()))
+        await channel.deliver(notification(target=server.url(), at=START))
     await channel.close()
 
 
@@ -104,7 +89,7 @@ async def test_a_host_not_allowed_is_refused_and_never_contacted() -> None:
         target = server.url()
         assert channel.refusal(target) is not None
         with pytest.raises(DeliveryError, match="refused"):
-            await channel.deliver(notification(target))
+            await channel.deliver(notification(target=target, at=START))
     await channel.close()
     assert server.received == []
 
@@ -122,7 +107,7 @@ async def test_a_redirect_to_another_host_is_refused_and_not_followed() -> None:
             webhook_server(away) as server,
             pytest.raises(DeliveryError, match="redirect refused"),
         ):
-            await channel.deliver(notification(server.url()))
+            await channel.deliver(notification(target=server.url(), at=START))
     await channel.close()
     assert len(server.received) == 1
     assert elsewhere.received == []
@@ -131,7 +116,7 @@ async def test_a_redirect_to_another_host_is_refused_and_not_followed() -> None:
 async def test_a_redirect_on_the_same_host_is_followed_with_the_body() -> None:
     channel = WebhookChannel(ALLOWED)
     with webhook_server(Reply(308, {"Location": "/moved"}), Reply(200)) as server:
-        sent = notification(server.url())
+        sent = notification(target=server.url(), at=START)
         await channel.deliver(sent)
     await channel.close()
     assert [r.path for r in server.received] == ["/hook", "/moved"]
@@ -144,5 +129,5 @@ async def test_an_unreachable_receiver_is_a_failed_attempt() -> None:
         target = server.url()
     # The error is shown to API readers: it speaks of the delivery, not of httpx's classes.
     with pytest.raises(DeliveryError, match=r"^webhook unreachable: the connection failed$"):
-        await channel.deliver(notification(target))
+        await channel.deliver(notification(target=target, at=START))
     await channel.close()

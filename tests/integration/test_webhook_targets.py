@@ -18,8 +18,9 @@ from adapters.channels.webhook import WebhookChannel
 from domain.errors import DeliveryError
 from domain.webhook_targets import Address, AllowList, Entry
 from entrypoints.http.notification_shapes import webhook_url
-from tests.integration.test_webhook_channel import notification
+from tests.fakes import START
 from tests.redis_server import Certificates
+from tests.support.notifications import notification
 from tests.webhook_server import Reply, WebhookServer, webhook_server
 
 pytestmark = pytest.mark.anyio
@@ -126,10 +127,10 @@ async def test_a_redirect_is_followed_only_on_the_same_scheme_host_and_port(
     channel = WebhookChannel(allowed, deadline=5.0, resolver=loopback)
     try:
         if followed:
-            await channel.deliver(notification(receiver.url()))
+            await channel.deliver(notification(target=receiver.url(), at=START))
         else:
             with pytest.raises(DeliveryError, match=r"^webhook redirect refused"):
-                await channel.deliver(notification(receiver.url()))
+                await channel.deliver(notification(target=receiver.url(), at=START))
     finally:
         await channel.close()
     assert [r.path for r in receiver.received] == (["/hook", "/moved"] if followed else ["/hook"])
@@ -195,7 +196,7 @@ async def test_an_allowed_name_resolving_to_a_private_address_is_refused_unconta
     target = receiver.url(host="hooks.example.com")
     try:
         with pytest.raises(DeliveryError, match=r"address 127\.0\.0\.1 is not public"):
-            await channel.deliver(notification(target))
+            await channel.deliver(notification(target=target, at=START))
     finally:
         await channel.close()
     assert receiver.received == []
@@ -210,7 +211,7 @@ async def test_the_name_is_resolved_once_and_the_request_goes_to_that_address(
     dns = Rebinding()
     channel = WebhookChannel(("hooks.example.com", "127.0.0.1"), resolver=dns)
     try:
-        await channel.deliver(notification(receiver.url(host="hooks.example.com")))
+        await channel.deliver(notification(target=receiver.url(host="hooks.example.com"), at=START))
     finally:
         await channel.close()
     assert dns.asked == 1  # the redirect did not resolve the name again
@@ -229,10 +230,10 @@ async def test_localhost_through_the_system_resolver_is_refused_unless_its_addre
     allowed = WebhookChannel(("localhost", "127.0.0.1", "::1"))
     try:
         with pytest.raises(DeliveryError, match="is not public"):
-            await refused.deliver(notification(target))
+            await refused.deliver(notification(target=target, at=START))
         assert receiver.received == []
         try:
-            await allowed.deliver(notification(target))
+            await allowed.deliver(notification(target=target, at=START))
         except DeliveryError as e:  # localhost may resolve to ::1 first, where nobody listens
             assert "unreachable" in e.reason
     finally:
@@ -258,10 +259,10 @@ async def test_over_tls_the_pinned_address_is_checked_against_the_name_not_the_a
         target = receiver.url(host=name)
         try:
             if delivered:
-                await channel.deliver(notification(target))
+                await channel.deliver(notification(target=target, at=START))
             else:
                 with pytest.raises(DeliveryError, match="unreachable"):
-                    await channel.deliver(notification(target))
+                    await channel.deliver(notification(target=target, at=START))
         finally:
             await channel.close()
     assert len(receiver.received) == int(delivered)

@@ -8,7 +8,7 @@ import pytest
 
 from application.notifications.delivery import DeliveryWorker, RetryPolicy
 from domain.notifications import Notification, NotificationStatus
-from tests.unit.notification_world import SpyChannels, notification_world
+from tests.support.notification_world import SpyChannels, notification_world
 
 pytestmark = pytest.mark.anyio
 POLICY = RetryPolicy()

@@ -4,7 +4,7 @@ import pytest
 
 from application.notifications.delivery import DeliveryWorker, RetryPolicy
 from domain.notifications import NotificationStatus
-from tests.unit.notification_world import notification_world
+from tests.support.notification_world import notification_world
 
 POLICY = RetryPolicy(max_attempts=4, base_delay=2.0, max_delay=5.0)
 

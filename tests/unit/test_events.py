@@ -5,7 +5,7 @@ import pytest
 from adapters.memory.auth import MemoryAuthEventLog
 from domain.errors import ForbiddenError, InvalidCredentialsError, ValidationError
 from domain.events import AuthEvent, AuthEventType
-from tests.unit.auth_world import ALICE_PASSWORD, CLIENT, seeded_world
+from tests.support.auth_world import ALICE_PASSWORD, CLIENT, seeded_world
 
 
 @pytest.mark.anyio

@@ -7,7 +7,7 @@ from adapters.memory.notifications import MemoryNotificationRepository
 from application.notifications.send import SendNotification
 from domain.errors import DependencyUnavailableError
 from domain.notifications import Notification
-from tests.unit.notification_world import SERVICE, notification_world
+from tests.support.notification_world import SERVICE, notification_world
 
 pytestmark = pytest.mark.anyio
 

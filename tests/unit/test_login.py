@@ -7,7 +7,8 @@ from domain.errors import InvalidCredentialsError
 from domain.events import AuthEventType
 from domain.tokens import TokenType
 from domain.users import Role, User, UserSource
-from tests.unit.auth_world import (
+from tests.fakes import scrypt_hash
+from tests.support.auth_world import (
     ACCESS_TTL,
     ADMIN_PASSWORD,
     ALICE_PASSWORD,
@@ -15,7 +16,6 @@ from tests.unit.auth_world import (
     REFRESH_TTL,
     seeded_world,
 )
-from tests.unit.test_passwords import scrypt_hash
 
 
 @pytest.mark.anyio

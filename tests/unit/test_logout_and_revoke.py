@@ -7,7 +7,7 @@ from domain.errors import ForbiddenError, InvalidTokenError, UnknownTokenError
 from domain.events import AuthEventType
 from domain.tokens import Revocation, RevocationKind, Rotation, TokenType
 from tests.fakes import FakeClock, token_claims
-from tests.unit.auth_world import (
+from tests.support.auth_world import (
     ACCESS_TTL,
     ALICE_PASSWORD,
     CLIENT,

@@ -10,23 +10,14 @@ from domain.notifications import (
     NotificationStatus,
     PageCursor,
 )
+from tests.support.notifications import notification
 
 S = NotificationStatus
 ALLOWED = {(S.PENDING, S.SENT), (S.PENDING, S.FAILED), (S.SENT, S.READ), (S.FAILED, S.PENDING)}
 
 
-def notification(status: NotificationStatus) -> Notification:
-    return Notification(
-        id="n1",
-        recipient="alice",
-        sender="billing",
-        channel=Channel.LOG,
-        subject="s",
-        body="b",
-        created_at=100.0,
-        updated_at=100.0,
-        status=status,
-    )
+def at_100(status: NotificationStatus) -> Notification:
+    return notification(status=status, at=100.0, channel=Channel.LOG)
 
 
 def test_the_transition_table_is_exactly_the_documented_one() -> None:
@@ -40,25 +31,25 @@ def test_only_allowed_moves_succeed(
     current: NotificationStatus, wanted: NotificationStatus
 ) -> None:
     if (current, wanted) in ALLOWED:
-        moved = notification(current).moved_to(wanted, 200.0, None)
+        moved = at_100(current).moved_to(wanted, 200.0, None)
         assert (moved.status, moved.updated_at, moved.created_at) == (wanted, 200.0, 100.0)
     else:
         with pytest.raises(InvalidTransitionError):
-            notification(current).moved_to(wanted, 200.0)
+            at_100(current).moved_to(wanted, 200.0)
 
 
 def test_a_successful_attempt_is_sent_and_counted() -> None:
-    sent = notification(S.PENDING).attempted(150.0, None)
+    sent = at_100(S.PENDING).attempted(150.0, None)
     assert (sent.status, sent.attempts, sent.error, sent.updated_at) == (S.SENT, 1, None, 150.0)
 
 
 def test_a_failed_attempt_stays_pending_with_its_reason() -> None:
-    retried = notification(S.PENDING).attempted(150.0, "timed out")
+    retried = at_100(S.PENDING).attempted(150.0, "timed out")
     assert (retried.status, retried.attempts, retried.error) == (S.PENDING, 1, "timed out")
 
 
 def test_public_shape_has_rfc3339_utc_times() -> None:
-    shown = notification(S.PENDING).public()
+    shown = at_100(S.PENDING).public()
     assert shown["created_at"] == "1970-01-01T00:01:40.000Z"
     assert set(shown) >= {
         "id",

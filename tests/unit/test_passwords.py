@@ -3,10 +3,7 @@
 that still does the work."""
 
 import asyncio
-import base64
-import hashlib
 import os
-import secrets
 import sys
 import threading
 import time
@@ -15,14 +12,7 @@ import argon2
 import pytest
 
 from adapters.passwords import MEMORY_KIB, PARALLELISM, TIME_COST, Argon2PasswordHasher
-from tests.fakes import fast_hasher
-
-
-def scrypt_hash(password: str, n: int = 2**10) -> str:
-    """A hash as Ballast 0.1 wrote it."""
-    salt = secrets.token_bytes(16)
-    key = hashlib.scrypt(password.encode(), salt=salt, n=n, r=8, p=1, dklen=32)
-    return f"scrypt${n}$8$1${base64.b64encode(salt).decode()}${base64.b64encode(key).decode()}"
+from tests.fakes import fast_hasher, scrypt_hash
 
 
 @pytest.mark.anyio

@@ -4,7 +4,7 @@ import pytest
 
 from domain.errors import InvalidTransitionError, NotFoundError, ValidationError
 from domain.notifications import NotificationStatus
-from tests.unit.notification_world import ADMIN, ALICE, BOB, SERVICE, notification_world
+from tests.support.notification_world import ADMIN, ALICE, BOB, SERVICE, notification_world
 
 
 @pytest.mark.anyio

@@ -5,7 +5,7 @@ import pytest
 from application.notifications.delivery import RetryPolicy
 from domain.errors import InvalidTransitionError, NotFoundError
 from domain.notifications import NotificationStatus
-from tests.unit.notification_world import (
+from tests.support.notification_world import (
     ADMIN,
     ALICE,
     BOB,

@@ -7,7 +7,7 @@ from domain.errors import InvalidCredentialsError, InvalidTokenError
 from domain.events import AuthEventType
 from domain.tokens import TokenType
 from domain.users import Role
-from tests.unit.auth_world import ALICE_PASSWORD, CLIENT, REFRESH_TTL, seeded_world
+from tests.support.auth_world import ALICE_PASSWORD, CLIENT, REFRESH_TTL, seeded_world
 
 
 @pytest.mark.anyio

@@ -7,7 +7,7 @@ from starlette.routing import Match, Route
 from entrypoints.bootstrap import bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.http.routing import IndexedRouter
-from tests.e2e.auth_app import settings
+from tests.support.apps import settings
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 

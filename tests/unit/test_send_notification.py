@@ -9,7 +9,7 @@ from domain.notifications import (
     METADATA_MAX_DEPTH,
     NotificationStatus,
 )
-from tests.unit.notification_world import ADMIN, ALICE, SERVICE, notification_world
+from tests.support.notification_world import ADMIN, ALICE, SERVICE, notification_world
 
 
 @pytest.mark.anyio

@@ -14,15 +14,10 @@ from application.supervision import Supervisor
 from domain.rates import RateOrigin
 from tests.currency_fakes import FakeRateFeed
 from tests.fakes import FakeClock
-from tests.unit.notification_world import notification_world
+from tests.support.notification_world import notification_world
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.anyio
-
-
-async def until(check: object, within: float = 10.0) -> None:
-    async with asyncio.timeout(within):
-        while not check():  # type: ignore[operator]  # noqa: ASYNC110 - polling test state
-            await asyncio.sleep(0.005)
 
 
 async def test_the_delivery_worker_that_raises_is_started_again_and_delivers() -> None:
@@ -32,7 +27,7 @@ async def test_the_delivery_worker_that_raises_is_started_again_and_delivers() -
     world.clock.fail(1)  # the worker's next step raises
 
     task = supervisor.spawn("delivery_worker", world.worker.run, restart_after=0.01)
-    await until(lambda: world.channels.delivered)
+    assert await until(lambda: world.channels.delivered)
     world.worker.stop()
     await task
 
@@ -49,7 +44,7 @@ async def test_the_sweep_that_raises_runs_again_at_its_next_interval() -> None:
     world.clock.fail(2)  # the next two sweeps raise
 
     task = asyncio.create_task(survivor.sweep_periodically(supervisor))
-    await until(lambda: len(survivor) == 1)
+    assert await until(lambda: len(survivor) == 1)
     survivor.stop()
     await task
 

@@ -13,7 +13,7 @@ from domain.errors import (
 )
 from domain.users import Role, User, UserSource
 from tests.fakes import FakeClock
-from tests.unit.auth_world import ALICE_PASSWORD, CLIENT, auth_world, seeded_world
+from tests.support.auth_world import ALICE_PASSWORD, CLIENT, auth_world, seeded_world
 
 
 @pytest.mark.anyio

@@ -6,7 +6,7 @@ from adapters.memory.auth import MemoryRevocationList
 from domain.errors import InvalidTokenError
 from domain.tokens import Revocation, RevocationKind, TokenType
 from tests.fakes import FakeClock, token_claims
-from tests.unit.auth_world import ACCESS_TTL, ALICE_PASSWORD, CLIENT, seeded_world
+from tests.support.auth_world import ACCESS_TTL, ALICE_PASSWORD, CLIENT, seeded_world
 
 
 @pytest.mark.anyio

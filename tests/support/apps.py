@@ -5,22 +5,27 @@ log in as often as it needs.
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import attrs
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.testclient import TestClient
 
 from domain.ports import PasswordHasher
 from entrypoints.bootstrap import bootstrap
 from entrypoints.http.app import create_app
-from entrypoints.settings import Settings
+from entrypoints.settings import OnRedisDown, Policies, RedisSettings, Settings, Storage
 from tests.fakes import fast_hasher
+from tests.support.clients import ADMIN_PASSWORD, bearer, login
+
+__all__ = ["ADMIN_PASSWORD", "bearer", "login"]
 
 SECRET = "e2e-test-secret-of-at-least-thirty-two-bytes"
 ISSUER = "ballast"
-ADMIN_PASSWORD = "admin-password"
 ACCESS_TTL = 900
 REFRESH_TTL = 3600
 
@@ -43,21 +48,29 @@ def settings(**changes: Any) -> Settings:
     return attrs.evolve(base, **changes)
 
 
+def redis_settings(url: str, policy: OnRedisDown = OnRedisDown.FALLBACK, **extra: Any) -> Settings:
+    """Settings on a Redis that a test kills, hangs and restarts: short timeouts, one
+    policy for every capability."""
+    return settings(
+        redis=RedisSettings(url, connect_timeout=0.25, command_timeout=0.25, failures_to_open=3),
+        storage=Storage.REDIS,
+        policies=Policies(policy, policy, policy, policy),
+        **extra,
+    )
+
+
 @contextmanager
-def running_app(**changes: Any) -> Iterator[TestClient]:
-    container = bootstrap(settings(**changes), {PasswordHasher: fast_hasher()})
+def running_app(base: Settings | None = None, **changes: Any) -> Iterator[TestClient]:
+    """The app on `base` (default: `settings()`) with `changes`, password hashing cheap."""
+    chosen = attrs.evolve(base or settings(), **changes)
+    container = bootstrap(chosen, {PasswordHasher: fast_hasher()})
     with TestClient(create_app(container), raise_server_exceptions=False) as client:
         yield client
 
 
-def login(client: TestClient, username: str = "admin", password: str = ADMIN_PASSWORD) -> Any:
-    response = client.post("/api/auth/login", json={"username": username, "password": password})
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+def redis_status(client: TestClient) -> str:
+    status: str = client.get("/health").json()["checks"]["redis"][0]["status"]
+    return status
 
 
 def create_user(
@@ -81,3 +94,11 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     assert "Traceback" not in response.text
     assert not LIBRARY_NAMES.search(body["detail"]), body["detail"]
     return body
+
+
+def app_with(routes: dict[str, Callable[[Request], Awaitable[Response]]]) -> Starlette:
+    """The real app with a user's own routes added, as a Starlette user adds them."""
+    app = create_app(bootstrap(settings(), {PasswordHasher: fast_hasher()}))
+    for path, endpoint in routes.items():
+        app.add_route(path, endpoint)
+    return app
