@@ -16,9 +16,9 @@ from adapters.system import SystemClock
 from application.notifications.read import GetNotification, ListNotifications
 from domain.errors import NotFoundError
 from domain.users import User
-from tests.contract.conftest import Backend
+from tests.contract.backends import Backend
 from tests.contract.notification_data import NOW, adapter_for, notification
-from tests.unit.notification_world import caller
+from tests.support.notification_world import caller
 
 pytestmark = pytest.mark.anyio
 

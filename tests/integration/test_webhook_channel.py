@@ -39,9 +39,9 @@ async def test_a_standard_webhooks_event_is_posted_to_the_target() -> None:
         "data": {
             "id": "n1",
             "recipient": "alice",
-            "subject": "Invoice",
-            "body": "Your invoice is ready",
-            "metadata": {"invoice": 7},
+            "subject": sent.subject,
+            "body": sent.body,
+            "metadata": sent.metadata,
             "created_at": "2027-01-15T08:00:00.000Z",
         },
     }
