@@ -8,7 +8,7 @@ import attrs
 import pytest
 
 from domain.notifications import Notification
-from tests.unit.notification_world import SERVICE, SpyChannels, notification_world
+from tests.support.notification_world import SERVICE, SpyChannels, notification_world
 
 pytestmark = pytest.mark.anyio
 
