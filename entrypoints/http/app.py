@@ -29,6 +29,7 @@ from entrypoints.http import (
     health_routes,
     notification_routes,
     operations,
+    problem_types,
     user_routes,
 )
 from entrypoints.http.contract import Endpoint, Operation
@@ -131,6 +132,7 @@ def create_app(container: punq.Container | None = None) -> Starlette:
         *health_routes.routes(container),
         Endpoint(OPENAPI, openapi),
         *operations.routes(container),
+        *problem_types.endpoints(),
     ]
     spec.update(document(e.operation for e in endpoints))
 

@@ -28,7 +28,8 @@ from domain.errors import (
 from entrypoints.http.json_body import JsonResponse
 
 log = logging.getLogger("ballast.http")
-PROBLEM_TYPE = "https://ballast.dev/problems/"
+# Each type is a page Ballast serves (problem_types.py), referenced relative to the request.
+PROBLEM_TYPE = "/problems/"
 
 
 class ProblemResponse(JsonResponse):
@@ -100,6 +101,10 @@ STATUS: list[tuple[type[BallastError], int, str]] = [
 ]
 
 
+# Starlette's own errors (any other status is "http").
+HTTP_SLUGS = {404: "not-found", 405: "method-not-allowed"}
+
+
 # A feed's failure is the operator's (logged), not the caller's: say what it means for them.
 RATES_DETAIL = "exchange rates are unavailable; try again later"
 
@@ -134,7 +139,7 @@ def answer(request: Request, exc: BallastError | HTTPException) -> Response:
     404 and 405 (unexpected errors are `handle_unexpected`'s)."""
     if isinstance(exc, BallastError):
         return from_error(exc)
-    slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http")
+    slug = HTTP_SLUGS.get(exc.status_code, "http")
     detail = exc.detail if exc.status_code not in (404, 405) else HTTPStatus(exc.status_code).phrase
     if exc.status_code == 404:
         detail = f"no route for {request.url.path}"
