@@ -2,13 +2,18 @@
 
 import enum
 import re
+import unicodedata
 
 import attrs
 
 from domain.errors import FieldError, ValidationError
 
-USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
-USERNAME_RULE = "must be 1-64 characters of A-Z a-z 0-9 . _ -"
+# A username as given: the characters below in either case, half or full width (U+FF0D..).
+USERNAME_CHARS = r"A-Za-z0-9._\-\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff0e\uff3f\uff0d"
+USERNAME_INPUT = re.compile(f"[{USERNAME_CHARS}]{{1,64}}")
+# A username as stored and in tokens: its canonical form (see canonical_username).
+USERNAME_PATTERN = re.compile(r"[a-z0-9._-]{1,64}")
+USERNAME_RULE = "must be 1-64 characters of A-Z a-z 0-9 . _ - (in any case or width: one username)"
 PASSWORD_MIN, PASSWORD_MAX = 8, 256
 
 
@@ -55,10 +60,20 @@ class UserPage:
     next_cursor: str | None
 
 
+def canonical_username(username: object) -> str | None:
+    """The one form of usernames that differ only by case or Unicode compatibility
+    (`Admin`, `admin`, the full-width letters U+FF21...): NFKC, case folding, NFKC again
+    (folding can undo a normalisation), always of USERNAME_PATTERN. None for a name outside
+    USERNAME_INPUT, which the API documents as it is (other compatibility forms, such as
+    mathematical letters, are refused rather than folded). Uniqueness, lookups, tokens and
+    the stores all use it."""
+    if not isinstance(username, str) or not USERNAME_INPUT.fullmatch(username):
+        return None
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", username).casefold())
+
+
 def username_problem(username: object) -> str | None:
-    if not isinstance(username, str) or not USERNAME_PATTERN.fullmatch(username):
-        return USERNAME_RULE
-    return None
+    return None if canonical_username(username) is not None else USERNAME_RULE
 
 
 def password_problem(password: object) -> str | None:

@@ -14,7 +14,7 @@ from adapters.jwt_keys import Algorithm, KeyFileError, check_pem, generate_pem
 from adapters.redis.client import TlsFiles
 from adapters.redis.url import RedisUrlError, parse_redis_url
 from domain.errors import ValidationError
-from domain.users import User, UserSource, parse_roles, username_problem
+from domain.users import User, UserSource, canonical_username, parse_roles
 from entrypoints.config_parsers import Invalid
 from entrypoints.config_variables import ConfigError
 from entrypoints.secret_strength import entropy_bits
@@ -165,13 +165,18 @@ def users_file(path: str) -> tuple[User, ...]:
     entries = data.get("users") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise ConfigError(name, 'must hold {"users": [{"username", "password_hash", "roles"}]}')
-    users = []
+    users: list[User] = []
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict):
             raise ConfigError(name, f"users[{i}] is not an object")
-        username, hashed = entry.get("username"), entry.get("password_hash")
-        if username_problem(username) or not isinstance(username, str):
+        username = canonical_username(entry.get("username"))
+        hashed = entry.get("password_hash")
+        if username is None:
             raise ConfigError(name, f"users[{i}].username is not a valid username")
+        if any(u.username == username for u in users):
+            raise ConfigError(
+                name, f"users[{i}].username is an earlier user's (in any case or width)"
+            )
         if not isinstance(hashed, str) or not hashed.startswith(("$argon2id$", "scrypt$")):
             raise ConfigError(name, f"users[{i}].password_hash is not from 'ballast hash-password'")
         try:

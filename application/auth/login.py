@@ -8,7 +8,7 @@ from domain.errors import InvalidCredentialsError, RateLimitedError
 from domain.events import AuthEventType
 from domain.ports import IdSource, PasswordHasher, RefreshTokenStore, UserDirectory
 from domain.tokens import TokenPair
-from domain.users import User, UserSource, username_problem
+from domain.users import User, UserSource, canonical_username
 
 
 @attrs.define
@@ -24,11 +24,12 @@ class Login:
     ids: IdSource
 
     async def __call__(self, username: str, password: str, client: str) -> TokenPair:
-        user = None if username_problem(username) else await self.users.get(username)
+        name = canonical_username(username)
+        user = None if name is None else await self.users.get(name)
         stored = user.password_hash if user else None
         matches = await self.hasher.verify(password, stored, client)
         if user is None or not matches or not user.active:
-            await self.events.record(AuthEventType.LOGIN_FAILED, username[:64], client)
+            await self.events.record(AuthEventType.LOGIN_FAILED, name or username[:64], client)
             raise InvalidCredentialsError()
         if user.source is UserSource.API and self.hasher.needs_rehash(user.password_hash):
             await self._rehash(user, password, client)

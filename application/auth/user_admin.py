@@ -22,21 +22,24 @@ from domain.events import AuthEventType
 from domain.ports import PasswordHasher, UserDirectory
 from domain.tokens import TokenClaims
 from domain.users import (
+    USERNAME_PATTERN,
     Role,
     User,
     UserPage,
     UserSource,
+    canonical_username,
     parse_roles,
     password_problem,
-    username_problem,
 )
 
 MAX_USERS_PAGE = 1000
 
 
 async def _stored(users: UserDirectory, username: str) -> User | None:
-    """The user, or None also for a name no user can have (never asked of the store)."""
-    return None if username_problem(username) else await users.get(username)
+    """The user under any spelling of its name, or None also for a name no user can have
+    (never asked of the store)."""
+    name = canonical_username(username)
+    return None if name is None else await users.get(name)
 
 
 def _changeable(user: User | None, username: str) -> User:
@@ -57,7 +60,7 @@ class ListUsers:
         require_role(caller, Role.ADMIN)
         if not 1 <= limit <= MAX_USERS_PAGE:
             raise ValidationError.single("limit", f"must be between 1 and {MAX_USERS_PAGE}")
-        if cursor is not None and username_problem(cursor):
+        if cursor is not None and not USERNAME_PATTERN.fullmatch(cursor):
             raise ValidationError.single("cursor", "is not a cursor from a previous page")
         return await self.users.page(limit, cursor)
 
@@ -69,7 +72,7 @@ class GetUser:
     users: UserDirectory
 
     async def __call__(self, caller: TokenClaims, username: str) -> User:
-        if caller.sub != username:
+        if caller.sub != canonical_username(username):
             require_role(caller, Role.ADMIN)
         user = await _stored(self.users, username)
         if user is None:
@@ -106,13 +109,13 @@ class UpdateUser:
             return user  # nothing to change, nothing to record
         await self.users.put(updated)
         if (updated.disabled and not user.disabled) or (user.roles - updated.roles):
-            await self.sessions(username)
+            await self.sessions(user.username)
         kind = (
             AuthEventType.USER_DISABLED
             if updated.disabled and not user.disabled
             else AuthEventType.USER_UPDATED
         )
-        await self.events.record(kind, username, client, actor=caller.sub)
+        await self.events.record(kind, user.username, client, actor=caller.sub)
         return updated
 
 
@@ -127,10 +130,10 @@ class DeleteUser:
 
     async def __call__(self, caller: TokenClaims, username: str, client: str) -> None:
         require_role(caller, Role.ADMIN)
-        _changeable(await _stored(self.users, username), username)
-        await self.users.remove(username)
-        await self.sessions(username)
-        await self.events.record(AuthEventType.USER_DELETED, username, client, actor=caller.sub)
+        name = _changeable(await _stored(self.users, username), username).username
+        await self.users.remove(name)
+        await self.sessions(name)
+        await self.events.record(AuthEventType.USER_DELETED, name, client, actor=caller.sub)
 
 
 @attrs.define

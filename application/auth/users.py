@@ -13,6 +13,7 @@ from domain.users import (
     Role,
     User,
     UserSource,
+    canonical_username,
     parse_roles,
     password_problem,
     username_problem,
@@ -21,8 +22,9 @@ from domain.users import (
 
 @attrs.define
 class CreateUser:
-    """An admin adds a user; the password is stored only as a salted hash. A username
-    deleted earlier may be taken again: the old user's tokens stay dead (their cut-off)."""
+    """An admin adds a user; the password is stored only as a salted hash, the username in
+    its canonical form. A username deleted earlier may be taken again: the old user's
+    tokens stay dead (their cut-off)."""
 
     users: UserDirectory
     hasher: PasswordHasher
@@ -52,11 +54,12 @@ class CreateUser:
             errors += e.errors
         if errors:
             raise ValidationError(errors)
-        assert isinstance(username, str) and isinstance(password, str)
+        name = canonical_username(username)
+        assert name is not None and isinstance(password, str)
         hashed = await self.hasher.hash(password, client)
-        user = User(username, hashed, parsed_roles, created_at=self.clock.now())
-        await self.users.add(user)
-        await self.events.record(AuthEventType.USER_CREATED, username, client, actor=caller.sub)
+        user = User(name, hashed, parsed_roles, created_at=self.clock.now())
+        await self.users.add(user)  # ConflictError for any other spelling of a taken name
+        await self.events.record(AuthEventType.USER_CREATED, name, client, actor=caller.sub)
         return user
 
 

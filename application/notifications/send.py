@@ -22,7 +22,7 @@ from domain.notifications import (
 )
 from domain.ports import Clock, DeliveryChannels, IdSource, NotificationRepository, UserDirectory
 from domain.tokens import TokenClaims
-from domain.users import Role
+from domain.users import Role, canonical_username
 
 
 @attrs.frozen
@@ -73,7 +73,7 @@ class SendNotification:
         fields: dict[str, Any] = dict(metadata) if isinstance(metadata, dict) else {}
         notification = Notification(
             id=self.ids.new_id(),
-            recipient=recipient,
+            recipient=canonical_username(recipient) or recipient,
             sender=caller.sub,
             channel=Channel(channel),
             subject=subject,

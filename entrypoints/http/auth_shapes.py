@@ -12,6 +12,7 @@ from domain.tokens import TokenType
 from domain.users import (
     PASSWORD_MAX,
     PASSWORD_MIN,
+    USERNAME_INPUT,
     USERNAME_PATTERN,
     USERNAME_RULE,
     Role,
@@ -21,12 +22,10 @@ from entrypoints.http.contract import closed
 from entrypoints.http.patterns import whole
 
 DateTime = Annotated[str, msgspec.Meta(extra_json_schema={"format": "date-time"})]
+# Any case or width of the letters is the same username (domain/users.py, canonical_username).
 Username = Annotated[
     str,
-    msgspec.Meta(
-        pattern=whole(USERNAME_PATTERN.pattern),
-        extra={"message": USERNAME_RULE},
-    ),
+    msgspec.Meta(pattern=whole(USERNAME_INPUT.pattern), extra={"message": USERNAME_RULE}),
 ]
 Password = Annotated[
     str,

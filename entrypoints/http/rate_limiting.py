@@ -11,6 +11,7 @@ from application.rate_limits import CheckRateLimits
 from domain.errors import BallastError, RateLimitedError
 from domain.rate_limits import Limit, Quota, RateDecision
 from domain.tokens import TokenClaims
+from domain.users import canonical_username
 from entrypoints import security_events
 from entrypoints.http.edge import RESPONSE_HEADERS
 from entrypoints.http.problems import ClientDisconnectedError
@@ -181,7 +182,8 @@ Binding = tuple[Limit, RateDecision]
 
 def _user_limit(scope: Scope, username: str, login: Quota) -> Limit:
     """The password checks of one address for one username (a login's, or a token's user)."""
-    key = f"login:{scope_address(scope)}:{username[:MAX_USERNAME_KEY]}"
+    name = canonical_username(username) or username[:MAX_USERNAME_KEY]  # any spelling: one
+    key = f"login:{scope_address(scope)}:{name}"
     return Limit("login", key, login, exact=True)
 
 

@@ -318,3 +318,27 @@ def test_a_recreated_username_starts_with_an_empty_inbox_and_no_former_idempoten
     assert_problem(former, 404)
     assert_problem(resent, 409)  # the former user's key: never their notification back
     assert by_admin.status_code == 200
+
+
+def test_a_username_in_another_case_or_width_is_the_same_user_on_every_route() -> None:
+    full_width = "\uff21\uff4c\uff49\uff43\uff45"  # Alice
+    with running_app() as client:
+        admin, alice = admin_and_alice(client, "service")
+        taken = client.post(
+            "/api/users",
+            json={"username": full_width, "password": "pass-word-1", "roles": []},
+            headers=bearer(admin),
+        )
+        again = login(client, "ALICE", ALICE)
+        whoami = client.get("/api/auth/me", headers=bearer(again["access_token"])).json()
+        read = client.get(f"/api/users/{full_width}", headers=bearer(admin)).json()
+        sent = client.post(
+            "/api/notifications",
+            json={"recipient": "Alice", "channel": "log", "subject": "Hi", "body": "text"},
+            headers=bearer(alice["access_token"]),
+        ).json()
+        inbox = client.get("/api/notifications", headers=bearer(again["access_token"])).json()
+
+    assert_problem(taken, 409)
+    assert whoami["username"] == read["username"] == sent["recipient"] == "alice"
+    assert [n["id"] for n in inbox["items"]] == [sent["id"]]
