@@ -89,10 +89,12 @@ pytest: $(DEV_STAMP)
 
 # Benchmarks (not part of `make test`): wrk drives the load; installed when missing.
 # The side-by-side phases, then the target ratios again with the servers taking turns (less
-# noise than phases minutes apart); each writes its own section of docs/BENCHMARKS.md.
+# noise than phases minutes apart), then one worker under attacks before authentication;
+# each writes its own section of docs/BENCHMARKS.md.
 bench: $(DEV_STAMP) redis-server wrk
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/interleaved.py
+	$(BIN)/python bench/attacks.py
 
 # How the costs grow with the work (revocations held, distinct clients, page depth):
 # docs/BENCHMARKS.md's Scale section and docs/scale/*.png (matplotlib: the `bench` extra).

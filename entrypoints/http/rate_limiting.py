@@ -4,18 +4,20 @@ to a limited request, 429 with Retry-After when refused (both sent by the edge).
 
 import math
 
+import msgspec
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.auth.tokens import VerifyToken
 from application.rate_limits import CheckRateLimits
 from domain.errors import BallastError, RateLimitedError
+from domain.json_values import text_ok
 from domain.rate_limits import Limit, Quota, RateDecision
 from domain.tokens import TokenClaims
 from domain.users import canonical_username
 from entrypoints import security_events
 from entrypoints.http.edge import RESPONSE_HEADERS
 from entrypoints.http.problems import ClientDisconnectedError
-from entrypoints.http.requests import parse_body, scope_address, verified
+from entrypoints.http.requests import scope_address, verified
 from entrypoints.settings import RateLimit
 
 LOGIN_PATH = "/api/auth/login"
@@ -217,11 +219,22 @@ async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
     return body, replay
 
 
+class _Named(msgspec.Struct):
+    """The one field of a login body its limit is keyed by."""
+
+    username: object = None
+
+
+_NAMED = msgspec.json.Decoder(_Named)
+
+
 def _username(body: bytes) -> str:
-    """The username a login body names, read by the one strict body reader ("" if none)."""
+    """The username a login body names, for its limit's key ("" if none, or the body is not
+    a JSON object). Only that field is decoded, the rest skipped in C: about a microsecond
+    per KiB, where the strict reader (parse_body) takes ten. Every attempt pays this; the
+    strict reading is the route's, for the attempts the limits let through."""
     try:
-        data = parse_body(body)
-    except BallastError:
+        username = _NAMED.decode(body).username
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return ""
-    username = data.get("username") if isinstance(data, dict) else None
-    return username if isinstance(username, str) else ""
+    return username if isinstance(username, str) and text_ok(username) else ""

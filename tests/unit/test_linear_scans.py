@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from domain.notifications import EMAIL_PATTERN
 from entrypoints.http.body_limit import MAX_BODY
 from entrypoints.http.problems import MalformedBodyError
+from entrypoints.http.rate_limiting import _username
 from entrypoints.http.requests import MAX_BODY_DEPTH, STRING_LITERAL, _nesting, parse_body
 
 # `{`x33 `"` then `\"`x32000: one 64 KiB login body that froze a worker for 27 s.
@@ -126,3 +127,22 @@ EMAIL_BEFORE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 def test_the_email_pattern_accepts_what_it_did_before(text: str) -> None:
     """The pattern lost only its ambiguity (which dot splits the domain), not any address."""
     assert bool(EMAIL_PATTERN.fullmatch(text)) == bool(EMAIL_BEFORE.fullmatch(text))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(["username", "password", "x"]), st.text() | st.integers()).map(
+        json.dumps
+    )
+    | BODIES
+)
+def test_the_login_limit_keys_by_the_username_the_strict_reader_reads(text: str) -> None:
+    """The limiter decodes the username alone (no strict reading of every attempt): where
+    the strict reader reads an object, both name the same username."""
+    raw = text.encode("utf-8", "surrogatepass")
+    try:
+        body = parse_body(raw)
+    except MalformedBodyError:
+        return
+    named = body.get("username") if isinstance(body, dict) else None
+    assert _username(raw) == (named if isinstance(named, str) else "")
