@@ -8,8 +8,10 @@ allow-list names it.
 """
 
 import asyncio
+import concurrent.futures
 import datetime
 import email.utils
+import functools
 import ipaddress
 import json
 import socket
@@ -39,9 +41,16 @@ CANNOT_BE_REQUESTED = "webhook target cannot be requested: not a valid URL"
 Resolver = Callable[[str, int], Awaitable[list[Address]]]
 
 
+# Resolutions run in threads of their own: a name server that never answers holds at most
+# these, never the threads the rest of the process hands work to (asyncio.to_thread).
+_RESOLVERS = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="webhook-dns")
+
+
 async def resolve(host: str, port: int) -> list[Address]:
     """The host's addresses, in the order the system prefers them."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    infos = await asyncio.get_running_loop().run_in_executor(
+        _RESOLVERS, functools.partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    )
     return [ipaddress.ip_address(info[4][0]) for info in infos]
 
 

@@ -5,12 +5,14 @@ attempt, and a slow receiver holds back neither other receivers nor the log."""
 import asyncio
 import ipaddress
 import string
+import threading
 from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adapters.channels import webhook as webhook_channel
 from adapters.channels.log import LogChannel
 from adapters.channels.router import ChannelRouter
 from adapters.channels.webhook import ANSWER_DRAINED, WebhookChannel
@@ -159,3 +161,18 @@ async def test_a_dripping_receiver_holds_back_neither_the_log_nor_another_receiv
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
     await webhook.close()
+
+
+async def test_resolutions_that_hang_hold_only_the_resolvers_own_threads() -> None:
+    released = threading.Event()
+    hung = [webhook_channel._RESOLVERS.submit(released.wait, 30) for _ in range(4)]
+    try:
+        waiting = asyncio.create_task(webhook_channel.resolve("localhost", 80))
+        # The process's other thread work goes on while every resolver thread is held.
+        assert await asyncio.to_thread(lambda: "served") == "served"
+        await asyncio.sleep(0.05)
+        assert not waiting.done()  # queued behind the hung ones, bounded by their number
+    finally:
+        released.set()
+    assert await waiting
+    assert all(f.result() for f in hung)
