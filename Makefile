@@ -11,7 +11,7 @@ DEV_LOCK := requirements-dev.lock
 RUN_STAMP := $(VENV)/.run-$(shell cat $(RUN_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.dev-$(shell cat $(RUN_LOCK) $(DEV_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck layers pytest venv redis-server chromium curl-jq promtool wrk bench bench-scale chaos lock clean
+.PHONY: run test lint typecheck layers pytest venv redis-server chromium curl-jq promtool wrk bench bench-logins bench-scale chaos lock clean
 
 # `make run PORT=8080 HOST=0.0.0.0` (or BALLAST_PORT / BALLAST_HOST in the environment).
 run: $(RUN_STAMP)
@@ -97,6 +97,10 @@ bench: $(DEV_STAMP) redis-server wrk
 	$(BIN)/python bench/attacks.py
 
 # How the costs grow with the work (revocations held, distinct clients, page depth):
+# Password logins/s per core next to Keycloak's sizing: docs/BENCHMARKS.md's logins section.
+bench-logins: $(DEV_STAMP) wrk
+	$(BIN)/python bench/logins.py
+
 # docs/BENCHMARKS.md's Scale section and docs/scale/*.png (matplotlib: the `bench` extra).
 bench-scale: $(DEV_STAMP) redis-server wrk
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-build-isolation -e '.[bench]'
