@@ -1,15 +1,30 @@
 """A request whose body breaks off (a malformed chunk, a connection closed early) is the
 client's fault: a 400 or no answer, an INFO line without a traceback, no 5xx in the metrics.
-Every route that takes a body meets every fault, over raw sockets against `ballast serve`."""
+Every route that takes a body meets every fault, over raw sockets against `ballast serve`
+(uvicorn's httptools parser) and against uvicorn's h11 parser with the same logging."""
 
+import json
 import re
 import socket
+import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.support.servers import ADMIN_PASSWORD, server_lines, serving
+from entrypoints.cli import logging_config
+from tests.redis_server import free_port
+from tests.support.servers import (
+    ADMIN_PASSWORD,
+    BIN,
+    clean_env,
+    server_lines,
+    serving,
+    wait_until_live,
+)
 
 HEAD = "{method} {path} HTTP/1.1\r\nHost: ballast\r\nAuthorization: Bearer {token}\r\n"
 JSON = "Content-Type: application/json\r\n"
@@ -27,6 +42,37 @@ REQUESTS = re.compile(
     r'^ballast_http_requests_total\{method="(\w+)",route="([^"]+)",status="(\d+)"\}'
 )
 MAX_WAIT = 15.0  # seconds for the access log to count every request (off the event loop)
+
+
+ENV = {
+    "BALLAST_ENV": "development",
+    "BALLAST_ADMIN_PASSWORD": ADMIN_PASSWORD,
+    "BALLAST_RATE_LIMIT": "off",
+    "BALLAST_LOGIN_RATE_LIMIT": "off",
+}
+
+
+@contextmanager
+def served_by_h11(tmp_path: Path) -> Iterator[str]:
+    """The app under uvicorn's h11 parser, logging as `ballast serve` configures it."""
+    port = free_port()
+    config = tmp_path / "logging.json"
+    config.write_text(json.dumps(logging_config()))
+    argv = [str(BIN / "uvicorn"), "entrypoints.http.app:create_app", "--factory"]
+    argv += ["--http", "h11", "--port", str(port), "--log-config", str(config)]
+    argv += ["--no-access-log", "--no-proxy-headers"]
+    with (tmp_path / "serve.log").open("wb") as log:
+        process = subprocess.Popen(argv, env=clean_env(**ENV), stdout=log, stderr=log)
+        try:
+            wait_until_live(f"http://127.0.0.1:{port}", process)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+
+def served(parser: str, tmp_path: Path) -> AbstractContextManager[str]:
+    return serving(tmp_path, **ENV) if parser == "httptools" else served_by_h11(tmp_path)
 
 
 def send_raw(base: str, request: bytes, close: bool) -> bytes:
@@ -53,14 +99,11 @@ def counted(base: str) -> dict[tuple[str, str, str], float]:
     return found
 
 
-def test_every_body_route_answers_a_broken_body_as_the_clients_fault(tmp_path: Path) -> None:
-    with serving(
-        tmp_path,
-        BALLAST_ENV="development",
-        BALLAST_ADMIN_PASSWORD=ADMIN_PASSWORD,
-        BALLAST_RATE_LIMIT="off",
-        BALLAST_LOGIN_RATE_LIMIT="off",
-    ) as base:
+@pytest.mark.parametrize("parser", ["httptools", "h11"])
+def test_every_body_route_answers_a_broken_body_as_the_clients_fault(
+    parser: str, tmp_path: Path
+) -> None:
+    with served(parser, tmp_path) as base:
         login = {"username": "admin", "password": ADMIN_PASSWORD}
         token = httpx.post(f"{base}/api/auth/login", json=login).json()["access_token"]
         document = httpx.get(f"{base}/openapi.json").json()
