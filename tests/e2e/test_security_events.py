@@ -13,7 +13,7 @@ from entrypoints.log_format import JsonFormatter, LogfmtFormatter
 from entrypoints.metrics import record_client_credentials_grant
 from entrypoints.settings import RateLimit
 from tests.logfmt import parse_json, parse_logfmt
-from tests.support.apps import ADMIN_PASSWORD, bearer, login, running_app
+from tests.support.apps import ADMIN_PASSWORD, bearer, create_user, login, running_app
 
 WRONG = "not-the-password-Zq8"
 
@@ -124,3 +124,24 @@ def test_client_credentials_grants_are_counted_by_outcome() -> None:
 
     assert value("ballast_client_credentials_grants_total", outcome="issued") == issued + 1
     assert value("ballast_client_credentials_grants_total", outcome="refused") == refused + 2
+
+
+def test_a_wrong_current_password_is_a_line_without_it(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    create_user(client, login(client)["access_token"], "alice", "alice-password-1", [])
+    token = login(client, "alice", "alice-password-1")["access_token"]
+    answer = client.post(
+        "/api/auth/password",
+        headers=bearer(token),
+        json={"current_password": WRONG, "new_password": "a-better-password-9"},
+    )
+
+    assert answer.status_code == 422
+    [line] = security_lines(caplog)
+    assert (line["event"], line["username"], line["client"]) == (
+        "password_check_failed",
+        "alice",
+        "testclient",
+    )
+    assert all(WRONG not in r.getMessage() for r in caplog.records)
