@@ -46,7 +46,7 @@ ROUTES = {"me": ME, "convert": CONVERT}
 # High enough that the benchmark's one client is never refused: the cost is what is measured.
 LIMIT = "1000000/second"
 # Login storm: more concurrent logins than the hash pools take (2 hashes at a time per
-# worker, 2 workers), each a wrong password, so every one costs a full scrypt hash.
+# worker, 2 workers), each a wrong password, so every one costs a full argon2id hash.
 STORM_CLIENTS = 8
 BEFORE_STORM = "healthy, just before the login storm"
 
@@ -415,7 +415,7 @@ def write_report(path: Path, bench: Bench, seconds: int, connections: int) -> No
         " before ...`): phases minutes apart differ on this kind of machine by more than the"
         " effects measured. `login storm`:"
         f" {STORM_CLIENTS} clients log in with a wrong password without pause (each a full"
-        " scrypt hash; more than the 2 x 2 hashes the workers run at once, at a lower CPU"
+        " argon2id hash; more than the 2 x 2 hashes the workers run at once, at a lower CPU"
         " priority than the requests) while the load"
         f" runs; {storm_logins(bench)} logins were answered during it.",
         "",
