@@ -347,7 +347,7 @@ def all_pass(run: Run) -> bool:
 async def promises(run: Run, lost_before: float | None) -> dict[str, int]:
     """After recovery: revoked tokens some instance accepts; accepted notifications no
     instance can read (those accepted before a fault that wiped Redis are counted apart:
-    the fault took them: Redis's own losses, see the README's split-brain limits)."""
+    the fault took them: Redis's own losses, see docs/REDIS.md's split-brain limits)."""
     async with httpx.AsyncClient() as client:
         tokens = await login(run, client, run.bases[0])
         assert tokens is not None

@@ -50,7 +50,7 @@ class Quota:
 class Limit:
     """One limit that applies to a request: its name (for metrics), key and quota. An exact
     limit is decided where every instance's hits are counted (one round trip each); the
-    others may be decided in process and shared later (see the README's bound)."""
+    others may be decided in process and shared later (see docs/RATE_LIMITS.md's bound)."""
 
     name: str
     key: str

@@ -140,7 +140,7 @@ def _rate_history(parts: Parts, behind: Behind) -> FailoverRateHistoryStore:
 
 HEARTBEAT_EVERY = 5.0
 HEARTBEAT_TTL = 3 * HEARTBEAT_EVERY  # an instance is forgotten after three missed heartbeats
-# One pipeline per interval carries every touched key's hits: the README's accuracy bound.
+# One pipeline per interval carries every touched key's hits (docs/RATE_LIMITS.md's bound).
 RATE_LIMIT_SYNC_EVERY = 0.1
 
 

@@ -242,7 +242,7 @@ def _serve_and_health(sub: Subparsers) -> None:
         "serve",
         "run the HTTP service",
         "Run the HTTP service. Every other setting is read from the environment"
-        " (see the README's Configuration).",
+        " (see docs/CONFIGURATION.md).",
         {
             0: "stopped on SIGTERM or SIGINT",
             1: "the address cannot be listened on (a port already taken)",
@@ -337,12 +337,14 @@ def parser() -> argparse.ArgumentParser:
     c = _subcommand(
         sub,
         "config-table",
-        "print the README's configuration table",
+        "print the configuration table of docs/CONFIGURATION.md",
         "Print the configuration tables generated from the table of variables Ballast reads,"
         " or with --write put them into a Markdown file between its markers.",
         {0: "printed or written", 1: "the --write file has no markers"},
     )
-    c.add_argument("--write", metavar="FILE", help="replace the table in FILE (e.g. README.md)")
+    c.add_argument(
+        "--write", metavar="FILE", help="replace the table in FILE (docs/CONFIGURATION.md)"
+    )
     c.set_defaults(run=config_table)
     return p
 

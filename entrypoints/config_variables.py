@@ -30,7 +30,7 @@ class ConfigError(Exception):
 @attrs.frozen
 class Variable:
     """One row of the table: how the variable is read, its default as an operator would
-    write it (None: unset), and the line the README's configuration table shows."""
+    write it (None: unset), and the line the configuration table shows."""
 
     name: str
     parse: Parser
@@ -39,7 +39,7 @@ class Variable:
     field: str | None = None  # the Settings attribute it fills ("redis.x": RedisSettings.x)
     secret: bool = False  # never echoed; has a <NAME>_FILE twin
     tuning: bool = False  # listed with the rarely needed knobs
-    default_doc: str | None = None  # the README's default column, when not `default`
+    default_doc: str | None = None  # the table's default column, when not `default`
 
     @property
     def file_twin(self) -> str | None:

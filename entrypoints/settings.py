@@ -2,10 +2,10 @@
 """Configuration: read once from the environment into frozen, validated values.
 
 `VARIABLES` is the one table of what Ballast reads: each row names a variable, its parser
-(and so its bounds), its default, its line in the README and, through `field`, the setting
-it fills. Parsing, the one-line errors, the README's configuration table (`ballast
-config-table`), the `*_FILE` twins of secrets and the warning about unknown `BALLAST_*`
-variables all come from it. A new variable is one row here and its attribute below.
+(and so its bounds), its default, its line in docs/CONFIGURATION.md and, through `field`,
+the setting it fills. Parsing, the one-line errors, that page's configuration table
+(`ballast config-table`), the `*_FILE` twins of secrets and the warning about unknown
+`BALLAST_*` variables all come from it. A new variable is one row here and its attribute below.
 """
 
 import enum
@@ -106,10 +106,10 @@ VARIABLES: tuple[Variable, ...] = (
     V("BALLAST_USERS_FILE", p.text, None, 'JSON file `{"users": [{"username", "password_hash", "roles"}]}` (hashes from `ballast hash-password`). Authoritative for the users it defines (and for the bootstrap `admin`): at every start they replace stored users of the same name, and a user it defined before and no longer lists is removed, with every refresh family of that user ended and revoked (access tokens included). Users created through the API are left alone.'),
     V("BALLAST_RATE_LIMIT", p.rate_limit, "1000/minute", "default per-client limit, written `N/second`, `N/minute`, `N/hour` or `N/day`; `off` disables it (not the login limit).", field="rate_limit"),
     V("BALLAST_LOGIN_RATE_LIMIT", p.rate_limit, "10/minute", "login attempts per client address and username; `off` disables.", field="login_rate_limit"),
-    V("BALLAST_RATES_URL", p.urls("http", "https", "file"), None, "one or several (comma separated) rates feeds: ECB XML (daily, 90-day, history) or the common JSON shape; unset: the built-in rates only (said once at start, at INFO). See Currency.", field="rates_urls"),
+    V("BALLAST_RATES_URL", p.urls("http", "https", "file"), None, "one or several (comma separated) rates feeds: ECB XML (daily, 90-day, history) or the common JSON shape; unset: the built-in rates only (said once at start, at INFO). See [Currency](API.md#currency).", field="rates_urls"),
     V("BALLAST_RATES_FORMAT", p.choice(RatesFormat), "auto", "`auto` (detected from each answer), `ecb` or `json`.", field="rates_format"),
     V("BALLAST_RATES_TTL", p.whole(1), "3600", "seconds a fetched rate table is fresh.", field="rates_ttl"),
-    V("BALLAST_WEBHOOK_ALLOWED_HOSTS", p.allowed_hosts, None, "hosts a `webhook` notification may target: `host` (any port) or `host:port` (that port only), `[v6]` and `[v6]:port` for IPv6 literals; anything else is refused (no SSRF). A private address must be named here as an IP literal (see Notifications).", field="webhook_allowed_hosts", default_doc="empty"),
+    V("BALLAST_WEBHOOK_ALLOWED_HOSTS", p.allowed_hosts, None, "hosts a `webhook` notification may target: `host` (any port) or `host:port` (that port only), `[v6]` and `[v6]:port` for IPv6 literals; anything else is refused (no SSRF). A private address must be named here as an IP literal (see [Notifications](API.md#notifications)).", field="webhook_allowed_hosts", default_doc="empty"),
     V("BALLAST_WEBHOOK_TIMEOUT", SECONDS, "10", "seconds one webhook attempt may take in all (resolution, connection, request, redirects and answer), in (0, 60].", field="webhook_deadline"),
     V("BALLAST_WEBHOOK_SECRET", checks.webhook_secrets, None, "Standard Webhooks signing secret(s), `whsec_...`, space separated while rotating (each one signs). `ballast webhook-secret` makes one. Production refuses webhook hosts without it.", field="webhook_secrets", secret=True, default_doc="unset (webhooks unsigned)"),
     V("BALLAST_NOTIFICATION_MAX_AGE", p.whole(60), "86400", "seconds a notification may stay `pending` (from acceptance, or from its redelivery) before it is `failed`; at least 60.", field="notification_max_age"),
@@ -126,9 +126,9 @@ VARIABLES: tuple[Variable, ...] = (
     V("BALLAST_REDIS_HEARTBEAT_TIMEOUT", SECONDS, "0.25", "seconds a heartbeat PING may take; no answer opens the breaker, in (0, 60].", field="redis.heartbeat_timeout", tuning=True),
     V("BALLAST_REPLAY_JOURNAL_MAX", p.whole(1), "100000", "writes kept for replay while Redis is down; older ones are dropped and counted.", field="redis.journal_max", tuning=True),
     V("BALLAST_FALLBACK_MAX_ENTRIES", p.whole(1), "100000", "entries each in-memory fallback holds while Redis is down.", field="redis.fallback_max", tuning=True),
-    V("BALLAST_PASSWORD_HASH_MEMORY_KIB", p.whole(8, 4_194_304), str(MIN_HASH_MEMORY_KIB), "memory of one argon2id hash in KiB (2 passes, 1 lane: at 19456, OWASP's minimum); lower only for tests, production refuses less than 19456. See [Password hashing](#password-hashing).", field="password_hash_memory_kib", tuning=True),
+    V("BALLAST_PASSWORD_HASH_MEMORY_KIB", p.whole(8, 4_194_304), str(MIN_HASH_MEMORY_KIB), "memory of one argon2id hash in KiB (2 passes, 1 lane: at 19456, OWASP's minimum); lower only for tests, production refuses less than 19456. See [Password hashing](SECURITY.md#password-hashing).", field="password_hash_memory_kib", tuning=True),
     V("BALLAST_LOG_LEVEL", p.log_level, "INFO", "level of the lines written to standard error: `DEBUG`, `INFO`, `WARNING`, `ERROR` or `CRITICAL`.", field="log_level", tuning=True),
-    V("BALLAST_LOG_FORMAT", p.choice(LogFormat), "logfmt", "`logfmt` (`key=value` pairs, quoted and escaped when needed) or `json` (one object per line); see Logs.", field="log_format", tuning=True),
+    V("BALLAST_LOG_FORMAT", p.choice(LogFormat), "logfmt", "`logfmt` (`key=value` pairs, quoted and escaped when needed) or `json` (one object per line); see [Logs](OPERATIONS.md#logs).", field="log_format", tuning=True),
     V("BALLAST_ACCESS_LOG", p.choice(OnOff), "on", "`off`: no access-log line per request (for those who log at the proxy).", tuning=True),
 )
 # fmt: on

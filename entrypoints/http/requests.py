@@ -16,7 +16,7 @@ from domain.json_values import first_bad_text
 from domain.tokens import TokenClaims
 from entrypoints.http.problems import MalformedBodyError
 
-# The deepest a request body may nest (objects and arrays); documented in the README.
+# The deepest a request body may nest (objects and arrays); documented in docs/API.md.
 MAX_BODY_DEPTH = 32
 # A JSON string literal (escapes included), to look past brackets inside strings; one left
 # unclosed runs to the end of the text. Removing every literal examines each character once:

@@ -121,7 +121,7 @@ def test_deliveries_sent_through_every_instance_happen_once(
 def test_the_rate_limit_is_shared_by_the_instances(instances: list[str]) -> None:
     """One client spreading its requests over the three instances (six processes) gets
     about the limit once, not six times: the default limit is synced every 100 ms, so it
-    may pass the limit by less than half (README)."""
+    may pass the limit by less than half (docs/RATE_LIMITS.md)."""
     admin = bearer(login(instances[0], password=PASSWORD))
     user = {"username": "spreader", "password": "spreader-password", "roles": []}
     assert httpx.post(f"{instances[0]}/api/users", json=user, headers=admin).status_code == 201

@@ -47,7 +47,7 @@ def test_two_instances_share_one_limit_and_split_it_when_redis_dies(
             shared.append(client.get("/api/auth/me").status_code)
             client.portal.call(syncs[id(client)])
         # Decided in process, synced after each request: the limit of 6, plus at most
-        # N - 1 = 1 let through on a view one sync old (the README's bound).
+        # N - 1 = 1 let through on a view one sync old (docs/RATE_LIMITS.md's bound).
         assert 6 <= shared.count(401) <= 7
         assert shared[-4:] == [429] * 4
 

@@ -81,7 +81,7 @@ def test_the_master_killed_under_load_costs_nothing_and_ballast_follows_the_new_
         for _ in range(5):
             work.step()
         # What the master acknowledged reached the replica: the test kills the master, it
-        # does not measure Redis's asynchronous replication (see the README on split brain).
+        # does not measure Redis's asynchronous replication (see docs/REDIS.md on split brain).
         sentinels.settle()
         promoted = sentinels.kill_master()
         for _ in range(10):

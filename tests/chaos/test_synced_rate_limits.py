@@ -1,5 +1,5 @@
 """The in-process rate limiter on real Redis servers: no round trip per decision, one
-pipeline per sync, a limit shared by instances within the README's bound, and each
+pipeline per sync, a limit shared by instances within the bound of docs/RATE_LIMITS.md, and each
 instance's share while Redis is away."""
 
 import asyncio

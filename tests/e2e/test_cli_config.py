@@ -181,11 +181,12 @@ def test_keygen_out_writes_a_private_file_production_accepts(tmp_path: Path) -> 
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-def test_config_table_prints_the_block_the_readme_holds() -> None:
+def test_config_table_prints_the_block_the_configuration_page_holds() -> None:
     done = run("config-table")
-    readme = (Path(__file__).resolve().parent.parent.parent / "README.md").read_text()
+    root = Path(__file__).resolve().parent.parent.parent
+    page = (root / "docs" / "CONFIGURATION.md").read_text()
     assert done.returncode == 0
-    assert done.stdout.strip() in readme
+    assert done.stdout.strip() in page
 
 
 @pytest.mark.redis

@@ -16,7 +16,7 @@ ADMIN_PASSWORD = "jwks-admin-password"
 
 
 def keygen(tmp_path: Path, name: str, algorithm: str) -> str:
-    """A key file made the way the README says: `ballast keygen`, mode 600."""
+    """A key file made the way docs/SECURITY.md says: `ballast keygen`, mode 600."""
     pem = subprocess.run(
         [BALLAST, "keygen", "--algorithm", algorithm],
         env=clean_env(),

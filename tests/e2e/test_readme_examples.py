@@ -1,8 +1,11 @@
 """The README's examples, run as a newcomer would: every fenced `sh` block that calls the
-API, in order, in one shell, against a fresh `ballast serve` with the development defaults
-(the admin password is the one it prints). Where the README shows an answer (`# -> ...`),
-the answer must have that shape: the same keys (all of them unless the README writes `...`
-for more) holding values of the same JSON types."""
+API (holds `curl`), in order, in one shell, against a fresh `ballast serve` with the
+development defaults (the admin password is the one it prints); then, in the same shell
+(so they may use the README's `$ACCESS`), those of every page under docs/, in name order.
+A `sh` block without `curl` is illustrative (it starts a server, needs a feed or a file)
+and is not run; any other fence (```python, ```json, a bare one) is not run either. Where
+a page shows an answer (`# -> ...`), the answer must have that shape: the same keys (all
+of them unless the page writes `...` for more) holding values of the same JSON types."""
 
 import json
 import re
@@ -16,6 +19,8 @@ from tests.support.servers import clean_env, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
+# The README first, then the pages it links to: every page's API examples are run.
+PAGES = (README, *sorted((ROOT / "docs").glob("*.md")))
 EXAMPLE_BASE = "http://127.0.0.1:8000"
 PASSWORD_PLACEHOLDER = "<the password printed at start>"
 BLOCK = re.compile(r"^ *```sh\n(.*?)^ *```", re.S | re.M)
@@ -106,9 +111,11 @@ def test_the_readme_steps_are_read_as_expected() -> None:
 def test_every_readme_example_runs_in_order_and_answers_in_the_shape_shown(
     tmp_path: Path,
 ) -> None:
-    cut = steps(README.read_text())
-    assert any("/api/notifications" in s.code for s in cut), "a notification example"
-    assert sum(s.expected is not None for s in cut) >= 5
+    readme = steps(README.read_text())
+    assert any("/api/notifications" in s.code for s in readme), "a notification example"
+    assert sum(s.expected is not None for s in readme) >= 5
+    cut = [step for page in PAGES for step in steps(page.read_text())]
+    assert any("/api/auth/introspect" in s.code for s in cut[len(readme) :]), "docs/ examples"
     with serving(tmp_path) as base:
         log = (tmp_path / "serve.log").read_text()
         password = re.search(r"development admin password: (\S+)", log)

@@ -1,5 +1,6 @@
 """The one table of variables (settings.VARIABLES) drives parsing, the one-line errors, the
-README's configuration table, the *_FILE twins of secrets and the unknown-variable warning."""
+configuration table of docs/CONFIGURATION.md, the *_FILE twins of secrets and the
+unknown-variable warning."""
 
 from pathlib import Path
 
@@ -31,12 +32,20 @@ FREE_TEXT = {
 }
 
 
-def test_the_readme_configuration_table_is_the_generated_one() -> None:
+def test_the_configuration_page_holds_the_generated_table() -> None:
+    page = (ROOT / "docs" / "CONFIGURATION.md").read_text()
+
+    assert config_doc.current(page) == config_doc.block(VARIABLES), (
+        "docs/CONFIGURATION.md is stale:"
+        " run `.venv/bin/ballast config-table --write docs/CONFIGURATION.md`"
+    )
+
+
+def test_the_readme_links_the_configuration_page_and_holds_no_table_of_its_own() -> None:
     readme = (ROOT / "README.md").read_text()
 
-    assert config_doc.current(readme) == config_doc.block(VARIABLES), (
-        "README.md is stale: run `.venv/bin/ballast config-table --write README.md`"
-    )
+    assert "(docs/CONFIGURATION.md)" in readme
+    assert config_doc.current(readme) is None
 
 
 def test_every_variable_has_one_row_and_a_line_of_doc() -> None:

@@ -1,6 +1,6 @@
 """The deploy/ examples an operator copies: the environment file names every variable the
-README documents and is itself a valid production configuration; the proxy it trusts is
-the one the HAProxy example runs as; the unit starts `ballast serve`."""
+README and the pages under docs/ document and is itself a valid production configuration;
+the proxy it trusts is the one the HAProxy example runs as; the unit starts `ballast serve`."""
 
 import re
 from pathlib import Path
@@ -25,7 +25,8 @@ def _env_file() -> tuple[dict[str, str], set[str]]:
 
 
 def _readme_variables() -> set[str]:
-    text = (ROOT / "README.md").read_text()
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    text = "\n".join(page.read_text() for page in pages)
     return set(re.findall(r"^\| `((?:BALLAST_|REDIS_)[A-Z0-9_]*)`", text, re.MULTILINE)) | {
         v for v in re.findall(r"`(BALLAST_[A-Z0-9_]+)`", text) if not v.endswith("_")
     }
