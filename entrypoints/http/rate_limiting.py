@@ -2,6 +2,7 @@
 as a pure ASGI middleware inside the edge (edge.py): the RateLimit-* headers on every answer
 to a limited request, 429 with Retry-After when refused (both sent by the edge)."""
 
+import asyncio
 import math
 
 import msgspec
@@ -25,6 +26,13 @@ PASSWORD_PATH = "/api/auth/password"  # checks the current password: limited as 
 # Password checks per address and minute, per hashing thread of a worker: one every two
 # seconds, a few percent of what a thread hashes at the default cost (about 20 a second).
 ADDRESS_CHECKS_PER_THREAD = 30
+# A refused password check from an address with other password checks in flight is answered
+# after HOLD_REFUSED seconds, at most MAX_HELD of them at once per worker (beyond, at once):
+# an address looping on refusals over many connections then sends one every 2 s per
+# connection instead of as many as the worker can answer, which took the event loop from
+# every other request (bench/attacks.py, login storm). One check at a time is never held.
+HOLD_REFUSED = 2.0
+MAX_HELD = 1000
 EXEMPT_PREFIXES = ("/health", "/metrics", "/status", "/docs", "/openapi.json")
 _EXEMPT_TREES = tuple(p + "/" for p in EXEMPT_PREFIXES)
 MAX_USERNAME_KEY = 128
@@ -68,6 +76,8 @@ class RateLimitMiddleware:
         default: RateLimit | None,
         login: RateLimit | None,
         per_address: Quota | None = None,
+        hold: float = HOLD_REFUSED,
+        max_held: int = MAX_HELD,
     ) -> None:
         self.app = app
         self.check = check
@@ -75,6 +85,11 @@ class RateLimitMiddleware:
         self.default = quota(default)
         self.login = quota(login)
         self.per_address = per_address
+        self.hold, self.max_held = hold, max_held
+        self.held = 0  # refused password checks waiting now
+        # Password checks in flight per address (an entry only while one is: bounded by the
+        # requests in flight).
+        self._checking: dict[str, int] = {}
         self._limits: dict[str, Limit] = {}
         # The headers of the default limit's answer to a client at rest (the same answer
         # every time: see Quota.at_rest), written once.
@@ -86,13 +101,13 @@ class RateLimitMiddleware:
         if scope["type"] != "http" or is_exempt(scope["path"]):
             await self.app(scope, receive, send)
             return
-        if self.login is not None and scope["method"] == "POST":
-            if scope["path"] == LOGIN_PATH:
-                await self._login(scope, receive, send, self.login)
-                return
-            if scope["path"] == PASSWORD_PATH:
-                await self._password_change(scope, receive, send, self.login)
-                return
+        if (
+            self.login is not None
+            and scope["method"] == "POST"
+            and scope["path"] in (LOGIN_PATH, PASSWORD_PATH)
+        ):
+            await self._password_check(scope, receive, send, self.login)
+            return
         if self.default is None:
             await self.app(scope, receive, send)
             return
@@ -106,6 +121,23 @@ class RateLimitMiddleware:
             self._apply(scope, limit, decision)
         await self.app(scope, receive, send)
 
+    async def _password_check(
+        self, scope: Scope, receive: Receive, send: Send, login: Quota
+    ) -> None:
+        """A login or a password change, counted in flight per address while it runs."""
+        address = scope_address(scope)
+        self._checking[address] = self._checking.get(address, 0) + 1
+        try:
+            if scope["path"] == LOGIN_PATH:
+                await self._login(scope, receive, send, login)
+            else:
+                await self._password_change(scope, receive, send, login)
+        finally:
+            if self._checking[address] == 1:
+                del self._checking[address]
+            else:
+                self._checking[address] -= 1
+
     async def _login(self, scope: Scope, receive: Receive, send: Send, login: Quota) -> None:
         """The limits keyed by what the request line and headers say are decided first: a
         client already over them is answered 429 before its body is read or parsed. Then the
@@ -114,6 +146,7 @@ class RateLimitMiddleware:
         attempt is counted)."""
         before = await self.check(await self._before_body(scope))
         if before is not None and not before[1].allowed:
+            await self._hold(scope)
             self._apply(scope, *before)
         unreadable: BallastError | None = None
         try:
@@ -123,6 +156,8 @@ class RateLimitMiddleware:
         after = await self.check([_user_limit(scope, _username(body), login)])
         binding = _binding(before, after)
         if binding is not None:
+            if not binding[1].allowed:
+                await self._hold(scope)
             self._apply(scope, *binding)
         if unreadable is not None:
             raise unreadable
@@ -137,8 +172,20 @@ class RateLimitMiddleware:
         limits = [*(await self._before_body(scope)), _user_limit(scope, user, login)]
         binding = await self.check(limits)
         if binding is not None:
+            if not binding[1].allowed:
+                await self._hold(scope)
             self._apply(scope, *binding)
         await self.app(scope, receive, send)
+
+    async def _hold(self, scope: Scope) -> None:
+        """A refused password check waits before its 429 (see HOLD_REFUSED)."""
+        if self._checking.get(scope_address(scope), 0) < 2 or self.held >= self.max_held:
+            return
+        self.held += 1
+        try:
+            await asyncio.sleep(self.hold)
+        finally:
+            self.held -= 1
 
     async def _before_body(self, scope: Scope) -> list[Limit]:
         """The limits of a password check that need no body: the client's default limit,
