@@ -1,4 +1,5 @@
-"""The `ballast` command: serve, health, hash-password, webhook-secret, keygen, config-table."""
+"""The `ballast` command: serve, health, hash-password, webhook-secret, keygen, config-table,
+api-table."""
 
 import argparse
 import atexit
@@ -16,6 +17,7 @@ from typing import Any, TypeAlias
 
 from entrypoints import health_probe as probe
 from entrypoints.cli_tools import (
+    api_table,
     config_table,
     hash_password,
     health,
@@ -346,6 +348,18 @@ def parser() -> argparse.ArgumentParser:
         "--write", metavar="FILE", help="replace the table in FILE (docs/CONFIGURATION.md)"
     )
     c.set_defaults(run=config_table)
+    a = _subcommand(
+        sub,
+        "api-table",
+        "print the index of operations of docs/API.md",
+        "Print the index of every operation, generated from the /openapi.json a running"
+        " Ballast serves, or with --write put it into a Markdown file between its markers.",
+        {0: "printed or written", 1: "no OpenAPI document at the URL, or no markers"},
+    )
+    a.add_argument("--url", default="http://127.0.0.1:8000", help="the running Ballast")
+    a.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for it")
+    a.add_argument("--write", metavar="FILE", help="replace the index in FILE (docs/API.md)")
+    a.set_defaults(run=api_table)
     return p
 
 

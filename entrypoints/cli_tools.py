@@ -1,5 +1,5 @@
 """The `ballast` subcommands other than `serve`: health, hash-password, webhook-secret,
-keygen, config-table (their --help, with exit statuses, is in cli.py)."""
+keygen, config-table, api-table (their --help, with exit statuses, is in cli.py)."""
 
 import argparse
 import asyncio
@@ -50,6 +50,27 @@ def config_table(args: argparse.Namespace) -> int:
         return 0
     if not config_doc.write(Path(args.write), VARIABLES):
         print(f"ballast: {args.write!r} has no configuration table markers", file=sys.stderr)
+        return 1
+    return 0
+
+
+def api_table(args: argparse.Namespace) -> int:
+    import httpx
+
+    from entrypoints import api_doc
+
+    try:
+        answer = httpx.get(f"{args.url.rstrip('/')}/openapi.json", timeout=args.timeout)
+        spec = answer.raise_for_status().json()
+        table = api_doc.block(spec)
+    except (httpx.HTTPError, ValueError, KeyError, TypeError, AttributeError) as e:
+        print(f"ballast: no OpenAPI document at {args.url}: {type(e).__name__}", file=sys.stderr)
+        return 1
+    if args.write is None:
+        print(table)
+        return 0
+    if not api_doc.write(Path(args.write), spec):
+        print(f"ballast: {args.write!r} has no operations markers", file=sys.stderr)
         return 1
     return 0
 

@@ -6,6 +6,7 @@ stale."""
 from collections.abc import Iterable
 from pathlib import Path
 
+from entrypoints import generated_doc
 from entrypoints.config_variables import Variable
 
 BEGIN = (
@@ -40,19 +41,11 @@ def block(variables: Iterable[Variable]) -> str:
     return f"{BEGIN}\n{render(variables)}\n{END}"
 
 
-def current(readme: str) -> str | None:
+def current(page: str) -> str | None:
     """The generated block as a page holds it (None: no markers)."""
-    start, end = readme.find(BEGIN), readme.find(END)
-    if start < 0 or end < start:
-        return None
-    return readme[start : end + len(END)]
+    return generated_doc.between(page, BEGIN, END)
 
 
 def write(path: Path, variables: Iterable[Variable]) -> bool:
     """Replaces the block in `path`; False when it has no markers."""
-    text = path.read_text()
-    old = current(text)
-    if old is None:
-        return False
-    path.write_text(text.replace(old, block(variables)))
-    return True
+    return generated_doc.replace(path, BEGIN, END, block(variables))
