@@ -17,7 +17,7 @@ import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from entrypoints.http.auth_shapes import NewUser
+from entrypoints.api.auth_shapes import NewUser
 
 ROUNDS = 100_000
 VALID = {"username": "alice", "password": "correct horse battery staple", "roles": ["service"]}

@@ -179,7 +179,7 @@ def serve(args: argparse.Namespace) -> int:
             print_admin_password(settings.admin_password)
     with multiprocess_metrics(args.workers):
         uvicorn.run(
-            "entrypoints.http.app:create_app",
+            "entrypoints.api.app:create_app",
             factory=True,
             host=host,
             port=port,

@@ -81,8 +81,8 @@ def health(args: argparse.Namespace) -> int:
     from adapters.failover.link import RedisLink
     from application.health import CheckHealth
     from domain.health import HealthStatus
+    from entrypoints.api.health_routes import report_json
     from entrypoints.bootstrap import bootstrap
-    from entrypoints.http.health_routes import report_json
 
     if args.url is not None:
         url = probe.health_url(args.url)

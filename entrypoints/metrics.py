@@ -45,9 +45,9 @@ from application.currency.rates_service import RatesService
 from application.notifications.delivery import DeliveryWorker
 from domain.errors import InvalidTokenError, MissingTokenError
 from domain.rates import RateOrigin
-from entrypoints.http.health_routes import ballast_version
 from entrypoints.http.requests import parse_bearer
 from entrypoints.metrics_dir import MULTIPROC_ENV
+from entrypoints.version import ballast_version
 
 disable_created_metrics()  # type: ignore[no-untyped-call]  # `_created` doubles the series
 

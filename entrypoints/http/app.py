@@ -1,14 +1,10 @@
-"""The app factory: `create_app()` builds the Starlette app from a container, with no I/O
-at import. Serve it with `ballast serve` (or `uvicorn entrypoints.http.app:create_app --factory
---no-proxy-headers`: only BALLAST_TRUSTED_PROXIES decides whose X-Forwarded-For is believed).
-"""
+"""The app class and how endpoints become routes (one per operation, named by its
+operationId). The app of Ballast's own API is made by `entrypoints.api.app.create_app`."""
 
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import punq
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -21,37 +17,11 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, ExceptionHandler, Lifespan
 
 from domain.errors import BallastError
-from entrypoints.bootstrap import bootstrap
-from entrypoints.http import (
-    auth_routes,
-    currency_routes,
-    docs,
-    health_routes,
-    notification_routes,
-    operations,
-    problem_types,
-    user_routes,
-)
-from entrypoints.http.contract import Endpoint, Operation
-from entrypoints.http.json_body import JsonResponse
-from entrypoints.http.openapi import document
+from entrypoints.http.contract import Endpoint
 from entrypoints.http.problems import answer, handle_unexpected
 from entrypoints.http.routing import IndexedRouter
-from entrypoints.lifecycle import Lifecycle
-from entrypoints.settings import Settings, print_admin_password
 
 log = logging.getLogger("ballast")
-
-OPENAPI = Operation(
-    "GET",
-    "/openapi.json",
-    "getOpenApi",
-    "This document (OpenAPI 3.1), generated from the shapes that validate the requests",
-    "operations",
-    response=dict[str, Any],
-    secured=False,
-    example={"openapi": "3.1.0"},
-)
 
 
 class App(Starlette):
@@ -112,45 +82,3 @@ def served(endpoints: list[Endpoint]) -> list[BaseRoute]:
         Route(e.operation.path, e, methods=[e.operation.method], name=e.operation.operation_id)
         for e in endpoints
     ]
-
-
-def create_app(container: punq.Container | None = None) -> Starlette:
-    if container is None:
-        container = bootstrap(Settings.from_env())
-    settings: Settings = container.resolve(Settings)
-    lifecycle: Lifecycle = container.resolve(Lifecycle)
-    spec: dict[str, Any] = {}
-
-    async def openapi(request: Request) -> Response:
-        return JsonResponse(spec)
-
-    endpoints = [
-        *auth_routes.routes(container),
-        *user_routes.routes(container),
-        *currency_routes.routes(container),
-        *notification_routes.routes(container),
-        *health_routes.routes(container),
-        Endpoint(OPENAPI, openapi),
-        *operations.routes(container),
-        *problem_types.endpoints(),
-    ]
-    spec.update(document(e.operation for e in endpoints))
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await lifecycle.start()
-        if settings.admin_password_generated and settings.admin_password:
-            # Served by another server than `ballast serve` (which prints it itself).
-            print_admin_password(settings.admin_password)
-        log.info("event=started storage=%s env=%s", settings.storage.value, settings.env)
-        try:
-            yield
-        finally:
-            await lifecycle.stop()
-            log.info("event=stopped")
-
-    return App(
-        routes=[*served(endpoints), *docs.assets()],
-        middleware=operations.middleware(container),
-        lifespan=lifespan,
-    )

@@ -8,8 +8,11 @@ from typing import Any
 
 import attrs
 import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
 
 from entrypoints.http.contract import (
+    Endpoint,
     Operation,
     builtins,
     closed_message,
@@ -17,8 +20,11 @@ from entrypoints.http.contract import (
     variants,
     wire_name,
 )
-from entrypoints.http.health_routes import ballast_version
-from entrypoints.http.operations_shapes import (
+from entrypoints.http.json_body import JsonResponse
+from entrypoints.http.patterns import document_pattern
+from entrypoints.http.problems import PROBLEM_TYPE, STATUS
+from entrypoints.http.rate_limiting import is_exempt
+from entrypoints.http.shapes import (
     CACHE_HEADERS,
     ERROR_TEXT,
     RATE_LIMIT_HEADERS,
@@ -26,9 +32,7 @@ from entrypoints.http.operations_shapes import (
     Conditional,
     Problem,
 )
-from entrypoints.http.patterns import document_pattern
-from entrypoints.http.problems import PROBLEM_TYPE, STATUS
-from entrypoints.http.rate_limiting import is_exempt
+from entrypoints.version import ballast_version
 
 Schema = dict[str, Any]
 REF = "#/components/schemas/{name}"
@@ -234,3 +238,28 @@ def document(operations: Iterable[Operation]) -> Schema:
             },
         },
     }
+
+
+OPENAPI = Operation(
+    "GET",
+    "/openapi.json",
+    "getOpenApi",
+    "This document (OpenAPI 3.1), generated from the shapes that validate the requests",
+    "operations",
+    response=dict[str, Any],
+    secured=False,
+    example={"openapi": "3.1.0"},
+)
+
+
+def with_document(endpoints: list[Endpoint]) -> list[Endpoint]:
+    """The endpoints and /openapi.json, the document of them all (its own operation included),
+    written once."""
+    spec: Schema = {}
+
+    async def openapi(request: Request) -> Response:
+        return JsonResponse(spec)
+
+    everything = [*endpoints, Endpoint(OPENAPI, openapi)]
+    spec.update(document(e.operation for e in everything))
+    return everything

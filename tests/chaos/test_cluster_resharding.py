@@ -17,8 +17,8 @@ from adapters.failover.link import RedisLink
 from adapters.redis import keys
 from adapters.redis.client import make_client
 from domain.ports import PasswordHasher
+from entrypoints.api.app import create_app
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from tests.chaos.workload import Workload
 from tests.fakes import fast_hasher

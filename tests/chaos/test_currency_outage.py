@@ -10,8 +10,8 @@ from starlette.testclient import TestClient
 from adapters.failover.link import RedisLink
 from adapters.redis import keys
 from domain.ports import Clock, PasswordHasher
+from entrypoints.api.app import create_app
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http.app import create_app
 from entrypoints.settings import RedisSettings, Storage
 from tests.fakes import FakeClock, fast_hasher
 from tests.feed_server import feed_server

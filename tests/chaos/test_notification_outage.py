@@ -10,8 +10,8 @@ from starlette.testclient import TestClient
 
 from application.notifications.delivery import DeliveryWorker
 from domain.ports import PasswordHasher
+from entrypoints.api.app import create_app
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http.app import create_app
 from entrypoints.settings import OnRedisDown, Settings
 from tests.fakes import fast_hasher
 from tests.redis_server import RedisServer

@@ -11,8 +11,8 @@ from starlette.testclient import TestClient
 from adapters.failover.link import RedisLink
 from adapters.failover.rate_limits import InstanceCount
 from domain.ports import PasswordHasher, RateLimiter
+from entrypoints.api.app import create_app
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http.app import create_app
 from entrypoints.settings import RateLimit, Settings
 from tests.fakes import fast_hasher
 from tests.redis_server import RedisServer

@@ -12,8 +12,8 @@ from starlette.testclient import TestClient
 from adapters.failover.breaker import BreakerState
 from adapters.failover.link import RedisLink
 from domain.ports import PasswordHasher
+from entrypoints.api.app import create_app
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from tests.fakes import fast_hasher
 from tests.redis_server import RedisServer

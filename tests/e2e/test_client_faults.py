@@ -58,7 +58,7 @@ def served_by_h11(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     config = tmp_path / "logging.json"
     config.write_text(json.dumps(logging_config()))
-    argv = [str(BIN / "uvicorn"), "entrypoints.http.app:create_app", "--factory"]
+    argv = [str(BIN / "uvicorn"), "entrypoints.api.app:create_app", "--factory"]
     argv += ["--http", "h11", "--port", str(port), "--log-config", str(config)]
     argv += ["--no-access-log", "--no-proxy-headers"]
     with (tmp_path / "serve.log").open("wb") as log:

@@ -11,9 +11,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from domain.ports import PasswordHasher
+from entrypoints.api.app import create_app
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http.app import create_app
-from entrypoints.http.operations import CORS_EXPOSED_HEADERS, CORS_METHODS
+from entrypoints.http.middleware import CORS_EXPOSED_HEADERS, CORS_METHODS
 from entrypoints.settings import Settings
 from tests.fakes import fast_hasher
 from tests.support.servers import serving

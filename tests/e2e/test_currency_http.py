@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from adapters.fallback_rates import fallback_table
-from entrypoints.http.currency_shapes import AMOUNT_MESSAGE, CODE_MESSAGE
+from entrypoints.api.currency_shapes import AMOUNT_MESSAGE, CODE_MESSAGE
 from tests.fakes import FakeClock
 from tests.feed_server import DAY_RATES, FeedServer, dead_url, ecb_document
 from tests.support.currency_app import TTL, convert, currency_app, rates

@@ -5,8 +5,8 @@ from starlette.testclient import TestClient
 
 from domain.events import AuthEvent, AuthEventType
 from domain.ports import AuthEventLog, PasswordHasher
+from entrypoints.api.app import create_app
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http.app import create_app
 from tests.fakes import fast_hasher
 from tests.support.apps import settings
 

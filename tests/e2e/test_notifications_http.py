@@ -9,8 +9,8 @@ from starlette.testclient import TestClient
 
 from application.notifications.delivery import DeliveryWorker
 from domain.ports import PasswordHasher
+from entrypoints.api.app import create_app
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http.app import create_app
 from tests.fakes import fast_hasher
 from tests.support.apps import assert_problem, bearer, create_user, login, settings
 

@@ -13,8 +13,8 @@ from application.currency.rates_service import RatesService
 from application.notifications.delivery import DeliveryWorker
 from domain.ports import Clock, PasswordHasher, RateSource
 from entrypoints.access_log import AccessLog
+from entrypoints.api.app import create_app
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http.app import create_app
 from entrypoints.metrics import StateExporter
 from entrypoints.settings import RateLimit, Settings
 from tests.currency_fakes import FakeRateFeed, table

@@ -12,8 +12,8 @@ from adapters.jwt_keys import secret_ring
 from adapters.system import SystemClock
 from domain.ports import PasswordHasher, TokenCodec
 from domain.tokens import TokenClaims
+from entrypoints.api.app import create_app
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http.app import create_app
 from entrypoints.settings import RateLimit, Settings
 from tests.fakes import fast_hasher
 

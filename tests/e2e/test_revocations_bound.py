@@ -6,8 +6,8 @@ from starlette.testclient import TestClient
 from adapters.memory.auth import MemoryRevocationList
 from adapters.system import SystemClock
 from domain.ports import PasswordHasher, RevocationList
+from entrypoints.api.app import create_app
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http.app import create_app
 from tests.fakes import fast_hasher
 from tests.support.apps import assert_problem, bearer, login, settings
 

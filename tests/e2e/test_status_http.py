@@ -9,7 +9,7 @@ from prometheus_client import REGISTRY
 from prometheus_client.metrics_core import Metric
 from starlette.testclient import TestClient
 
-from entrypoints.http.status_page import chart
+from entrypoints.api.status_page import chart
 from entrypoints.status_history import StatusHistory
 from tests.support.apps import running_app
 

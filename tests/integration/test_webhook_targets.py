@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from adapters.channels.webhook import WebhookChannel
 from domain.errors import DeliveryError
 from domain.webhook_targets import Address, AllowList, Entry
-from entrypoints.http.notification_shapes import webhook_url
+from entrypoints.api.notification_shapes import webhook_url
 from tests.fakes import START
 from tests.redis_server import Certificates
 from tests.support.notifications import notification

@@ -16,8 +16,8 @@ from starlette.responses import Response
 from starlette.testclient import TestClient
 
 from domain.ports import PasswordHasher
+from entrypoints.api.app import create_app
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http.app import create_app
 from entrypoints.settings import OnRedisDown, Policies, RedisSettings, Settings, Storage
 from tests.fakes import fast_hasher
 from tests.support.clients import ADMIN_PASSWORD, bearer, login

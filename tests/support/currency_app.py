@@ -7,8 +7,8 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from domain.ports import Clock, PasswordHasher
+from entrypoints.api.app import create_app
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http.app import create_app
 from tests.fakes import FakeClock, fast_hasher
 from tests.support.apps import settings
 

@@ -11,9 +11,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from entrypoints.access_log import AccessLog, Entry
+from entrypoints.api.app import create_app
 from entrypoints.bootstrap import bootstrap
 from entrypoints.cli import logging_config
-from entrypoints.http.app import create_app
 from entrypoints.log_format import LogfmtFormatter
 from entrypoints.settings import Settings
 

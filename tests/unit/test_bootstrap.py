@@ -10,9 +10,9 @@ from domain.ports import (
     NotificationStore,
 )
 from entrypoints.access_log import AccessLog
+from entrypoints.api.app import create_app
 from entrypoints.bootstrap import bootstrap
 from entrypoints.capabilities import CAPABILITIES, fails_closed
-from entrypoints.http.app import create_app
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.metrics import StateExporter
 from entrypoints.redis_budget import RedisBudgets

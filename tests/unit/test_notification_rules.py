@@ -6,8 +6,8 @@ from hypothesis import strategies as st
 
 from domain.errors import ValidationError
 from domain.notifications import BODY_MAX, SUBJECT_MAX, idempotency_key_problem, message_problems
+from entrypoints.api.notification_shapes import EmailMessage, LogMessage, SendHeaders
 from entrypoints.http.contract import decode, decode_params
-from entrypoints.http.notification_shapes import EmailMessage, LogMessage, SendHeaders
 
 TEXT = st.text(st.characters(codec="utf-8"), max_size=80)
 

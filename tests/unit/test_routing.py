@@ -4,8 +4,8 @@ app and every method, and for paths that earlier patterns compete for."""
 from starlette.responses import Response
 from starlette.routing import Match, Route
 
+from entrypoints.api.app import create_app
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http.app import create_app
 from entrypoints.http.routing import IndexedRouter
 from tests.support.apps import settings
 

@@ -23,7 +23,7 @@ from domain.notifications import (
     NotificationStatus,
 )
 from domain.webhook_targets import AllowList, Entry
-from entrypoints.http.auth_shapes import DateTime, Username
+from entrypoints.api.auth_shapes import DateTime, Username
 from entrypoints.http.contract import wire
 from entrypoints.http.patterns import whole
 

@@ -14,7 +14,7 @@ from application.auth.tokens import VerifyToken
 from domain.ports import PublicKeys
 from domain.times import rfc3339
 from domain.tokens import TokenClaims, TokenPair
-from entrypoints.http import auth_shapes as shapes
+from entrypoints.api import auth_shapes as shapes
 from entrypoints.http.caching import cached_json
 from entrypoints.http.contract import Endpoint, Operation, json_of
 from entrypoints.http.requests import client_address

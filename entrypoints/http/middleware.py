@@ -1,7 +1,6 @@
-"""The operational surface around the capabilities: middleware (request ids, logs, metrics,
-client address, rate limits) and the /metrics and /docs routes."""
+"""The middleware every request passes, in order: CORS (when origins are configured), the
+edge, the rate limits."""
 
-import attrs
 import punq
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -9,11 +8,8 @@ from starlette.middleware.cors import CORSMiddleware
 from application.auth.tokens import VerifyToken
 from application.rate_limits import CheckRateLimits
 from domain.ports import PasswordHasher
-from entrypoints import metrics
 from entrypoints.access_log import AccessLog
-from entrypoints.http import docs, status
 from entrypoints.http.client_address import parse_networks
-from entrypoints.http.contract import Endpoint, Operation
 from entrypoints.http.edge import EdgeMiddleware
 from entrypoints.http.rate_limiting import RateLimitMiddleware, address_quota
 from entrypoints.redis_budget import RedisBudgets
@@ -74,30 +70,4 @@ def middleware(container: punq.Container) -> list[Middleware]:
             login=settings.login_rate_limit,
             per_address=address_quota(settings.login_rate_limit, hasher.threads),
         ),
-    ]
-
-
-METRICS = Operation(
-    "GET",
-    "/metrics",
-    "getMetrics",
-    "Prometheus metrics (text exposition format), names prefixed ballast_",
-    "operations",
-    response=str,
-    media="text/plain",
-    secured=False,
-    example="ballast_redis_up 1.0\n",
-)
-
-
-def routes(container: punq.Container) -> list[Endpoint]:
-    exporter: metrics.StateExporter = container.resolve(metrics.StateExporter)
-    access_log: AccessLog = container.resolve(AccessLog)
-    token = container.resolve(Settings).metrics_token
-    # With BALLAST_METRICS_TOKEN the handler itself asks for that bearer token (not a JWT).
-    metrics_op = attrs.evolve(METRICS, errors=(401,)) if token else METRICS
-    return [
-        Endpoint(metrics_op, metrics.endpoint(exporter, token, access_log.flush)),
-        *docs.endpoints(),
-        *status.routes(container, metrics.token_check(token)),
     ]

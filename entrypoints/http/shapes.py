@@ -1,7 +1,6 @@
-"""Shapes every operation shares (problem details, rate limit and caching headers) and those
-of the operational routes (health, metrics, docs, this document)."""
+"""Shapes every operation shares: problem details, rate limit and caching headers."""
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import attrs
 import msgspec
@@ -62,23 +61,3 @@ class Problem:
     status: int
     detail: str
     errors: list[FieldProblem] | msgspec.UnsetType = msgspec.UNSET
-
-
-HealthStatus = Literal["pass", "warn", "fail"]
-
-
-@attrs.frozen
-class Health:
-    """IETF health-check format (draft-inadarei-api-health-check): `checks` per component."""
-
-    status: HealthStatus
-    version: str | msgspec.UnsetType = msgspec.UNSET
-    output: str | msgspec.UnsetType = msgspec.UNSET
-    checks: dict[str, list[dict[str, Any]]] | msgspec.UnsetType = msgspec.UNSET
-
-
-HEALTH_EXAMPLE = Health(
-    status="pass",
-    version="0.1.0",
-    checks={"redis:connection": [{"status": "pass", "componentType": "datastore"}]},
-)

@@ -13,7 +13,7 @@ from application.notifications.redeliver import RedeliverNotification
 from application.notifications.send import SendNotification
 from domain.notifications import Notification
 from domain.tokens import TokenClaims
-from entrypoints.http import notification_shapes as shapes
+from entrypoints.api import notification_shapes as shapes
 from entrypoints.http.contract import Endpoint, Operation, json_of
 from entrypoints.settings import Settings
 

@@ -1,6 +1,5 @@
 """Health, liveness and readiness (IETF health-check format)."""
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import punq
@@ -9,10 +8,11 @@ from starlette.responses import Response
 
 from application.health import CheckHealth, HealthReport
 from domain.health import HealthStatus
+from entrypoints.api.health_shapes import HEALTH_EXAMPLE, Health
 from entrypoints.http.contract import Endpoint, Operation
 from entrypoints.http.json_body import JsonResponse
-from entrypoints.http.operations_shapes import HEALTH_EXAMPLE, Health
 from entrypoints.lifecycle import Lifecycle
+from entrypoints.version import ballast_version
 
 HEALTH_MEDIA = "application/health+json"
 OPS = "operations"
@@ -55,13 +55,6 @@ READY = Operation(
 
 class HealthResponse(JsonResponse):
     media_type = HEALTH_MEDIA
-
-
-def ballast_version() -> str:
-    try:
-        return version("ballast")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 def report_json(report: HealthReport) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from application.bounded_cache import BoundedCache
 from application.currency.convert import ConversionView, ConvertMoney, GetRates
 from domain.money import decimal_text
-from entrypoints.http import currency_shapes as shapes
+from entrypoints.api import currency_shapes as shapes
 from entrypoints.http.caching import Rendered, cached_body, rendered
 from entrypoints.http.contract import Endpoint, Operation, builtins
 

@@ -18,7 +18,7 @@ from application.auth.users import CreateUser
 from domain.times import rfc3339
 from domain.tokens import TokenClaims
 from domain.users import User
-from entrypoints.http import auth_shapes as shapes
+from entrypoints.api import auth_shapes as shapes
 from entrypoints.http.contract import Endpoint, Operation, json_of
 from entrypoints.http.requests import client_address
 

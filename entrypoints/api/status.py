@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from application.health import CheckHealth
+from entrypoints.api.health_routes import report_json
+from entrypoints.api.status_assets import HEADERS, SCRIPT, STYLE
+from entrypoints.api.status_page import render
 from entrypoints.http.contract import Endpoint, Operation
-from entrypoints.http.health_routes import report_json
-from entrypoints.http.status_assets import HEADERS, SCRIPT, STYLE
-from entrypoints.http.status_page import render
 from entrypoints.settings import Settings
 from entrypoints.status_history import Metrics, StatusHistory
 
