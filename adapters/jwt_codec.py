@@ -11,6 +11,9 @@ from domain.users import Role
 
 MAX_TOKEN_LENGTH = 4096
 REQUIRED = ["sub", "jti", "iat", "exp", "iss", "type", "roles", "fam"]
+# A client's token (RFC 9068 §2.2); its audience is the client's own, checked by the caller.
+CLIENT_REQUIRED = ["sub", "client_id", "jti", "iat", "exp", "iss", "scope"]
+AT_JWT = "at+jwt"
 
 
 def _reason(error: jwt.PyJWTError) -> str:
@@ -58,6 +61,14 @@ class JwtTokenCodec:
         self._required = [*REQUIRED, "aud"] if audience else REQUIRED
 
     def encode(self, claims: TokenClaims) -> str:
+        signing = self._keys.signing
+        if claims.client_id is not None:
+            return jwt.encode(
+                _client_payload(claims),
+                signing.key,
+                algorithm=signing.algorithm.value,
+                headers={"kid": signing.kid, "typ": AT_JWT},
+            )
         payload: dict[str, object] = {
             "sub": claims.sub,
             "jti": claims.jti,
@@ -70,22 +81,23 @@ class JwtTokenCodec:
         }
         if claims.aud is not None:
             payload["aud"] = claims.aud
-        signing = self._keys.signing
         return jwt.encode(
             payload, signing.key, algorithm=signing.algorithm.value, headers={"kid": signing.kid}
         )
 
-    def _key_for(self, token: str) -> VerifyingKey:
+    def _key_for(self, token: str) -> tuple[VerifyingKey, bool]:
+        """The key that checks the token, and whether it is a client's (`typ: at+jwt`)."""
         try:
-            kid = jwt.get_unverified_header(token).get("kid")
+            header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as e:
             raise InvalidTokenError(_reason(e)) from e
-        if kid is None and self._keys.signing.algorithm is Algorithm.HS256:
-            return self._keys.verifying[self._keys.signing.kid]
+        kid, client = header.get("kid"), header.get("typ") == AT_JWT
+        if kid is None and not client and self._keys.signing.algorithm is Algorithm.HS256:
+            return self._keys.verifying[self._keys.signing.kid], False
         key = self._keys.verifying.get(kid) if isinstance(kid, str) else None
         if key is None:
             raise InvalidTokenError("token is signed by an unknown key")
-        return key
+        return key, client
 
     def decode(self, token: str) -> TokenClaims:
         cached = self._verified.get(token)
@@ -94,19 +106,24 @@ class JwtTokenCodec:
             return cached
         if len(token) > MAX_TOKEN_LENGTH:
             raise InvalidTokenError("token is too long")
-        key = self._key_for(token)
+        key, client = self._key_for(token)
         try:
             payload = jwt.decode(
                 token,
                 key.key,
                 algorithms=[key.algorithm.value],
                 issuer=self._issuer,
-                audience=self._audience,
-                options={"require": self._required, "verify_exp": False, "verify_iat": False},
+                audience=None if client else self._audience,
+                options={
+                    "require": CLIENT_REQUIRED if client else self._required,
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_aud": not client,
+                },
             )
         except jwt.PyJWTError as e:
             raise InvalidTokenError(_reason(e)) from e
-        claims = self._claims(payload)
+        claims = _client_claims(payload) if client else self._claims(payload)
         self._check_time(claims)
         self._verified.put(token, claims)
         return claims
@@ -142,3 +159,44 @@ class JwtTokenCodec:
             raise InvalidTokenError("token has expired")
         if claims.iat > now + 5:  # a few seconds of clock skew between instances
             raise InvalidTokenError("token is not valid yet")
+
+
+def _client_payload(claims: TokenClaims) -> dict[str, object]:
+    payload: dict[str, object] = {
+        "iss": claims.iss,
+        "sub": claims.sub,
+        "client_id": claims.client_id,
+        "exp": claims.exp,
+        "iat": claims.iat,
+        "jti": claims.jti,
+        "scope": " ".join(sorted(claims.scopes)),
+    }
+    if claims.aud is not None:
+        payload["aud"] = claims.aud
+    return payload
+
+
+def _client_claims(payload: dict[str, object]) -> TokenClaims:
+    iat, exp, aud = payload["iat"], payload["exp"], payload.get("aud")
+    if not isinstance(iat, int | float) or isinstance(iat, bool) or iat != iat:
+        raise InvalidTokenError("iat must be a number")
+    if not isinstance(exp, int) or isinstance(exp, bool):
+        raise InvalidTokenError("exp must be an integer")
+    sub, client_id, scope = payload["sub"], payload["client_id"], payload["scope"]
+    if not isinstance(sub, str) or sub != client_id or not isinstance(scope, str):
+        raise InvalidTokenError("malformed claims")
+    if aud is not None and not isinstance(aud, str):
+        raise InvalidTokenError("malformed claims")
+    return TokenClaims(
+        sub=sub,
+        jti=str(payload["jti"]),
+        iat=iat,
+        exp=exp,
+        iss=str(payload["iss"]),
+        type=TokenType.ACCESS,
+        roles=frozenset(),
+        fam=str(payload["jti"]),
+        aud=aud,
+        client_id=sub,
+        scopes=frozenset(scope.split()),
+    )

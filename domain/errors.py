@@ -57,6 +57,20 @@ class ForbiddenError(BallastError):
         super().__init__(f"this operation needs the role {needed}")
 
 
+class InsufficientScopeError(ForbiddenError):
+    """A client's token lacks the scope the operation needs (None: no scope grants it)."""
+
+    def __init__(self, scope: str | None) -> None:
+        self.scope = scope
+        self.needed = scope or ""
+        BallastError.__init__(
+            self,
+            f"this operation needs the scope {scope}"
+            if scope
+            else "no scope allows a client to call this operation",
+        )
+
+
 class NotFoundError(BallastError):
     """No such resource, or one the caller may not see."""
 
@@ -94,6 +108,40 @@ class ConfiguredUserError(BallastError):
         super().__init__(
             f"user {username!r} is defined by configuration; change it there, not through the API"
         )
+
+
+class ConfiguredClientError(BallastError):
+    """The client is defined by configuration (the clients file), which is authoritative."""
+
+    def __init__(self, client_id: str) -> None:
+        self.client_id = client_id
+        super().__init__(
+            f"client {client_id!r} is defined by configuration; change it there,"
+            " not through the API"
+        )
+
+
+class OAuthError(BallastError):
+    """An RFC 6749 §5.2 error of the token, revocation or introspection endpoint: answered
+    in the OAuth format its clients parse (`error`, `error_description`)."""
+
+    status = 400
+
+    def __init__(self, error: str, description: str) -> None:
+        self.error = error
+        self.description = description
+        super().__init__(description)
+
+
+class InvalidClientError(OAuthError):
+    """Unknown client, wrong secret or disabled client: deliberately indistinguishable.
+    `basic` says the client authenticated with HTTP Basic (the 401 then names the realm)."""
+
+    status = 401
+
+    def __init__(self, basic: bool, description: str = "client authentication failed") -> None:
+        self.basic = basic
+        super().__init__("invalid_client", description)
 
 
 class RateLimitedError(BallastError):

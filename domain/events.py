@@ -19,6 +19,13 @@ class AuthEventType(enum.StrEnum):
     USER_DELETED = "user_deleted"
     PASSWORD_CHANGED = "password_changed"
     PASSWORD_CHECK_FAILED = "password_check_failed"  # a wrong current password
+    CLIENT_CREATED = "client_created"
+    CLIENT_UPDATED = "client_updated"
+    CLIENT_DISABLED = "client_disabled"
+    CLIENT_DELETED = "client_deleted"
+    CLIENT_SECRET_ROTATED = "client_secret_rotated"
+    CLIENT_AUTH_FAILED = "client_auth_failed"
+    CLIENT_TOKEN_REVOKED = "client_token_revoked"
 
 
 @attrs.frozen
@@ -27,7 +34,7 @@ class AuthEvent:
 
     id: str
     type: AuthEventType
-    username: str
+    username: str  # the user, or the client id of a client's event
     at: float
     client: str
     actor: str = ""  # who made the change, when not the user themselves (e.g. an admin)

@@ -7,6 +7,7 @@ may be backed by the network; the use cases never know whether it is.
 from collections.abc import Sequence
 from typing import Protocol
 
+from domain.clients import Client, ClientPage
 from domain.errors import FieldError
 from domain.events import AuthEvent
 from domain.health import ComponentHealth
@@ -93,6 +94,49 @@ class UserDirectory(Protocol):
 
     async def configured_names(self) -> set[str]:
         """Usernames of the stored users whose source is configuration (`UserSource.FILE`)."""
+        ...
+
+
+class ClientRegistry(Protocol):
+    """OAuth clients by id. `get` is asked on every grant: the adapters used in production
+    answer it from process memory (a replica, like the revocations), never from Redis."""
+
+    async def get(self, client_id: str) -> Client | None: ...
+
+    async def add(self, client: Client) -> None:
+        """Raises ConflictError when the id is taken."""
+        ...
+
+    async def put(self, client: Client) -> None:
+        """Creates or replaces."""
+        ...
+
+    async def remove(self, client_id: str) -> None:
+        """Forgets the client (nothing happens if there is none)."""
+        ...
+
+    async def page(self, limit: int, after: str | None) -> ClientPage:
+        """At most `limit` clients in id order, after the id `after`."""
+        ...
+
+    async def configured_ids(self) -> set[str]:
+        """Ids of the stored clients whose source is configuration (`UserSource.FILE`)."""
+        ...
+
+
+class ClientSecrets(Protocol):
+    """Client secrets: high-entropy random values, so a keyed hash (not a password hash)
+    keeps them, and checking one costs microseconds."""
+
+    def new_secret(self) -> str:
+        """At least 256 random bits in URL-safe characters."""
+        ...
+
+    def hash(self, secret: str) -> str: ...
+
+    def verify(self, secret: str, hashes: Sequence[str]) -> bool:
+        """Whether `secret` matches one of `hashes`, in constant time; an empty `hashes`
+        (no such client) costs the same as one."""
         ...
 
 

@@ -40,6 +40,13 @@ class TokenClaims:
     roles: frozenset[Role]
     fam: str
     aud: str | None = None
+    # A client's token (RFC 9068): its client id (also `sub`) and scopes; no roles, no family.
+    client_id: str | None = None
+    scopes: frozenset[str] = frozenset()
+
+    @property
+    def is_client(self) -> bool:
+        return self.client_id is not None
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles
@@ -57,6 +64,7 @@ class RevocationKind(enum.StrEnum):
     TOKEN = "token"
     FAMILY = "family"
     USER = "user"  # every token of user `id` issued before `issued_before`
+    CLIENT = "client"  # every token of client `id` issued before `issued_before`
 
 
 @attrs.frozen
@@ -80,6 +88,8 @@ class Revocation:
             return claims.jti == self.id
         if self.kind is RevocationKind.FAMILY:
             return claims.fam == self.id
+        if self.kind is RevocationKind.CLIENT:
+            return claims.client_id == self.id and claims.iat <= self.issued_before
         return (
             claims.sub == self.id and claims.iat <= self.issued_before and claims.jti != self.spared
         )
@@ -87,7 +97,8 @@ class Revocation:
     def supersedes(self, other: "Revocation") -> bool:
         """Of two revocations of one id, the one to keep: the later cut-off, else the
         longer-lived one."""
-        if self.kind is RevocationKind.USER and self.issued_before != other.issued_before:
+        cutoff = self.kind in (RevocationKind.USER, RevocationKind.CLIENT)
+        if cutoff and self.issued_before != other.issued_before:
             return self.issued_before > other.issued_before
         return self.expires_at > other.expires_at
 
@@ -97,6 +108,11 @@ def user_cutoff(username: str, at: float, policy: TokenPolicy, spared: str = "")
     one refresh lifetime after `at`, and so does this entry."""
     lifetime = max(policy.access_ttl, policy.refresh_ttl)
     return Revocation(RevocationKind.USER, username, int(at) + lifetime + 1, at, spared)
+
+
+def client_cutoff(client_id: str, at: float, token_ttl: int) -> Revocation:
+    """Every token of client `client_id` issued before `at`: kept one token lifetime."""
+    return Revocation(RevocationKind.CLIENT, client_id, int(at) + token_ttl + 1, at)
 
 
 class Rotation(enum.Enum):

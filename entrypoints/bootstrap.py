@@ -13,6 +13,7 @@ from typing import Any
 
 import punq
 
+from adapters.client_secrets import HmacClientSecrets
 from adapters.failover.budget import RedisBudget
 from adapters.failover.health import RedisHealthProbe
 from adapters.failover.journal import ReplayJournal
@@ -29,9 +30,20 @@ from adapters.memory.health import RedisNotConfiguredProbe, RevocationsProbe
 from adapters.passwords import Argon2PasswordHasher
 from adapters.redis.client import make_client
 from adapters.system import RandomIds, SystemClock
+from application.auth.clients import (
+    CreateClient,
+    CutOffClient,
+    DeleteClient,
+    GetClient,
+    ListClients,
+    RotateClientSecret,
+    UpdateClient,
+)
 from application.auth.events import EventRecorder, ListAuthEvents
+from application.auth.grant import AuthenticateClient, IssueClientToken
 from application.auth.introspect import Introspect
 from application.auth.login import Login
+from application.auth.oauth_revoke import RevokeClientToken
 from application.auth.refresh import Refresh, RevokeReusedFamily
 from application.auth.revoke import Logout, RevokeToken
 from application.auth.sessions import EndSessions
@@ -57,8 +69,10 @@ from application.notifications.read import (
 from application.notifications.redeliver import RedeliverNotification
 from application.notifications.send import SendNotification
 from application.rate_limits import CheckRateLimits
+from domain.clients import BALLAST_SCOPES, ClientPolicy
 from domain.errors import DependencyUnavailableError
 from domain.ports import (
+    ClientSecrets,
     Clock,
     HealthProbe,
     IdSource,
@@ -114,6 +128,16 @@ USE_CASES = (
     DeleteUser,
     ChangePassword,
     LogoutAll,
+    CutOffClient,
+    CreateClient,
+    ListClients,
+    GetClient,
+    UpdateClient,
+    DeleteClient,
+    RotateClientSecret,
+    AuthenticateClient,
+    IssueClientToken,
+    RevokeClientToken,
     SendNotification,
     GetNotification,
     ListNotifications,
@@ -218,6 +242,15 @@ def _tokens(bind: Callable[[type, Any], Any], settings: Settings, clock: Clock) 
         ),
     )
     bind(TokenCodec, JwtTokenCodec(keys, settings.jwt_issuer, clock, settings.jwt_audience))
+    bind(ClientSecrets, HmacClientSecrets())
+    bind(
+        ClientPolicy,
+        ClientPolicy(
+            (*BALLAST_SCOPES, *settings.oauth_scopes),
+            settings.client_token_ttl,
+            settings.client_secret_overlap,
+        ),
+    )
     bind(
         TokenPolicy,
         TokenPolicy(

@@ -17,6 +17,7 @@ from adapters.failover.auth import (
     FailoverRefreshTokenStore,
     FailoverUserDirectory,
 )
+from adapters.failover.clients import ReplicatedClientRegistry
 from adapters.failover.core import Failover
 from adapters.failover.link import RedisLink
 from adapters.failover.notifications import FailoverNotificationRepository
@@ -30,6 +31,7 @@ from adapters.memory.auth import (
     MemoryUserDirectory,
 )
 from adapters.memory.bounds import DroppedEntries
+from adapters.memory.clients import MemoryClientRegistry
 from adapters.memory.notifications import MemoryNotificationRepository
 from adapters.memory.rate_limits import MemoryRateLimiter
 from adapters.memory.rates import MemoryRateCache, MemoryRateHistoryStore
@@ -39,6 +41,7 @@ from adapters.redis.auth import (
     RedisRevocationList,
     RedisUserDirectory,
 )
+from adapters.redis.clients import RedisClientRegistry
 from adapters.redis.notifications import RedisNotificationRepository
 from adapters.redis.rate_limits import RedisInstanceCensus, RedisRateLimiter
 from adapters.redis.rates import RedisRateCache, RedisRateHistoryStore
@@ -46,6 +49,7 @@ from application.auth.refresh import RevokeReusedFamily
 from application.auth.sessions import EndSessions
 from domain.ports import (
     AuthEventLog,
+    ClientRegistry,
     Clock,
     DeliveryLeases,
     ExactRateLimiter,
@@ -122,6 +126,15 @@ def _revocations(parts: Parts, behind: Behind) -> ReplicatedRevocationList:
     behind.link.on_recovery("revocations", revocations.resync)
     parts.lifecycle.on_stop(revocations.stop)
     return revocations
+
+
+def _clients(parts: Parts, behind: Behind) -> ReplicatedClientRegistry:
+    registry = ReplicatedClientRegistry(
+        RedisClientRegistry(behind.client), behind.memory, behind.failover, behind.link, parts.clock
+    )
+    behind.link.on_recovery("clients", registry.resync)
+    parts.lifecycle.on_stop(registry.stop)
+    return registry
 
 
 def _rate_cache(parts: Parts, behind: Behind) -> FailoverRateCache:
@@ -205,6 +218,14 @@ CAPABILITIES = (
             RedisUserDirectory(b.client), b.memory, b.failover
         ),
         policy=lambda p: p.users,
+        journaled=True,
+    ),
+    Capability(
+        ClientRegistry,
+        "clients",
+        memory=lambda p: MemoryClientRegistry(p.clock, p.bound(100_000)),
+        redis=_clients,
+        policy=lambda p: p.clients,
         journaled=True,
     ),
     Capability(

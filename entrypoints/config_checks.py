@@ -6,13 +6,15 @@ Each raises ConfigError naming the variable an operator has to change.
 
 import base64
 import json
+import re
 import stat
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from adapters.jwt_keys import Algorithm, KeyFileError, check_pem, generate_pem
 from adapters.redis.client import TlsFiles
 from adapters.redis.url import RedisUrlError, parse_redis_url
+from domain.clients import BALLAST_SCOPES, SCOPE_PATTERN
 from domain.errors import ValidationError
 from domain.users import User, UserSource, canonical_username, parse_roles
 from entrypoints.config_parsers import Invalid
@@ -185,3 +187,24 @@ def users_file(path: str) -> tuple[User, ...]:
             raise ConfigError(name, f"users[{i}].roles must be a list of admin, service") from None
         users.append(User(username, hashed, roles, source=UserSource.FILE))
     return tuple(users)
+
+
+def oauth_scopes(raw: str) -> tuple[str, ...]:
+    """BALLAST_OAUTH_SCOPES: scope tokens (RFC 6749 §3.3) other than Ballast's own."""
+    names = tuple(w for w in re.split(r"[,\s]+", raw) if w)
+    for name in names:
+        if not SCOPE_PATTERN.fullmatch(name):
+            raise Invalid(f"{name[:64]!r} is not a scope name (1-64 visible ASCII characters)")
+        if name in BALLAST_SCOPES:
+            raise Invalid(f"{name!r} is one of Ballast's own scopes")
+    return tuple(dict.fromkeys(names))
+
+
+def public_url(raw: str) -> str:
+    """BALLAST_PUBLIC_URL: the base URL clients use, without a trailing slash."""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Invalid("must be an http or https URL, such as https://auth.example.com")
+    if parts.query or parts.fragment:
+        raise Invalid("must be a base URL, without query or fragment")
+    return raw.rstrip("/")

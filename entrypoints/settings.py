@@ -65,6 +65,13 @@ class Policies:
     users: OnRedisDown = OnRedisDown.FALLBACK
     events: OnRedisDown = OnRedisDown.FALLBACK
     notifications: OnRedisDown = OnRedisDown.FALLBACK
+    clients: OnRedisDown = OnRedisDown.FALLBACK
+
+
+POLICY_NOTES = {
+    "tokens": " (refresh families, revocations)",
+    "clients": " (OAuth clients: under `fail_closed`, grants and client changes are 503 while Redis is down)",
+}
 
 
 def _policy_variable(capability: str) -> Variable:
@@ -73,7 +80,7 @@ def _policy_variable(capability: str) -> Variable:
         p.choice(OnRedisDown),
         None,
         f"overrides `BALLAST_ON_REDIS_DOWN` for {capability}"
-        + (" (refresh families, revocations)" if capability == "tokens" else "")
+        + POLICY_NOTES.get(capability, "")
         + ".",
         field=f"policies.{capability}",
         default_doc="`BALLAST_ON_REDIS_DOWN`",
@@ -114,6 +121,10 @@ VARIABLES: tuple[Variable, ...] = (
     V("BALLAST_WEBHOOK_SECRET", checks.webhook_secrets, None, "Standard Webhooks signing secret(s), `whsec_...`, space separated while rotating (each one signs). `ballast webhook-secret` makes one. Production refuses webhook hosts without it.", field="webhook_secrets", secret=True, default_doc="unset (webhooks unsigned)"),
     V("BALLAST_NOTIFICATION_MAX_AGE", p.whole(60), "86400", "seconds a notification may stay `pending` (from acceptance, or from its redelivery) before it is `failed`; at least 60.", field="notification_max_age"),
     V("BALLAST_SMTP_URL", p.url("smtp", "smtps"), None, "`smtp://host:port` for the `email` channel.", field="smtp_url"),
+    V("BALLAST_OAUTH_SCOPES", checks.oauth_scopes, None, "extra OAuth scope names (comma or space separated, 1-64 visible ASCII characters each) for other services' own APIs, e.g. `orders:write`; a client can be granted only these and Ballast's own. See Machine-to-machine.", field="oauth_scopes", default_doc="empty"),
+    V("BALLAST_CLIENT_TOKEN_TTL", p.whole(1), "3600", "lifetime in seconds of an OAuth client's access token.", field="client_token_ttl"),
+    V("BALLAST_CLIENT_SECRET_OVERLAP", p.whole(0), "3600", "seconds a client's previous secret keeps working after `POST /api/clients/{client_id}/secret` (0: refused at once).", field="client_secret_overlap"),
+    V("BALLAST_PUBLIC_URL", checks.public_url, None, "the base URL clients use (`https://auth.example.com`), for the absolute URLs of `/.well-known/oauth-authorization-server`.", field="public_url", default_doc="unset (each request's own scheme and host)"),
     V("BALLAST_METRICS_TOKEN", p.text, None, "when set, `GET /metrics` and `GET /status` need `Authorization: Bearer <this token>` (compared in constant time; 401 problem+json otherwise). Unset: `/metrics` is open, as Prometheus expects (production says so in one WARNING line at start). Use a long random value.", field="metrics_token", secret=True, tuning=True),
     V("BALLAST_TRUSTED_PROXIES", p.networks, None, "IP addresses or CIDR blocks (comma or space separated) of proxies whose `X-Forwarded-For` is believed; anyone else's is ignored.", field="trusted_proxies", tuning=True, default_doc="empty"),
     V("BALLAST_REDIS_CA_FILE", p.text, None, "PEM file of the CA that signed the Redis server's certificate, for `rediss` URLs (a managed Redis with a private CA).", tuning=True, default_doc="unset (system CAs)"),
@@ -203,6 +214,10 @@ class Settings:
     smtp_url: str | None = None
     password_hash_memory_kib: int = MIN_HASH_MEMORY_KIB  # argon2id
     metrics_token: str | None = attrs.field(repr=False, default=None)
+    oauth_scopes: tuple[str, ...] = ()  # the operator's own, beside Ballast's
+    client_token_ttl: int = 3600
+    client_secret_overlap: int = 3600
+    public_url: str | None = None
     # What start says in one WARNING line each (unknown variables, open /metrics).
     warnings: tuple[str, ...] = ()
 

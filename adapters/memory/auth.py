@@ -144,6 +144,14 @@ class MemoryRefreshTokenStore:
         return self._current.dropped
 
 
+# A client's cut-off, kept beside users' under a key no username has (no ':' in usernames).
+_CLIENT_CUTOFF = "client:"
+
+
+def _cutoff_key(kind: RevocationKind, id_: str) -> str:
+    return _CLIENT_CUTOFF + id_ if kind is RevocationKind.CLIENT else id_
+
+
 class MemoryRevocationList:
     """Revoked token and family ids and per-user cut-offs, each kept until the last token it
     revokes would expire.
@@ -167,10 +175,11 @@ class MemoryRevocationList:
     def add(self, revocation: Revocation) -> None:
         """`revoke` without an await, for the many of a fill."""
         now = self._clock.now()
-        if revocation.kind is RevocationKind.USER:
-            current = self._cutoffs.get(revocation.id, now)
+        if revocation.kind in (RevocationKind.USER, RevocationKind.CLIENT):
+            key = _cutoff_key(revocation.kind, revocation.id)
+            current = self._cutoffs.get(key, now)
             if current is None or revocation.supersedes(current):
-                self._cutoffs.set_until(revocation.id, revocation, revocation.expires_at)
+                self._cutoffs.set_until(key, revocation, revocation.expires_at)
             return
         ids = self._tokens if revocation.kind is RevocationKind.TOKEN else self._families
         ids.add(revocation.id, revocation.expires_at, now)
@@ -178,11 +187,17 @@ class MemoryRevocationList:
     async def is_revoked(self, claims: TokenClaims) -> bool:
         """Asked on every authenticated request: a few dict lookups and two bisects."""
         now = self._clock.now()
-        if self._tokens.holds(claims.jti, now) or self._families.holds(claims.fam, now):
+        if claims.client_id is not None:  # a client's token: its id and its client's cut-off
+            if self._tokens.holds(claims.jti, now):
+                return True
+            key = _CLIENT_CUTOFF + claims.client_id
+        elif self._tokens.holds(claims.jti, now) or self._families.holds(claims.fam, now):
             return True
+        else:
+            key = claims.sub
         if not len(self._cutoffs):
             return False
-        cutoff = self._cutoffs.get(claims.sub, now)
+        cutoff = self._cutoffs.get(key, now)
         return cutoff is not None and cutoff.covers(claims)
 
     def live(self) -> list[Revocation]:

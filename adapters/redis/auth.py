@@ -165,9 +165,12 @@ class RedisRefreshTokenStore:
         return ended
 
 
+CUTOFFS = (RevocationKind.USER, RevocationKind.CLIENT)
+
+
 def revocation_value(r: Revocation) -> str:
     """What a revocation key holds: its expiry, and for a cut-off `;issued_before;spared`."""
-    if r.kind is RevocationKind.USER:
+    if r.kind in CUTOFFS:
         return f"{r.expires_at};{r.issued_before!r};{r.spared}"
     return str(r.expires_at)
 
@@ -231,7 +234,7 @@ class RedisRevocationList:
     async def _write(self, pipe: Any, r: Revocation) -> Any:
         """Queues the write on `pipe` (a pipeline registers the script before it runs), or
         runs it on the client; its result says whether it wrote."""
-        before = repr(r.issued_before) if r.kind is RevocationKind.USER else ""
+        before = repr(r.issued_before) if r.kind in CUTOFFS else ""
         return await self._revoke(
             keys=[keys.revocation(r.kind.value, r.id)],
             args=[revocation_value(r), r.expires_at, before],
@@ -335,11 +338,13 @@ class RedisRevocationList:
             await self._announce(new)
 
     async def is_revoked(self, claims: TokenClaims) -> bool:
-        ids = (
+        ids: tuple[tuple[RevocationKind, str], ...] = (
             (RevocationKind.TOKEN, claims.jti),
             (RevocationKind.FAMILY, claims.fam),
             (RevocationKind.USER, claims.sub),
         )
+        if claims.client_id is not None:
+            ids = ((RevocationKind.TOKEN, claims.jti), (RevocationKind.CLIENT, claims.client_id))
         values = await self._redis.mget([keys.revocation(k.value, i) for k, i in ids])
         return any(
             value is not None and parse_revocation(kind.value, id_, value).covers(claims)

@@ -92,3 +92,8 @@ def rate_limit(key: str) -> str:
 
 
 INSTANCES = f"{PREFIX}{{instances}}"
+
+
+# The client registry: one hash (one slot on a cluster), id -> "<version>|<record>".
+CLIENTS = f"{PREFIX}{{clients}}"
+CLIENT_CHANNEL = f"{PREFIX}clients"

@@ -48,10 +48,13 @@ class TokenIssuer:
 
 @attrs.define
 class VerifyToken:
-    """Signature, algorithm, issuer, expiry, type and revocation: all or nothing."""
+    """Signature, algorithm, issuer, expiry, type and revocation: all or nothing. A client's
+    token calls Ballast only when it is meant for Ballast's audience (any audience is
+    answered by introspection)."""
 
     codec: TokenCodec
     revocations: RevocationList
+    policy: TokenPolicy
 
     async def __call__(
         self, token: str, expected: TokenType | None = TokenType.ACCESS
@@ -60,6 +63,12 @@ class VerifyToken:
         claims = self.codec.decode(token)
         if expected is not None and claims.type is not expected:
             raise InvalidTokenError(f"a {expected.value} token is required")
+        if (
+            claims.client_id is not None
+            and expected is not None
+            and claims.aud != self.policy.audience
+        ):
+            raise InvalidTokenError("token is meant for another audience")
         if await self.revocations.is_revoked(claims):
             raise InvalidTokenError("token has been revoked")
         return claims

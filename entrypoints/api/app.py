@@ -10,11 +10,14 @@ from collections.abc import AsyncIterator
 import punq
 from starlette.applications import Starlette
 
+from domain.clients import ClientPolicy
 from entrypoints.api import (
     auth_routes,
+    client_routes,
     currency_routes,
     health_routes,
     notification_routes,
+    oauth_routes,
     operations,
     user_routes,
 )
@@ -38,12 +41,15 @@ def create_app(container: punq.Container | None = None) -> Starlette:
         [
             *auth_routes.routes(container),
             *user_routes.routes(container),
+            *client_routes.routes(container),
+            *oauth_routes.routes(container),
             *currency_routes.routes(container),
             *notification_routes.routes(container),
             *health_routes.routes(container),
             *operations.routes(container),
             *problem_types.endpoints(),
-        ]
+        ],
+        container.resolve(ClientPolicy).scopes,
     )
 
     @contextlib.asynccontextmanager

@@ -80,6 +80,7 @@ INTROSPECT = Operation(
     "RFC 7662 introspection (role service or admin): is this token live? Answered from"
     ' memory; anything not live is {"active": false} and nothing else',
     AUTH,
+    scope="tokens:introspect",
     response=shapes.Introspection,
     body=shapes.IntrospectRequest,
     form=True,
@@ -113,11 +114,43 @@ EVENTS = Operation(
     "listAuthEvents",
     "Auth events, newest first (admin)",
     AUTH,
+    scope="events:read",
     response=shapes.AuthEvents,
     errors=(403, 422, 503),
     query=shapes.EventsQuery,
     example=shapes.EVENTS_EXAMPLE,
 )
+
+
+def introspection_view(claims: TokenClaims | None) -> shapes.Introspection:
+    """RFC 7662: a user's token with its roles, a client's with its client id and scope."""
+    if claims is None:
+        return shapes.Introspection(active=False)
+    aud = msgspec.UNSET if claims.aud is None else claims.aud
+    if claims.client_id is not None:
+        return shapes.Introspection(
+            active=True,
+            sub=claims.sub,
+            token_type="Bearer",  # noqa: S106 - a token type, no secret
+            exp=claims.exp,
+            iat=int(claims.iat),
+            jti=claims.jti,
+            iss=claims.iss,
+            aud=aud,
+            client_id=claims.client_id,
+            scope=" ".join(sorted(claims.scopes)),
+        )
+    return shapes.Introspection(
+        active=True,
+        sub=claims.sub,
+        token_type=claims.type.value,
+        exp=claims.exp,
+        iat=int(claims.iat),
+        jti=claims.jti,
+        iss=claims.iss,
+        roles=sorted(claims.roles),
+        aud=aud,
+    )
 
 
 def _pair(pair: TokenPair) -> Response:
@@ -156,20 +189,7 @@ def routes(container: punq.Container) -> list[Endpoint]:
         request: Request, caller: TokenClaims, body: shapes.IntrospectRequest
     ) -> Response:
         claims = await introspect(caller, body.token)
-        if claims is None:
-            return json_of(shapes.Introspection(active=False), headers=NO_STORE)
-        view = shapes.Introspection(
-            active=True,
-            sub=claims.sub,
-            token_type=claims.type,
-            exp=claims.exp,
-            iat=int(claims.iat),
-            jti=claims.jti,
-            iss=claims.iss,
-            roles=sorted(claims.roles),
-            aud=msgspec.UNSET if claims.aud is None else claims.aud,
-        )
-        return json_of(view, headers=NO_STORE)
+        return json_of(introspection_view(claims), headers=NO_STORE)
 
     async def me_endpoint(request: Request, caller: TokenClaims) -> Response:
         return json_of(shapes.Me(caller.sub, sorted(caller.roles)))

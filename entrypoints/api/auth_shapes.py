@@ -8,7 +8,6 @@ import msgspec
 from application.auth.events import MAX_EVENTS_PAGE
 from application.auth.user_admin import MAX_USERS_PAGE
 from domain.events import AuthEventType
-from domain.tokens import TokenType
 from domain.users import (
     PASSWORD_MAX,
     PASSWORD_MIN,
@@ -178,13 +177,21 @@ class Introspection:
 
     active: bool
     sub: str | msgspec.UnsetType = msgspec.UNSET
-    token_type: TokenType | msgspec.UnsetType = msgspec.UNSET
+    token_type: (
+        Annotated[
+            str,
+            msgspec.Meta(description="access or refresh for a user's token, Bearer for a client's"),
+        ]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
     exp: int | msgspec.UnsetType = msgspec.UNSET
     iat: int | msgspec.UnsetType = msgspec.UNSET
     jti: str | msgspec.UnsetType = msgspec.UNSET
     iss: str | msgspec.UnsetType = msgspec.UNSET
     roles: list[Role] | msgspec.UnsetType = msgspec.UNSET
     aud: str | msgspec.UnsetType = msgspec.UNSET
+    client_id: str | msgspec.UnsetType = msgspec.UNSET
+    scope: str | msgspec.UnsetType = msgspec.UNSET
 
 
 @attrs.frozen
@@ -222,7 +229,7 @@ EVENTS_EXAMPLE = AuthEvents(
 INTROSPECTION_EXAMPLE = Introspection(
     active=True,
     sub="alice",
-    token_type=TokenType.ACCESS,
+    token_type="access",  # noqa: S106 - a token type, no secret
     exp=1_767_606_300,
     iat=1_767_605_400,
     jti="7f3c9a52e1d04b8c",

@@ -20,12 +20,14 @@ from entrypoints.settings import Settings
 TAG = "notifications"
 PATH = "/api/notifications"
 ONE = "/api/notifications/{id}"
+SEND, READ = "notifications:send", "notifications:read"
 REDELIVER = Operation(
     "POST",
     "/api/notifications/{id}/redeliver",
     "redeliverNotification",
     "Put a failed notification back to pending (admin or its sender); 409 otherwise",
     TAG,
+    scope=SEND,
     ok=202,
     response=shapes.NotificationView,
     path_params=shapes.NotificationPath,
@@ -47,6 +49,7 @@ def operations(settings: Settings) -> tuple[Operation, ...]:
         "sendNotification",
         "Send a notification (admin or service); 200 when the Idempotency-Key was seen",
         TAG,
+        scope=SEND,
         ok=202,
         response=shapes.NotificationView,
         body=messages[0] if len(messages) == 1 else _union(messages),
@@ -64,6 +67,7 @@ def operations(settings: Settings) -> tuple[Operation, ...]:
         "listNotifications",
         "The caller's notifications, newest first",
         TAG,
+        scope=READ,
         response=shapes.NotificationPage,
         query=shapes.ListQuery,
         errors=(422, 503),
@@ -75,6 +79,7 @@ def operations(settings: Settings) -> tuple[Operation, ...]:
         "getNotification",
         "One notification (its recipient or an admin)",
         TAG,
+        scope=READ,
         response=shapes.NotificationView,
         path_params=shapes.NotificationPath,
         errors=(404, 503),
@@ -86,6 +91,7 @@ def operations(settings: Settings) -> tuple[Operation, ...]:
         "markNotificationRead",
         "Mark a notification read; 409 unless it was sent",
         TAG,
+        scope=READ,
         response=shapes.NotificationView,
         path_params=shapes.NotificationPath,
         body=shapes.MarkRequest,

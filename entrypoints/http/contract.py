@@ -37,7 +37,7 @@ from starlette.types import Receive, Scope, Send
 
 from application.auth.tokens import VerifyToken
 from application.bounded_cache import BoundedCache
-from domain.errors import BallastError, FieldError, ValidationError
+from domain.errors import BallastError, FieldError, InsufficientScopeError, ValidationError
 from entrypoints.http.caching import DEFAULT_MAX_AGE
 from entrypoints.http.field_messages import message
 from entrypoints.http.json_body import JsonResponse
@@ -109,6 +109,12 @@ class Operation:
     media: str = "application/json"
     errors: tuple[int, ...] = ()
     secured: bool = True
+    # The OAuth scope a client's token needs to call it (None: no client may); users'
+    # tokens are judged by role, in the use case.
+    scope: str | None = None
+    # Served the OAuth way (RFC 6749 §5.2): the handler reads its own form and answers its
+    # own errors; `body` only documents the request.
+    oauth: bool = False
     body: Any = None  # a shape, or a union of shapes told apart by `discriminator`
     body_required: bool = True
     form: bool = False  # the body may also come form-encoded (OAuth clients send it so)
@@ -131,6 +137,8 @@ class Operation:
     @property
     def consumes(self) -> tuple[str, ...]:
         """The media types the body may be sent as; any other is a 415."""
+        if self.oauth:
+            return (FORM,)
         return (JSON, FORM) if self.form else (JSON,)
 
 
@@ -166,7 +174,9 @@ class Endpoint:
         inputs: dict[str, Any] = {}
         if op.secured:
             assert self.verify is not None, f"{op.operation_id} is secured: give it `verify`"
-            inputs["caller"] = await authenticate(request, self.verify)
+            caller = inputs["caller"] = await authenticate(request, self.verify)
+            if caller.client_id is not None and op.scope not in caller.scopes:
+                raise InsufficientScopeError(op.scope)
         if op.request_errors is None:
             return await self.handler(request, **inputs, **await self._inputs(request))
         try:
@@ -180,7 +190,7 @@ class Endpoint:
         op = self.operation
         inputs: dict[str, Any] = {}
         errors: list[FieldError] = []
-        if op.body is not None:
+        if op.body is not None and not op.oauth:
             inputs["body"] = _collect(errors, decode_body, op, await self._body(request))
         if op.query is not None:
             inputs["query"] = self._query(request, errors)

@@ -215,13 +215,26 @@ def _operation(components: _Components, op: Operation) -> Schema:
         }
     if op.secured:
         out["security"] = [{"bearer": []}]
+        if op.scope is not None:
+            out["security"].append({"oauth2": [op.scope]})
     parameters = _parameters(components, op)
     if parameters:
         out["parameters"] = parameters
     return out
 
 
-def document(operations: Iterable[Operation]) -> Schema:
+SCOPE_TEXT = {
+    "notifications:send": "Send and redeliver notifications",
+    "notifications:read": "Read the client's own notifications",
+    "tokens:introspect": "Introspect tokens (RFC 7662)",
+    "users:read": "Read users",
+    "users:write": "Create, change and delete users",
+    "clients:write": "Administer OAuth clients",
+    "events:read": "Read the auth events",
+}
+
+
+def document(operations: Iterable[Operation], scopes: Iterable[str] = ()) -> Schema:
     components = _Components()
     components.of(Problem)
     paths: dict[str, Schema] = {}
@@ -234,7 +247,20 @@ def document(operations: Iterable[Operation]) -> Schema:
         "components": {
             "schemas": dict(sorted(components.schemas.items())),
             "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "oauth2": {
+                    "type": "oauth2",
+                    "description": "Client credentials (RFC 6749 §4.4): a client's token may"
+                    " call the operations that list one of its scopes",
+                    "flows": {
+                        "clientCredentials": {
+                            "tokenUrl": "/oauth/token",
+                            "scopes": {
+                                s: SCOPE_TEXT.get(s, "Defined by the operator") for s in scopes
+                            },
+                        }
+                    },
+                },
             },
         },
     }
@@ -252,14 +278,14 @@ OPENAPI = Operation(
 )
 
 
-def with_document(endpoints: list[Endpoint]) -> list[Endpoint]:
+def with_document(endpoints: list[Endpoint], scopes: Iterable[str] = ()) -> list[Endpoint]:
     """The endpoints and /openapi.json, the document of them all (its own operation included),
-    written once."""
+    written once; `scopes`: every OAuth scope a client may hold."""
     spec: Schema = {}
 
     async def openapi(request: Request) -> Response:
         return JsonResponse(spec)
 
     everything = [*endpoints, Endpoint(OPENAPI, openapi)]
-    spec.update(document(e.operation for e in everything))
+    spec.update(document((e.operation for e in everything), scopes))
     return everything

@@ -12,15 +12,18 @@ from starlette.types import Scope
 
 from domain.errors import (
     BallastError,
+    ConfiguredClientError,
     ConfiguredUserError,
     ConflictError,
     DependencyUnavailableError,
     ForbiddenError,
+    InsufficientScopeError,
     InvalidCredentialsError,
     InvalidTokenError,
     InvalidTransitionError,
     MissingTokenError,
     NotFoundError,
+    OAuthError,
     RateLimitedError,
     RatesUnavailableError,
     ValidationError,
@@ -83,13 +86,17 @@ def problem(
 # error class -> (status, problem slug); the first matching class wins.
 STATUS: list[tuple[type[BallastError], int, str]] = [
     (MalformedBodyError, 400, "malformed-body"),
+    # Answered in the OAuth format by the /oauth routes (oauth_routes.py); never met elsewhere.
+    (OAuthError, 400, "oauth"),
     (MissingTokenError, 401, "missing-token"),
     (InvalidTokenError, 401, "invalid-token"),
     (InvalidCredentialsError, 401, "invalid-credentials"),
+    (InsufficientScopeError, 403, "insufficient-scope"),
     (ForbiddenError, 403, "forbidden"),
     (NotFoundError, 404, "not-found"),
     (ConflictError, 409, "conflict"),
     (ConfiguredUserError, 409, "user-defined-by-configuration"),
+    (ConfiguredClientError, 409, "client-defined-by-configuration"),
     (InvalidTransitionError, 409, "invalid-transition"),
     (BodyTooLargeError, 413, "body-too-large"),
     (UnsupportedMediaTypeError, 415, "unsupported-media-type"),
@@ -112,6 +119,9 @@ RATES_DETAIL = "exchange rates are unavailable; try again later"
 def _headers(error: BallastError) -> dict[str, str]:
     if isinstance(error, InvalidTokenError):
         return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    if isinstance(error, InsufficientScopeError):
+        scope = f', scope="{error.scope}"' if error.scope else ""
+        return {"WWW-Authenticate": f'Bearer error="insufficient_scope"{scope}'}
     if isinstance(error, MissingTokenError | InvalidCredentialsError):
         return {"WWW-Authenticate": "Bearer"}
     if isinstance(error, RateLimitedError | DependencyUnavailableError):

@@ -214,7 +214,7 @@ class RateLimitMiddleware:
         else the address: no token, or one that does not verify, counts against the address."""
         if isinstance(verified, BallastError):
             return "addr:" + scope_address(scope)
-        return "user:" + verified.sub
+        return ("client:" if verified.client_id is not None else "user:") + verified.sub
 
     def _limit(self, key: str, default: Quota) -> Limit:
         """The default limit of a client: the limits of the clients seen lately are kept."""

@@ -1,6 +1,6 @@
 """Shapes every operation shares: problem details, rate limit and caching headers."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import attrs
 import msgspec
@@ -10,7 +10,7 @@ from entrypoints.http.contract import wire
 ERROR_TEXT = {
     400: "Body is not JSON, or not an object",
     401: "Missing, malformed, expired, revoked or wrongly signed token; bad credentials",
-    403: "The caller's role does not allow this",
+    403: "The caller's role, or a client token's scope, does not allow this",
     404: "No such resource, or one the caller may not see",
     409: (
         "The resource already exists, or is defined by configuration, or its state does not"
@@ -61,3 +61,22 @@ class Problem:
     status: int
     detail: str
     errors: list[FieldProblem] | msgspec.UnsetType = msgspec.UNSET
+
+
+OAuthErrorCode = Literal[
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "unsupported_token_type",
+]
+
+
+@attrs.frozen
+class OAuthErrorBody:
+    """RFC 6749 §5.2: the format OAuth clients parse (not problem+json)."""
+
+    error: OAuthErrorCode
+    error_description: str | msgspec.UnsetType = msgspec.UNSET

@@ -54,7 +54,7 @@ def redis_settings(url: str, policy: OnRedisDown = OnRedisDown.FALLBACK, **extra
     return settings(
         redis=RedisSettings(url, connect_timeout=0.25, command_timeout=0.25, failures_to_open=3),
         storage=Storage.REDIS,
-        policies=Policies(policy, policy, policy, policy),
+        policies=Policies(*(policy for _ in attrs.fields(Policies))),
         **extra,
     )
 

@@ -76,7 +76,7 @@ def auth_world(access_ttl: int = ACCESS_TTL, refresh_ttl: int = REFRESH_TTL) -> 
     event_log = MemoryAuthEventLog()
     recorder = EventRecorder(event_log, clock, ids)
     issuer = TokenIssuer(codec, policy, clock, ids)
-    verify = VerifyToken(codec, revocations)
+    verify = VerifyToken(codec, revocations, policy)
     sessions = EndSessions(refresh_tokens, revocations, clock, policy)
     return AuthWorld(
         clock=clock,

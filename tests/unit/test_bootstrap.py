@@ -82,6 +82,7 @@ def test_every_bounded_memory_store_is_watched_for_what_it_drops(settings: Setti
     assert set(exporter.dropped.totals()) == {
         "refresh_token_store",
         "user_directory",
+        "client_registry",
         "auth_event_log",
         "notification_repository",
         "rate_limiter",

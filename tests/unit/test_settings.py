@@ -135,6 +135,7 @@ def test_the_default_redis_down_policy_applies_to_every_capability_unless_overri
         users=OnRedisDown.FAIL_CLOSED,
         events=OnRedisDown.FALLBACK,
         notifications=OnRedisDown.FAIL_CLOSED,
+        clients=OnRedisDown.FAIL_CLOSED,
     )
 
 

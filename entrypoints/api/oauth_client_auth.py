@@ -1,0 +1,121 @@
+"""Reading an OAuth request: its form and the client's authentication (RFC 6749 §2.3.1,
+§3.2), both refused as RFC 6749 §5.2 errors rather than problems."""
+
+import base64
+import binascii
+import math
+import urllib.parse
+
+import attrs
+from starlette.requests import Request
+
+from application.rate_limits import CheckRateLimits
+from domain.errors import InvalidClientError, OAuthError, RateLimitedError
+from domain.ports import Clock
+from domain.rate_limits import Limit, Quota
+from entrypoints.http.requests import header, scope_address
+
+FORM = "application/x-www-form-urlencoded"
+MAX_BLOCKED = 10_000  # keys refused lately, forgotten all at once when full
+SECRET_FIELDS = ("client_secret",)
+
+
+@attrs.frozen
+class Presented:
+    """The client id and secret a request presents, and whether in HTTP Basic."""
+
+    client_id: str
+    secret: str = attrs.field(repr=False)
+    basic: bool
+
+
+def invalid_request(description: str) -> OAuthError:
+    return OAuthError("invalid_request", description)
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The form body: form-encoded UTF-8, each parameter at most once, none in the query
+    that carries a secret."""
+    content_type = (header(request.scope, b"content-type") or "").split(";")[0].strip().lower()
+    if content_type != FORM:
+        raise invalid_request(f"the request body must be {FORM}")
+    if any(name in request.query_params for name in SECRET_FIELDS):
+        raise invalid_request("client credentials are never accepted in the query")
+    try:
+        text = (await request.body()).decode("utf-8", errors="strict")
+        pairs = urllib.parse.parse_qsl(
+            text, keep_blank_values=True, strict_parsing=bool(text), errors="strict"
+        )
+    except (UnicodeDecodeError, ValueError):
+        raise invalid_request("the request body is not a valid form") from None
+    form = dict(pairs)
+    if len(form) != len(pairs):
+        repeated = sorted({k for k, _ in pairs if sum(1 for n, _ in pairs if n == k) > 1})
+        raise invalid_request(f"parameter {repeated[0]!r} is repeated")
+    return form
+
+
+def presented(request: Request, form: dict[str, str]) -> Presented | None:
+    """The client's credentials from HTTP Basic (each part form-decoded, RFC 6749 §2.3.1)
+    or from the body; both at once is an invalid request. None: none presented."""
+    authorization = header(request.scope, b"authorization")
+    in_body = form.get("client_secret")
+    if authorization is None:
+        if in_body is None:
+            return None
+        client_id = form.get("client_id")
+        if client_id is None:
+            raise invalid_request("client_secret is sent without client_id")
+        return Presented(client_id, in_body, basic=False)
+    scheme, _, encoded = authorization.partition(" ")
+    if scheme.lower() != "basic":
+        raise InvalidClientError(basic=True, description="use HTTP Basic or the request body")
+    if in_body is not None:
+        raise invalid_request("the client authenticated twice (HTTP Basic and the body)")
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise InvalidClientError(basic=True) from None
+    raw_id, colon, raw_secret = decoded.partition(":")
+    if not colon:
+        raise InvalidClientError(basic=True)
+    client_id = urllib.parse.unquote_plus(raw_id)
+    if form.get("client_id", client_id) != client_id:
+        raise invalid_request("client_id differs from the one of HTTP Basic")
+    return Presented(client_id, urllib.parse.unquote_plus(raw_secret), basic=True)
+
+
+class FailedClientAuth:
+    """Failed client authentications count against the login limit, per client id and
+    address (one exact decision per failure; a success costs nothing). A key refused once is
+    remembered here until its retry time, so that it is refused without a round trip."""
+
+    def __init__(self, check: CheckRateLimits, quota: Quota | None, clock: Clock) -> None:
+        self._check = check
+        self._quota = quota
+        self._clock = clock
+        self._blocked: dict[str, float] = {}
+
+    @staticmethod
+    def key(request: Request, client_id: str) -> str:
+        return f"client:{scope_address(request.scope)}:{client_id[:128]}"
+
+    def refuse_if_blocked(self, key: str) -> None:
+        until = self._blocked.get(key)
+        if until is None:
+            return
+        left = until - self._clock.now()
+        if left > 0:
+            raise RateLimitedError(max(1, math.ceil(left)))
+        del self._blocked[key]
+
+    async def count(self, key: str) -> None:
+        """Counts one failure; raises RateLimitedError once the limit is reached."""
+        if self._quota is None:
+            return
+        decision = await self._check.one(Limit("login", key, self._quota, exact=True))
+        if not decision.allowed:
+            if len(self._blocked) >= MAX_BLOCKED:
+                self._blocked.clear()
+            self._blocked[key] = self._clock.now() + decision.retry_after
+            raise RateLimitedError(max(1, math.ceil(decision.retry_after)))
