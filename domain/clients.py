@@ -17,11 +17,14 @@ BALLAST_SCOPES = (
     "clients:write",
     "events:read",
 )
-# RFC 6749 §3.3 scope-token, kept short and free of quotes and backslashes.
-SCOPE_PATTERN = re.compile(r"[!#-\[\]-~]{1,64}")
+# A subset of RFC 6749 §3.3 scope-tokens that reads the same in a URL, a header and a log.
+SCOPE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
 CLIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 NAME_MAX = 128
 AUDIENCE_MAX = 256
+# A name or audience: any text without control characters (they would break a log line).
+NAME_PATTERN = re.compile(f"[^\\x00-\\x1f\\x7f-\\x9f]{{1,{NAME_MAX}}}")
+AUDIENCE_PATTERN = re.compile(f"[^\\x00-\\x1f\\x7f-\\x9f]{{1,{AUDIENCE_MAX}}}")
 MAX_SCOPES = 64  # per client
 
 

@@ -194,7 +194,10 @@ def oauth_scopes(raw: str) -> tuple[str, ...]:
     names = tuple(w for w in re.split(r"[,\s]+", raw) if w)
     for name in names:
         if not SCOPE_PATTERN.fullmatch(name):
-            raise Invalid(f"{name[:64]!r} is not a scope name (1-64 visible ASCII characters)")
+            raise Invalid(
+                f"{name[:64]!r} is not a scope name"
+                " (1-64 of A-Z a-z 0-9 . _ : / -, a letter or digit first)"
+            )
         if name in BALLAST_SCOPES:
             raise Invalid(f"{name!r} is one of Ballast's own scopes")
     return tuple(dict.fromkeys(names))

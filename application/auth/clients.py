@@ -13,7 +13,9 @@ from application.auth.access import require_role
 from application.auth.events import EventRecorder
 from domain.clients import (
     AUDIENCE_MAX,
+    AUDIENCE_PATTERN,
     NAME_MAX,
+    NAME_PATTERN,
     Client,
     ClientPage,
     ClientPolicy,
@@ -30,16 +32,18 @@ MAX_CLIENTS_PAGE = 1000
 
 
 def _name(raw: object) -> str:
-    if not isinstance(raw, str) or not 1 <= len(raw) <= NAME_MAX or not raw.isprintable():
-        raise ValidationError.single("name", f"must be 1-{NAME_MAX} printable characters")
+    if not isinstance(raw, str) or not NAME_PATTERN.fullmatch(raw):
+        raise ValidationError.single("name", f"must be 1-{NAME_MAX} characters, none a control")
     return raw
 
 
 def _audience(raw: object) -> str | None:
     if raw is None:
         return None
-    if not isinstance(raw, str) or not 1 <= len(raw) <= AUDIENCE_MAX or not raw.isprintable():
-        raise ValidationError.single("audience", f"must be 1-{AUDIENCE_MAX} printable characters")
+    if not isinstance(raw, str) or not AUDIENCE_PATTERN.fullmatch(raw):
+        raise ValidationError.single(
+            "audience", f"must be 1-{AUDIENCE_MAX} characters, none a control"
+        )
     return raw
 
 

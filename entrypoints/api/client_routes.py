@@ -1,5 +1,7 @@
 """HTTP routes of the OAuth clients (admin, or a client holding `clients:write`)."""
 
+from typing import Any
+
 import msgspec
 import punq
 from starlette.requests import Request
@@ -14,7 +16,7 @@ from application.auth.clients import (
     UpdateClient,
 )
 from application.auth.tokens import VerifyToken
-from domain.clients import Client
+from domain.clients import Client, ClientPolicy
 from domain.times import rfc3339
 from domain.tokens import TokenClaims
 from entrypoints.api import client_shapes as shapes
@@ -36,20 +38,6 @@ LIST_CLIENTS = Operation(
     query=shapes.ClientsQuery,
     example=shapes.PAGE_EXAMPLE,
 )
-CREATE_CLIENT = Operation(
-    "POST",
-    "/api/clients",
-    "createClient",
-    "Create an OAuth client (admin); its secret is in this answer and never again",
-    CLIENTS,
-    scope=WRITE,
-    ok=201,
-    response=shapes.CreatedClient,
-    body=shapes.NewClient,
-    errors=(400, 403, 409, 413, 422, 503),
-    example=shapes.CREATED_EXAMPLE,
-    request_example=shapes.NewClient("billing", ["notifications:send"]),
-)
 GET_CLIENT = Operation(
     "GET",
     "/api/clients/{client_id}",
@@ -61,21 +49,6 @@ GET_CLIENT = Operation(
     errors=(403, 404, 503),
     path_params=shapes.ClientPath,
     example=shapes.CLIENT_EXAMPLE,
-)
-UPDATE_CLIENT = Operation(
-    "PATCH",
-    "/api/clients/{client_id}",
-    "updateClient",
-    "Change a client (admin); disabling it, or taking a scope or its audience away,"
-    " revokes every token it holds at once. " + shapes.CONFIGURED,
-    CLIENTS,
-    scope=WRITE,
-    response=shapes.ClientView,
-    body=shapes.ClientChanges,
-    errors=(400, 403, 404, 409, 413, 422, 503),
-    path_params=shapes.ClientPath,
-    example=shapes.CLIENT_EXAMPLE,
-    request_example=shapes.ClientChanges(disabled=True),
 )
 DELETE_CLIENT = Operation(
     "DELETE",
@@ -103,6 +76,41 @@ ROTATE_SECRET = Operation(
 )
 
 
+def changing_operations(scopes: tuple[str, ...]) -> tuple[Operation, Operation]:
+    """Built from the scopes this server knows: the document lists them as the only values."""
+    new_client, client_changes = shapes.body_shapes(scopes)
+    create = Operation(
+        "POST",
+        "/api/clients",
+        "createClient",
+        "Create an OAuth client (admin); its secret is in this answer and never again",
+        CLIENTS,
+        scope=WRITE,
+        ok=201,
+        response=shapes.CreatedClient,
+        body=new_client,
+        errors=(400, 403, 409, 413, 422, 503),
+        example=shapes.CREATED_EXAMPLE,
+        request_example=new_client("billing", ["notifications:send"]),
+    )
+    update = Operation(
+        "PATCH",
+        "/api/clients/{client_id}",
+        "updateClient",
+        "Change a client (admin); disabling it, or taking a scope or its audience away,"
+        " revokes every token it holds at once. " + shapes.CONFIGURED,
+        CLIENTS,
+        scope=WRITE,
+        response=shapes.ClientView,
+        body=client_changes,
+        errors=(400, 403, 404, 409, 413, 422, 503),
+        path_params=shapes.ClientPath,
+        example=shapes.CLIENT_EXAMPLE,
+        request_example=client_changes(disabled=True),
+    )
+    return create, update
+
+
 def client_view(client: Client) -> shapes.ClientView:
     return shapes.ClientView(
         client.client_id,
@@ -123,6 +131,7 @@ def routes(container: punq.Container) -> list[Endpoint]:
     update: UpdateClient = container.resolve(UpdateClient)
     delete: DeleteClient = container.resolve(DeleteClient)
     rotate: RotateClientSecret = container.resolve(RotateClientSecret)
+    create_client, update_client = changing_operations(container.resolve(ClientPolicy).scopes)
 
     async def list_endpoint(
         request: Request, caller: TokenClaims, query: shapes.ClientsQuery
@@ -130,9 +139,7 @@ def routes(container: punq.Container) -> list[Endpoint]:
         page = await list_clients(caller, query.limit, query.cursor)
         return json_of(shapes.ClientPage([client_view(c) for c in page.items], page.next_cursor))
 
-    async def create_endpoint(
-        request: Request, caller: TokenClaims, body: shapes.NewClient
-    ) -> Response:
+    async def create_endpoint(request: Request, caller: TokenClaims, body: Any) -> Response:
         new = await create(caller, body.name, body.scopes, body.audience, client_address(request))
         c = new.client
         view = shapes.CreatedClient(
@@ -152,7 +159,7 @@ def routes(container: punq.Container) -> list[Endpoint]:
         return json_of(client_view(await get(caller, path.client_id)))
 
     async def update_endpoint(
-        request: Request, caller: TokenClaims, path: shapes.ClientPath, body: shapes.ClientChanges
+        request: Request, caller: TokenClaims, path: shapes.ClientPath, body: Any
     ) -> Response:
         changes: dict[str, object] = {
             name: getattr(body, name)
@@ -176,9 +183,9 @@ def routes(container: punq.Container) -> list[Endpoint]:
 
     return [
         Endpoint(LIST_CLIENTS, list_endpoint, verify),
-        Endpoint(CREATE_CLIENT, create_endpoint, verify),
+        Endpoint(create_client, create_endpoint, verify),
         Endpoint(GET_CLIENT, get_endpoint, verify),
-        Endpoint(UPDATE_CLIENT, update_endpoint, verify),
+        Endpoint(update_client, update_endpoint, verify),
         Endpoint(DELETE_CLIENT, delete_endpoint, verify),
         Endpoint(ROTATE_SECRET, rotate_endpoint, verify),
     ]

@@ -1,12 +1,19 @@
 """Request and response shapes of the client routes (/api/clients)."""
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 import attrs
 import msgspec
 
 from application.auth.clients import MAX_CLIENTS_PAGE
-from domain.clients import AUDIENCE_MAX, CLIENT_ID_PATTERN, MAX_SCOPES, NAME_MAX
+from domain.clients import (
+    AUDIENCE_MAX,
+    AUDIENCE_PATTERN,
+    CLIENT_ID_PATTERN,
+    MAX_SCOPES,
+    NAME_MAX,
+    NAME_PATTERN,
+)
 from domain.users import UserSource
 from entrypoints.api.auth_shapes import DateTime
 from entrypoints.http.contract import closed
@@ -14,27 +21,16 @@ from entrypoints.http.contract import closed
 Name = Annotated[
     str,
     msgspec.Meta(
-        min_length=1,
-        max_length=NAME_MAX,
-        extra={"message": f"must be 1-{NAME_MAX} printable characters"},
-    ),
-]
-Scopes = Annotated[
-    list[str],
-    msgspec.Meta(
-        max_length=MAX_SCOPES,
-        description="Scopes the client may ask for (GET /.well-known/oauth-authorization-server"
-        " lists them)",
-        extra={"message": "must be a list of scope names"},
+        pattern=f"^{NAME_PATTERN.pattern}$",
+        extra={"message": f"must be 1-{NAME_MAX} characters, none a control"},
     ),
 ]
 Audience = Annotated[
     str,
     msgspec.Meta(
-        min_length=1,
-        max_length=AUDIENCE_MAX,
+        pattern=f"^{AUDIENCE_PATTERN.pattern}$",
         description="The `aud` of the client's tokens (default: BALLAST_JWT_AUDIENCE)",
-        extra={"message": f"must be 1-{AUDIENCE_MAX} printable characters"},
+        extra={"message": f"must be 1-{AUDIENCE_MAX} characters, none a control"},
     ),
 ]
 CONFIGURED = (
@@ -42,23 +38,38 @@ CONFIGURED = (
 )
 
 
-@closed("is not a field of a client")
-@attrs.frozen
-class NewClient:
-    name: Name
-    scopes: Scopes = attrs.field(factory=list)
-    audience: Audience | None = None
+def body_shapes(scopes: tuple[str, ...]) -> tuple[Any, Any]:
+    """The bodies that name scopes, built for the scopes this server knows (Ballast's and
+    BALLAST_OAUTH_SCOPES), so that the document lists them and an unknown one is a 422
+    naming it."""
+    scope: Any = Literal[scopes]
+    scope_list: Any = Annotated[
+        list[scope],
+        msgspec.Meta(
+            max_length=MAX_SCOPES,
+            description="Scopes the client may ask for (GET"
+            " /.well-known/oauth-authorization-server lists them)",
+        ),
+    ]
 
+    @closed("is not a field of a client")
+    @attrs.frozen
+    class NewClient:
+        name: Name
+        scopes: scope_list = attrs.field(factory=list)
+        audience: Audience | None = None
 
-@closed("is not a field of a client that can change")
-@attrs.frozen
-class ClientChanges:
-    """Only what is sent changes; `audience: null` removes the client's own audience."""
+    @closed("is not a field of a client that can change")
+    @attrs.frozen
+    class ClientChanges:
+        """Only what is sent changes; `audience: null` removes the client's own audience."""
 
-    name: Name | msgspec.UnsetType = msgspec.UNSET
-    scopes: Scopes | msgspec.UnsetType = msgspec.UNSET
-    audience: Audience | msgspec.UnsetType | None = msgspec.UNSET
-    disabled: bool | msgspec.UnsetType | None = msgspec.UNSET
+        name: Name | msgspec.UnsetType = msgspec.UNSET
+        scopes: scope_list | msgspec.UnsetType = msgspec.UNSET
+        audience: Audience | msgspec.UnsetType | None = msgspec.UNSET
+        disabled: bool | msgspec.UnsetType | None = msgspec.UNSET
+
+    return NewClient, ClientChanges
 
 
 @attrs.frozen

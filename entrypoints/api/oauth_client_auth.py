@@ -13,11 +13,15 @@ from application.rate_limits import CheckRateLimits
 from domain.errors import InvalidClientError, OAuthError, RateLimitedError
 from domain.ports import Clock
 from domain.rate_limits import Limit, Quota
-from entrypoints.http.requests import header, scope_address
+from entrypoints.http.requests import form_fields, header, scope_address
 
 FORM = "application/x-www-form-urlencoded"
 MAX_BLOCKED = 10_000  # keys refused lately, forgotten all at once when full
 SECRET_FIELDS = ("client_secret",)
+# The parameters of the token, revocation and introspection requests: each at most once.
+OAUTH_FIELDS = frozenset(
+    {"grant_type", "scope", "client_id", "client_secret", "token", "token_type_hint"}
+)
 
 
 @attrs.frozen
@@ -41,18 +45,7 @@ async def read_form(request: Request) -> dict[str, str]:
         raise invalid_request(f"the request body must be {FORM}")
     if any(name in request.query_params for name in SECRET_FIELDS):
         raise invalid_request("client credentials are never accepted in the query")
-    try:
-        text = (await request.body()).decode("utf-8", errors="strict")
-        pairs = urllib.parse.parse_qsl(
-            text, keep_blank_values=True, strict_parsing=bool(text), errors="strict"
-        )
-    except (UnicodeDecodeError, ValueError):
-        raise invalid_request("the request body is not a valid form") from None
-    form = dict(pairs)
-    if len(form) != len(pairs):
-        repeated = sorted({k for k, _ in pairs if sum(1 for n, _ in pairs if n == k) > 1})
-        raise invalid_request(f"parameter {repeated[0]!r} is repeated")
-    return form
+    return form_fields(await request.body(), OAUTH_FIELDS, invalid_request)
 
 
 def presented(request: Request, form: dict[str, str]) -> Presented | None:

@@ -15,7 +15,7 @@ from application.auth.oauth_revoke import RevokeClientToken
 from application.auth.tokens import VerifyToken
 from application.rate_limits import CheckRateLimits
 from domain.clients import Client, ClientPolicy
-from domain.errors import InvalidClientError, OAuthError
+from domain.errors import InvalidClientError, InvalidTokenError, OAuthError
 from domain.ports import Clock
 from domain.tokens import TokenClaims, TokenType
 from entrypoints import metrics
@@ -47,13 +47,13 @@ TOKEN = Operation(
     " authenticates with HTTP Basic or in the body; errors as RFC 6749 §5.2",
     OAUTH,
     response=shapes.TokenResponse,
-    body=shapes.TokenRequest,
+    body=shapes.OAuthTokenRequest,
     form=True,
     oauth=True,
     errors=(400, 401, 503),
     secured=False,
     example=shapes.TOKEN_EXAMPLE,
-    request_example=shapes.TokenRequest("client_credentials", "notifications:send"),
+    request_example=shapes.OAuthTokenRequest("client_credentials", "notifications:send"),
 )
 REVOKE = Operation(
     "POST",
@@ -62,12 +62,12 @@ REVOKE = Operation(
     "RFC 7009: a client revokes a token issued to it; 200 also for a token that is unknown"
     " or no longer valid",
     OAUTH,
-    body=shapes.RevokeRequest,
+    body=shapes.OAuthRevokeRequest,
     form=True,
     oauth=True,
     errors=(400, 401, 503),
     secured=False,
-    request_example=shapes.RevokeRequest(shapes.EXAMPLE_JWT),
+    request_example=shapes.OAuthRevokeRequest(shapes.EXAMPLE_JWT),
 )
 INTROSPECT = Operation(
     "POST",
@@ -77,13 +77,13 @@ INTROSPECT = Operation(
     " or a bearer token allowed to introspect",
     OAUTH,
     response=auth_shapes.Introspection,
-    body=shapes.IntrospectRequest,
+    body=shapes.OAuthIntrospectRequest,
     form=True,
     oauth=True,
     errors=(400, 401, 403),
     secured=False,
     example=auth_shapes.INTROSPECTION_EXAMPLE,
-    request_example=shapes.IntrospectRequest(shapes.EXAMPLE_JWT),
+    request_example=shapes.OAuthIntrospectRequest(shapes.EXAMPLE_JWT),
 )
 METADATA = Operation(
     "GET",
@@ -205,7 +205,10 @@ def routes(container: punq.Container) -> list[Endpoint]:
         a client holding tokens:introspect, seen as its own token would be."""
         bearer = parse_bearer(request.headers.get("authorization", ""))
         if bearer is not None:
-            caller = await verify(bearer)
+            try:
+                caller = await verify(bearer)
+            except InvalidTokenError as e:
+                raise InvalidClientError(False, f"the bearer token is not valid: {e}") from e
             if caller.client_id is not None and INTROSPECT_SCOPE not in caller.scopes:
                 raise OAuthError("invalid_client", f"the client lacks {INTROSPECT_SCOPE}")
             return caller

@@ -10,7 +10,7 @@ from entrypoints.http.shapes import OAuthErrorBody as OAuthErrorBody
 
 
 @attrs.frozen
-class TokenRequest:
+class OAuthTokenRequest:
     """RFC 6749 §4.4.2, form-encoded; the client authenticates with HTTP Basic
     (client_secret_basic) or with `client_id` and `client_secret` here (client_secret_post),
     never both."""
@@ -21,10 +21,10 @@ class TokenRequest:
             str,
             msgspec.Meta(description="Space-separated; absent: every scope of the client"),
         ]
-        | None
-    ) = None
-    client_id: str | None = None
-    client_secret: str | None = None
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
+    client_id: str | msgspec.UnsetType = msgspec.UNSET
+    client_secret: str | msgspec.UnsetType = msgspec.UNSET
 
 
 @attrs.frozen
@@ -38,25 +38,25 @@ class TokenResponse:
 
 
 @attrs.frozen
-class RevokeRequest:
+class OAuthRevokeRequest:
     """RFC 7009 §2.1, form-encoded, client-authenticated like the token request."""
 
     token: str
-    token_type_hint: str | None = None
-    client_id: str | None = None
-    client_secret: str | None = None
+    token_type_hint: str | msgspec.UnsetType = msgspec.UNSET
+    client_id: str | msgspec.UnsetType = msgspec.UNSET
+    client_secret: str | msgspec.UnsetType = msgspec.UNSET
 
 
 @attrs.frozen
-class IntrospectRequest:
+class OAuthIntrospectRequest:
     """RFC 7662 §2.1: a client holding `tokens:introspect` authenticates like the token
     request, or a caller sends its bearer token (role service or admin, or a client's token
     with `tokens:introspect`)."""
 
     token: str
-    token_type_hint: str | None = None
-    client_id: str | None = None
-    client_secret: str | None = None
+    token_type_hint: str | msgspec.UnsetType = msgspec.UNSET
+    client_id: str | msgspec.UnsetType = msgspec.UNSET
+    client_secret: str | msgspec.UnsetType = msgspec.UNSET
 
 
 @attrs.frozen

@@ -211,7 +211,7 @@ class Endpoint:
         if media == JSON:
             return await json_object(request, optional=not op.body_required)
         if media == FORM and op.form:
-            return await form_object(request)
+            return await form_object(request, _wire_fields(op.body))
         if not media and not op.body_required and not (await request.body()).strip():
             return {}
         raise UnsupportedMediaTypeError(media, op.consumes)
@@ -235,6 +235,12 @@ def _collect(errors: list[FieldError], decode: Callable[..., Any], *args: Any) -
     except ValidationError as e:
         errors.extend(e.errors)
         return None
+
+
+@functools.cache
+def _wire_fields(shape: Any) -> frozenset[str]:
+    """The wire names of the fields of a body shape (of every variant of a union)."""
+    return frozenset(wire_name(f) for v in variants(shape) for f in attrs.fields(v))
 
 
 def variants(shape: Any) -> tuple[type, ...]:

@@ -30,6 +30,7 @@ from entrypoints.http.shapes import (
     RATE_LIMIT_HEADERS,
     RETRY_AFTER,
     Conditional,
+    OAuthErrorBody,
     Problem,
 )
 from entrypoints.version import ballast_version
@@ -38,6 +39,13 @@ Schema = dict[str, Any]
 REF = "#/components/schemas/{name}"
 PROBLEM = "application/problem+json"
 PROBLEM_CONTENT = {PROBLEM: {"schema": {"$ref": REF.format(name="Problem")}}}
+# Answered in the RFC 6749 §5.2 format by the OAuth endpoints (Operation.oauth).
+OAUTH_STATUSES = (400, 401)
+OAUTH_TEXT = {
+    400: "RFC 6749 §5.2: invalid_request, unsupported_grant_type, invalid_scope,"
+    " unauthorized_client or unsupported_token_type",
+    401: "RFC 6749 §5.2 invalid_client (WWW-Authenticate: Basic when HTTP Basic was used)",
+}
 
 
 def _problem_examples() -> dict[int, Schema]:
@@ -186,15 +194,18 @@ def _operation(components: _Components, op: Operation) -> Schema:
     if limited:
         statuses.add(429)
     if op.body is not None:
-        statuses.update((400, 413, 415, 422))
+        statuses.update((400, 413) if op.oauth else (400, 413, 415, 422))
     if op.query or op.path_params or op.headers:
         statuses.add(422)
     for status in sorted(statuses):
         content = PROBLEM_CONTENT
-        if status in PROBLEM_EXAMPLES:
+        if op.oauth and status in OAUTH_STATUSES:
+            content = {"application/json": {"schema": components.of(OAuthErrorBody)}}
+        elif status in PROBLEM_EXAMPLES:
             media = {**PROBLEM_CONTENT[PROBLEM], "example": PROBLEM_EXAMPLES[status]}
             content = {PROBLEM: media}
-        response: Schema = {"description": ERROR_TEXT[status], "content": content}
+        text = OAUTH_TEXT[status] if op.oauth and status in OAUTH_STATUSES else ERROR_TEXT[status]
+        response: Schema = {"description": text, "content": content}
         if status in (429, 503):
             extra = RATE_LIMIT_HEADERS if status == 429 else {}
             response["headers"] = _headers(components, {**RETRY_AFTER, **extra})

@@ -5,6 +5,7 @@ import json
 import math
 import re
 import urllib.parse
+from collections.abc import Callable, Collection
 from typing import Any
 
 from starlette.requests import Request
@@ -102,19 +103,32 @@ def media_type(scope: Scope) -> str:
     return "" if value is None else value.partition(";")[0].strip().lower()
 
 
-async def form_object(request: Request) -> dict[str, str]:
-    """An `application/x-www-form-urlencoded` body (as OAuth clients send it); a field sent
-    twice is malformed."""
+async def form_object(request: Request, fields: Collection[str] = ()) -> dict[str, str]:
+    """An `application/x-www-form-urlencoded` body (as OAuth clients send it); one of
+    `fields` sent twice is malformed (another field sent twice is ignored, as unknown fields
+    are)."""
+    return form_fields(await request.body(), fields, MalformedBodyError)
+
+
+def form_fields(
+    raw: bytes, fields: Collection[str], error: Callable[[str], Exception]
+) -> dict[str, str]:
+    """A form body's fields: strict UTF-8 and form syntax; each of `fields` at most once
+    (RFC 6749 §3.2), the first value of any other. Raises `error(description)`."""
     try:
-        text = (await request.body()).decode("utf-8", errors="strict")
+        text = raw.decode("utf-8", errors="strict")
         pairs = urllib.parse.parse_qsl(
             text, keep_blank_values=True, strict_parsing=bool(text), errors="strict"
         )
     except (UnicodeDecodeError, ValueError):
-        raise MalformedBodyError("request body is not a valid form") from None
-    form = dict(pairs)
-    if len(form) != len(pairs):
-        raise MalformedBodyError("a form field is sent more than once")
+        raise error("request body is not a valid form") from None
+    form: dict[str, str] = {}
+    for name, value in pairs:
+        if name in form:
+            if name in fields:
+                raise error(f"form field {name!r} is sent more than once")
+            continue
+        form[name] = value
     return form
 
 
