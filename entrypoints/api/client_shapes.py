@@ -17,18 +17,19 @@ from domain.clients import (
 from domain.users import UserSource
 from entrypoints.api.auth_shapes import DateTime
 from entrypoints.http.contract import closed
+from entrypoints.http.patterns import whole
 
 Name = Annotated[
     str,
     msgspec.Meta(
-        pattern=f"^{NAME_PATTERN.pattern}$",
+        pattern=whole(NAME_PATTERN.pattern),
         extra={"message": f"must be 1-{NAME_MAX} characters, none a control"},
     ),
 ]
 Audience = Annotated[
     str,
     msgspec.Meta(
-        pattern=f"^{AUDIENCE_PATTERN.pattern}$",
+        pattern=whole(AUDIENCE_PATTERN.pattern),
         description="The `aud` of the client's tokens (default: BALLAST_JWT_AUDIENCE)",
         extra={"message": f"must be 1-{AUDIENCE_MAX} characters, none a control"},
     ),
@@ -122,7 +123,7 @@ class ClientsQuery:
         Annotated[
             str,
             msgspec.Meta(
-                pattern=f"^{CLIENT_ID_PATTERN.pattern}$",
+                pattern=whole(CLIENT_ID_PATTERN.pattern),
                 description="next_cursor of the previous page",
                 extra={"message": "is not a cursor from a previous page"},
             ),
