@@ -62,6 +62,20 @@ TYPES: dict[str, ProblemType] = {
         "The caller is authenticated but its roles (or a client's scopes) do not allow this.",
         "Ask an administrator for the role or scope the operation names in /docs.",
     ),
+    "insufficient-scope": ProblemType(
+        403,
+        "Scope missing",
+        "A client's token calls an operation that needs a scope the token does not hold"
+        " (RFC 6750 §3.1; `WWW-Authenticate` names it).",
+        "Grant the client the scope (PATCH /api/clients/{client_id}) and get a new token.",
+    ),
+    "oauth": ProblemType(
+        400,
+        "OAuth request refused",
+        "An OAuth request was refused; the /oauth endpoints answer in the RFC 6749 §5.2"
+        " format instead, so this is only met elsewhere.",
+        "Read `detail`; see the Machine-to-machine section of the README.",
+    ),
     "not-found": ProblemType(
         404,
         "Not found",

@@ -96,7 +96,7 @@ STATUS: list[tuple[type[BallastError], int, str]] = [
     (NotFoundError, 404, "not-found"),
     (ConflictError, 409, "conflict"),
     (ConfiguredUserError, 409, "user-defined-by-configuration"),
-    (ConfiguredClientError, 409, "client-defined-by-configuration"),
+    (ConfiguredClientError, 409, "user-defined-by-configuration"),
     (InvalidTransitionError, 409, "invalid-transition"),
     (BodyTooLargeError, 413, "body-too-large"),
     (UnsupportedMediaTypeError, 415, "unsupported-media-type"),
