@@ -9,8 +9,8 @@ from authlib.integrations.httpx_client import OAuth2Client
 from starlette.testclient import TestClient
 
 from domain.ports import Clock, PasswordHasher
+from entrypoints.api.app import create_app
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http.app import create_app
 from tests.fakes import FakeClock, fast_hasher
 from tests.support.apps import settings
 from tests.support.clients import bearer, login
