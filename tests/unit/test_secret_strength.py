@@ -22,7 +22,9 @@ def sequence(start: int, length: int, step: int) -> str:
     return "".join(chr(start + step * i) for i in range(length))
 
 
-units = st.text(alphabet=PRINTABLE, min_size=1, max_size=6)
+# At most three pieces of at most three free characters: a secret made of patterns holds that
+# little randomness (18 free printable characters would be a strong secret, not a weak one).
+units = st.text(alphabet=PRINTABLE, min_size=1, max_size=3)
 # Runs of one character, sequences up or down, and short units repeated: each a piece a
 # guesser enumerates at once, however long it is.
 pieces = st.one_of(
