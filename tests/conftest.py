@@ -10,7 +10,6 @@ from hypothesis import settings
 from tests.redis_fixtures import client_for
 from tests.redis_server import RedisServer
 
-
 # No property here is about speed (speed is bench/'s business): an example that runs slowly on
 # a loaded machine (CI shares two cores) is not a failure. Hypothesis's default 200 ms
 # deadline made such runs fail at random.
