@@ -37,6 +37,7 @@ from application.auth.clients import (
     GetClient,
     ListClients,
     RotateClientSecret,
+    SeedClients,
     UpdateClient,
 )
 from application.auth.events import EventRecorder, ListAuthEvents
@@ -138,6 +139,7 @@ USE_CASES = (
     AuthenticateClient,
     IssueClientToken,
     RevokeClientToken,
+    SeedClients,
     SendNotification,
     GetNotification,
     ListNotifications,
@@ -200,6 +202,38 @@ def _revocation_replica(revocations: object) -> MemoryRevocationList | None:
     if isinstance(revocations, ReplicatedRevocationList):
         return revocations.replica
     return revocations if isinstance(revocations, MemoryRevocationList) else None
+
+
+def _seed_clients(
+    seed: SeedClients, settings: Settings, lifecycle: Lifecycle, link: RedisLink | None
+) -> None:
+    """The clients of BALLAST_CLIENTS_FILE stored at start and when Redis comes back."""
+    if not settings.clients:
+
+        async def forget() -> None:
+            for client_id in await seed([]):
+                log.warning(
+                    "event=client_removed client_id=%s reason=no_longer_configured", client_id
+                )
+
+        seeding = forget
+    else:
+
+        async def seeding() -> None:
+            for client_id in await seed(list(settings.clients)):
+                log.warning(
+                    "event=client_removed client_id=%s reason=no_longer_configured", client_id
+                )
+
+    async def at_start() -> None:
+        try:
+            await seeding()
+        except DependencyUnavailableError:
+            log.warning("event=seed_clients_postponed reason=redis_down")
+
+    lifecycle.on_start(at_start)
+    if link is not None:
+        link.on_recovery("seed_clients", seeding)
 
 
 def _seed_users(
@@ -328,4 +362,5 @@ def bootstrap(settings: Settings, overrides: dict[type, Any] | None = None) -> p
     container.register(EventRecorder, ObservedEventRecorder, scope=punq.Scope.singleton)
 
     _seed_users(container.resolve(SeedUsers), settings, lifecycle, link)
+    _seed_clients(container.resolve(SeedClients), settings, lifecycle, link)
     return container

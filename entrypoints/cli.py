@@ -19,6 +19,7 @@ from entrypoints import health_probe as probe
 from entrypoints.cli_tools import (
     api_table,
     config_table,
+    hash_client_secret,
     hash_password,
     health,
     keygen,
@@ -316,6 +317,18 @@ def parser() -> argparse.ArgumentParser:
         " ending dropped)",
     )
     hp.set_defaults(run=hash_password)
+    hc = _subcommand(
+        sub,
+        "hash-client-secret",
+        "read a client secret on stdin (or make one), print its hash",
+        "Print the keyed hash of an OAuth client secret for BALLAST_CLIENTS_FILE. With"
+        " --generate, print a new random secret (256 bits, base64url) on the first line and"
+        " its hash on the second.",
+        {0: "the hash was printed", 2: "the secret is shorter than 32 printable ASCII characters"},
+        "one line: the secret (its line ending dropped); nothing with --generate",
+    )
+    hc.add_argument("--generate", action="store_true", help="make a new random secret")
+    hc.set_defaults(run=hash_client_secret)
     ws = _subcommand(
         sub,
         "webhook-secret",

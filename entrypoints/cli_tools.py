@@ -131,6 +131,27 @@ def hash_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def hash_client_secret(args: argparse.Namespace) -> int:
+    """A client secret's hash for BALLAST_CLIENTS_FILE; --generate makes the secret too."""
+    from adapters.client_secrets import SECRET_BYTES, HmacClientSecrets
+
+    secrets_ = HmacClientSecrets()
+    if args.generate:
+        secret = secrets_.new_secret()
+        print(secret)
+    else:
+        secret = sys.stdin.readline().rstrip("\r\n")
+        if len(secret) < SECRET_BYTES or not secret.isascii() or not secret.isprintable():
+            print(
+                f"ballast: a client secret must be at least {SECRET_BYTES} printable ASCII"
+                " characters (random: use --generate)",
+                file=sys.stderr,
+            )
+            return 2
+    print(secrets_.hash(secret))
+    return 0
+
+
 def webhook_secret(args: argparse.Namespace) -> int:
     """A new BALLAST_WEBHOOK_SECRET: 32 random bytes in the Standard Webhooks form."""
     import base64

@@ -11,10 +11,19 @@ import stat
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from adapters.client_secrets import is_client_secret_hash
 from adapters.jwt_keys import Algorithm, KeyFileError, check_pem, generate_pem
 from adapters.redis.client import TlsFiles
 from adapters.redis.url import RedisUrlError, parse_redis_url
-from domain.clients import BALLAST_SCOPES, SCOPE_PATTERN
+from domain.clients import (
+    AUDIENCE_PATTERN,
+    BALLAST_SCOPES,
+    NAME_PATTERN,
+    SCOPE_PATTERN,
+    Client,
+    client_id_problem,
+    parse_scopes,
+)
 from domain.errors import ValidationError
 from domain.users import User, UserSource, canonical_username, parse_roles
 from entrypoints.config_parsers import Invalid
@@ -211,3 +220,56 @@ def public_url(raw: str) -> str:
     if parts.query or parts.fragment:
         raise Invalid("must be a base URL, without query or fragment")
     return raw.rstrip("/")
+
+
+CLIENTS_FILE = "BALLAST_CLIENTS_FILE"
+CLIENTS_SHAPE = (
+    '{"clients": [{"client_id", "name", "client_secret_hash", "scopes", "audience"?, "disabled"?}]}'
+)
+
+
+def clients_file(path: str, known_scopes: tuple[str, ...]) -> tuple[Client, ...]:
+    """BALLAST_CLIENTS_FILE: the clients configuration defines, secrets as hashes made by
+    `ballast hash-client-secret`, scopes among the known ones."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except OSError as e:
+        raise ConfigError(CLIENTS_FILE, f"cannot read {path!r}: {e.strerror}") from None
+    except ValueError:
+        raise ConfigError(CLIENTS_FILE, f"{path!r} is not valid JSON") from None
+    entries = data.get("clients") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise ConfigError(CLIENTS_FILE, f"must hold {CLIENTS_SHAPE}")
+    clients = [_configured_client(i, entry, known_scopes) for i, entry in enumerate(entries)]
+    ids = [c.client_id for c in clients]
+    if len(set(ids)) != len(ids):
+        raise ConfigError(CLIENTS_FILE, "a client_id is listed twice")
+    return tuple(clients)
+
+
+def _configured_client(i: int, entry: object, known_scopes: tuple[str, ...]) -> Client:
+    def bad(field: str, rule: str) -> ConfigError:
+        return ConfigError(CLIENTS_FILE, f"clients[{i}].{field} {rule}")
+
+    if not isinstance(entry, dict):
+        raise ConfigError(CLIENTS_FILE, f"clients[{i}] is not an object")
+    client_id, name = entry.get("client_id"), entry.get("name")
+    hashed, audience = entry.get("client_secret_hash"), entry.get("audience")
+    if not isinstance(client_id, str) or client_id_problem(client_id):
+        raise bad("client_id", "must be 1-64 characters of A-Z a-z 0-9 _ -")
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise bad("name", "must be 1-128 characters, none a control")
+    if not isinstance(hashed, str) or not is_client_secret_hash(hashed):
+        raise bad("client_secret_hash", "is not from 'ballast hash-client-secret'")
+    if audience is not None and (
+        not isinstance(audience, str) or not AUDIENCE_PATTERN.fullmatch(audience)
+    ):
+        raise bad("audience", "must be 1-256 characters, none a control")
+    disabled = entry.get("disabled", False)
+    if not isinstance(disabled, bool):
+        raise bad("disabled", "must be true or false")
+    try:
+        scopes = parse_scopes(entry.get("scopes", []), known_scopes)
+    except ValidationError as e:
+        raise bad("scopes", e.errors[0].message) from None
+    return Client(client_id, name, hashed, scopes, audience, disabled, source=UserSource.FILE)

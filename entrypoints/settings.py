@@ -20,6 +20,7 @@ import attrs
 from adapters.jwt_keys import Algorithm
 from adapters.rates_feed import RatesFormat
 from adapters.redis.client import TlsFiles
+from domain.clients import BALLAST_SCOPES, Client
 from domain.users import User
 from entrypoints import config_checks as checks
 from entrypoints import config_parsers as p
@@ -122,6 +123,7 @@ VARIABLES: tuple[Variable, ...] = (
     V("BALLAST_NOTIFICATION_MAX_AGE", p.whole(60), "86400", "seconds a notification may stay `pending` (from acceptance, or from its redelivery) before it is `failed`; at least 60.", field="notification_max_age"),
     V("BALLAST_SMTP_URL", p.url("smtp", "smtps"), None, "`smtp://host:port` for the `email` channel.", field="smtp_url"),
     V("BALLAST_OAUTH_SCOPES", checks.oauth_scopes, None, "extra OAuth scope names (comma or space separated; each 1-64 of `A-Za-z0-9._:/-`, a letter or digit first) for other services' own APIs, e.g. `orders:write`; a client can be granted only these and Ballast's own. See Machine-to-machine.", field="oauth_scopes", default_doc="empty"),
+    V(checks.CLIENTS_FILE, p.text, None, 'JSON file `{"clients": [{"client_id", "name", "client_secret_hash", "scopes", "audience"?, "disabled"?}]}` (hashes from `ballast hash-client-secret`). Authoritative for the clients it defines, like the users file: at every start they replace stored clients of the same id (changes through the API answer 409), and a client it defined before and no longer lists is removed, its tokens revoked. Production then needs an https URL `BALLAST_JWT_ISSUER`.'),
     V("BALLAST_CLIENT_TOKEN_TTL", p.whole(1), "3600", "lifetime in seconds of an OAuth client's access token.", field="client_token_ttl"),
     V("BALLAST_CLIENT_SECRET_OVERLAP", p.whole(0), "3600", "seconds a client's previous secret keeps working after `POST /api/clients/{client_id}/secret` (0: refused at once).", field="client_secret_overlap"),
     V("BALLAST_PUBLIC_URL", checks.public_url, None, "the base URL clients use (`https://auth.example.com`), for the absolute URLs of `/.well-known/oauth-authorization-server`.", field="public_url", default_doc="unset (each request's own scheme and host)"),
@@ -200,6 +202,7 @@ class Settings:
     admin_password: str | None = attrs.field(repr=False, default=None)
     admin_password_generated: bool = False
     users: tuple[User, ...] = ()
+    clients: tuple[Client, ...] = ()
     rate_limit: RateLimit | None = RateLimit(1000, 60)  # noqa: RUF009 - frozen
     login_rate_limit: RateLimit | None = RateLimit(10, 60)  # noqa: RUF009 - frozen
     trusted_proxies: tuple[str, ...] = ()
@@ -272,6 +275,7 @@ def _read(env: Mapping[str, str]) -> Settings:
             ' detail="/metrics and /status answer anyone: set BALLAST_METRICS_TOKEN"'
         )
     users_path = values["BALLAST_USERS_FILE"]
+    clients = _clients(values, production)
     return Settings(
         **fields_of(VARIABLES, values),
         redis=_redis(values, env),
@@ -284,9 +288,25 @@ def _read(env: Mapping[str, str]) -> Settings:
         admin_password=admin_password,
         admin_password_generated=generated,
         users=checks.users_file(users_path) if users_path else (),
+        clients=clients,
         access_log=values["BALLAST_ACCESS_LOG"] is OnOff.ON,
         warnings=tuple(warnings),
     )
+
+
+def _clients(values: dict[str, Any], production: bool) -> tuple[Client, ...]:
+    """The clients of BALLAST_CLIENTS_FILE; production then needs an https URL issuer (the
+    `issuer` of the RFC 8414 metadata, which clients check)."""
+    path = values[checks.CLIENTS_FILE]
+    if path is None:
+        return ()
+    known = (*BALLAST_SCOPES, *(values["BALLAST_OAUTH_SCOPES"] or ()))
+    clients = checks.clients_file(path, known)
+    if production and clients and not str(values["BALLAST_JWT_ISSUER"]).startswith("https://"):
+        raise ConfigError(
+            "BALLAST_JWT_ISSUER", "production needs an https URL issuer when clients are defined"
+        )
+    return clients
 
 
 def _unknown_variables(env: Mapping[str, str], production: bool) -> list[str]:

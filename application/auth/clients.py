@@ -184,11 +184,7 @@ class UpdateClient:
             return current
         await self.clients.put(updated)
         newly_disabled = updated.disabled and not current.disabled
-        if (
-            newly_disabled
-            or current.scopes - updated.scopes
-            or updated.audience != current.audience
-        ):
+        if _weakened(current, updated):
             await self.cut_off(client_id)
         kind = AuthEventType.CLIENT_DISABLED if newly_disabled else AuthEventType.CLIENT_UPDATED
         await self.events.record(kind, client_id, client, actor=caller.sub)
@@ -209,6 +205,46 @@ class DeleteClient:
         await self.clients.remove(client_id)
         await self.cut_off(client_id)
         await self.events.record(AuthEventType.CLIENT_DELETED, client_id, client, actor=caller.sub)
+
+
+@attrs.define
+class SeedClients:
+    """Configuration (BALLAST_CLIENTS_FILE) is authoritative for the clients it defines, like
+    the users file: they replace stored ones, and a client it defined before and no longer
+    lists is removed. Either way, a change that takes power away (disabled, a scope or the
+    audience changed, removed) revokes every token the client holds.
+
+    Run at start and again whenever a store may have lost them (a Redis restarted empty); a
+    client stored exactly as configured is not written again."""
+
+    clients: ClientRegistry
+    cut_off: CutOffClient
+
+    async def __call__(self, configured: list[Client]) -> list[str]:
+        """Seeds the clients; answers the ids of the clients it removed."""
+        for wanted in configured:
+            client = attrs.evolve(wanted, source=UserSource.FILE)
+            current = await self.clients.get(client.client_id)
+            if current == client:
+                continue
+            await self.clients.put(client)
+            if current is not None and _weakened(current, client):
+                await self.cut_off(client.client_id)
+        listed = {c.client_id for c in configured}
+        dropped = sorted(await self.clients.configured_ids() - listed)
+        for client_id in dropped:
+            await self.clients.remove(client_id)
+            await self.cut_off(client_id)
+        return dropped
+
+
+def _weakened(before: Client, after: Client) -> bool:
+    """Whether the change takes power away: its tokens must then die."""
+    return (
+        (after.disabled and not before.disabled)
+        or bool(before.scopes - after.scopes)
+        or after.audience != before.audience
+    )
 
 
 @attrs.define

@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from adapters.client_secrets import HmacClientSecrets
+from domain.clients import Client
+from domain.users import UserSource
 from entrypoints.settings import OnRedisDown
 from tests.redis_server import RedisServer
 from tests.support.apps import redis_settings, redis_status
@@ -150,3 +153,25 @@ def test_fail_closed_answers_grants_503_while_redis_is_down(own_redis: RedisServ
 
     assert refused.status_code == 503
     assert "retry-after" in refused.headers
+
+
+def test_a_client_the_file_no_longer_lists_is_removed_with_its_tokens(
+    own_redis: RedisServer,
+) -> None:
+    secrets_ = HmacClientSecrets()
+    secret = secrets_.new_secret()
+    configured = Client(
+        "billing",
+        "Billing",
+        secrets_.hash(secret),
+        frozenset({"users:read"}),
+        source=UserSource.FILE,
+    )
+    creds = {"client_id": "billing", "client_secret": secret}
+    with chaos_app(redis_settings(own_redis.url, clients=(configured,))) as a:
+        token = grant(a, creds).json()["access_token"]
+        assert call(a, token) == 200
+    with chaos_app(redis_settings(own_redis.url)) as b:
+        refused = grant(b, creds).status_code, call(b, token)
+
+    assert refused == (401, 401)
