@@ -94,6 +94,7 @@ pytest: $(DEV_STAMP)
 bench: $(DEV_STAMP) redis-server wrk
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/interleaved.py
+	$(BIN)/python bench/grants.py
 	$(BIN)/python bench/attacks.py
 
 # How the costs grow with the work (revocations held, distinct clients, page depth):
