@@ -42,7 +42,8 @@ def resolve_client(peer: str, forwarded_for: str | None, networks: tuple[Network
 
 
 def scope_client(scope: Scope, networks: tuple[Network, ...]) -> str:
-    """What `scope["ballast.client"]` holds, which every reader of the client's address uses."""
+    """The client's address of the request state (request_state.py), which every reader of
+    the client's address uses."""
     client = scope.get("client")
     peer = client[0] if client else "unknown"
     if not networks:

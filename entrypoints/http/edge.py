@@ -6,7 +6,7 @@ its metrics are made off the event loop, see ../access_log.py).
 One pure ASGI middleware for these (no BaseHTTPMiddleware: it would cost a task and a copy
 per request), since every layer costs each request an await and a closure, and every layer
 that adds response headers one more wrapper around each message sent: the layers inside add
-theirs to the request's `RESPONSE_HEADERS` list instead. The route is the template
+theirs to the request's `response_headers` (request_state.py) instead. The route is the template
 (`/api/notifications/{id}`), never the raw path: the raw path would put ids into the logs'
 keys and the metrics' labels (an unmatched path is logged, truncated, as a value).
 
@@ -32,13 +32,10 @@ from entrypoints.access_log import AccessLog
 from entrypoints.http.body_limit import limited
 from entrypoints.http.client_address import Network, scope_client
 from entrypoints.http.problems import ClientDisconnectedError, answer
-from entrypoints.http.requests import VERIFIED
+from entrypoints.http.request_state import KEY, RequestState
 from entrypoints.redis_budget import RedisBudgets
 
 REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
-# The headers every response to the request carries (its id; the rate limit's), as a list in
-# the scope that the layers inside extend.
-RESPONSE_HEADERS = "ballast.response_headers"
 UNMATCHED = "unmatched"
 PATH_SHOWN = 128  # characters of an unmatched path its access line shows
 
@@ -75,9 +72,9 @@ def trace_header(scope: Scope) -> str | None:
     return None
 
 
-def subject(scope: Scope) -> str:
+def subject(state: RequestState) -> str:
     """Whom the request's valid token names (a user or an OAuth client), once verified."""
-    claims = scope.get(VERIFIED)
+    claims = state.verified
     return claims.sub if isinstance(claims, TokenClaims) else ""
 
 
@@ -100,12 +97,14 @@ class EdgeMiddleware:
             return
         started = time.perf_counter()
         rid = request_id(scope)
-        scope["ballast.request_id"] = rid_text = rid.decode()
+        rid_text = rid.decode()
         trace = trace_of(trace_header(scope))
         context = RequestContext(rid_text, *trace) if trace else RequestContext(rid_text)
         serving = CURRENT.set(context)
-        scope["ballast.client"] = scope_client(scope, self.trusted_proxies)
-        headers = scope[RESPONSE_HEADERS] = [(b"x-request-id", rid)]
+        state = scope[KEY] = RequestState(
+            rid_text, scope_client(scope, self.trusted_proxies), [(b"x-request-id", rid)]
+        )
+        headers = state.response_headers
         status = 0
 
         async def send_with_headers(message: Message) -> None:
@@ -139,8 +138,8 @@ class EdgeMiddleware:
                 status or 500,
                 elapsed,
                 rid_text,
-                scope["ballast.client"],
-                subject(scope),
+                state.client,
+                subject(state),
                 scope["path"][:PATH_SHOWN] if route == UNMATCHED else "",
                 context.trace_id or "",
             )

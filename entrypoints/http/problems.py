@@ -29,6 +29,7 @@ from domain.errors import (
     ValidationError,
 )
 from entrypoints.http.json_body import JsonResponse
+from entrypoints.http.request_state import KEY, RequestState
 
 log = logging.getLogger("ballast.http")
 # Each type is a page Ballast serves (problem_types.py), referenced relative to the request.
@@ -189,7 +190,13 @@ async def handle_unexpected(request: Request, exc: Exception) -> Response:
         request.method[:16],
         request.url.path[:128],
         type(exc).__name__,
-        request.scope.get("ballast.request_id", ""),
+        _request_id(request.scope),
         exc_info=exc,
     )
     return problem(500, "internal", "internal error")
+
+
+def _request_id(scope: Scope) -> str:
+    """The id the edge gave the request ("" for one that never met the edge)."""
+    state: RequestState | None = scope.get(KEY)
+    return "" if state is None else state.request_id

@@ -1,6 +1,7 @@
 """Applying BALLAST_RATE_LIMIT and BALLAST_LOGIN_RATE_LIMIT to every request that needs it,
 as a pure ASGI middleware inside the edge (edge.py): the RateLimit-* headers on every answer
-to a limited request, 429 with Retry-After when refused (both sent by the edge)."""
+to a limited request (added to the request's state, sent by the edge), 429 with Retry-After
+when refused (answered here: no layer raises an error for another to catch)."""
 
 import asyncio
 import math
@@ -16,8 +17,8 @@ from domain.rate_limits import Limit, Quota, RateDecision
 from domain.tokens import TokenClaims
 from domain.users import canonical_username
 from entrypoints import security_events
-from entrypoints.http.edge import RESPONSE_HEADERS
-from entrypoints.http.problems import ClientDisconnectedError
+from entrypoints.http.problems import ClientDisconnectedError, from_error
+from entrypoints.http.request_state import request_state
 from entrypoints.http.requests import scope_address, verified
 from entrypoints.settings import RateLimit
 
@@ -60,6 +61,9 @@ def rate_limit_headers(decision: RateDecision) -> list[tuple[bytes, bytes]]:
         (b"ratelimit-remaining", b"%d" % decision.remaining),
         (b"ratelimit-reset", b"%d" % math.ceil(decision.reset_after)),
     ]
+
+
+Binding = tuple[Limit, RateDecision]
 
 
 class RateLimitMiddleware:
@@ -116,10 +120,10 @@ class RateLimitMiddleware:
         limit = self._limits.get(key) or self._limit(key, self.default)
         decision = await self.check.one(limit)
         if decision is self.default.at_rest:
-            scope[RESPONSE_HEADERS] += self._at_rest_headers
+            request_state(scope).response_headers += self._at_rest_headers
+            await self.app(scope, receive, send)
         else:
-            self._apply(scope, limit, decision)
-        await self.app(scope, receive, send)
+            await self._pass(self._apply(scope, limit, decision), scope, receive, send)
 
     async def _password_check(
         self, scope: Scope, receive: Receive, send: Send, login: Quota
@@ -147,21 +151,15 @@ class RateLimitMiddleware:
         before = await self.check(await self._before_body(scope))
         if before is not None and not before[1].allowed:
             await self._hold(scope)
-            self._apply(scope, *before)
+            await self._pass(self._apply(scope, *before), scope, receive, send)
+            return
         unreadable: BallastError | None = None
         try:
             body, receive = await _buffer(receive)
         except BallastError as e:
             body, unreadable = b"", e
         after = await self.check([_user_limit(scope, _username(body), login)])
-        binding = _binding(before, after)
-        if binding is not None:
-            if not binding[1].allowed:
-                await self._hold(scope)
-            self._apply(scope, *binding)
-        if unreadable is not None:
-            raise unreadable
-        await self.app(scope, receive, send)
+        await self._decided(_binding(before, after), unreadable, scope, receive, send)
 
     async def _password_change(
         self, scope: Scope, receive: Receive, send: Send, login: Quota
@@ -170,12 +168,32 @@ class RateLimitMiddleware:
         claims = await verified(scope, self.verify)
         user = "" if isinstance(claims, BallastError) else claims.sub
         limits = [*(await self._before_body(scope)), _user_limit(scope, user, login)]
-        binding = await self.check(limits)
+        await self._decided(await self.check(limits), None, scope, receive, send)
+
+    async def _decided(
+        self,
+        binding: Binding | None,
+        error: BallastError | None,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        """A password check, decided: a refusal held a while and answered 429, else the
+        body's own error, else the request goes on."""
         if binding is not None:
             if not binding[1].allowed:
                 await self._hold(scope)
-            self._apply(scope, *binding)
-        await self.app(scope, receive, send)
+            error = self._apply(scope, *binding) or error
+        await self._pass(error, scope, receive, send)
+
+    async def _pass(
+        self, error: BallastError | None, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """The request goes on, or its error is answered here (the edge adds the headers)."""
+        if error is None:
+            await self.app(scope, receive, send)
+        else:
+            await from_error(error)(scope, receive, send)
 
     async def _hold(self, scope: Scope) -> None:
         """A refused password check waits before its 429 (see HOLD_REFUSED)."""
@@ -200,13 +218,14 @@ class RateLimitMiddleware:
         return limits
 
     @staticmethod
-    def _apply(scope: Scope, limit: Limit, decision: RateDecision) -> None:
+    def _apply(scope: Scope, limit: Limit, decision: RateDecision) -> RateLimitedError | None:
         """The binding limit's headers go on every answer to the request, errors included
-        (sent by the edge); a refusal is a 429."""
-        scope[RESPONSE_HEADERS] += rate_limit_headers(decision)
-        if not decision.allowed:
-            security_events.refused(scope, limit)
-            raise RateLimitedError(max(1, math.ceil(decision.retry_after)))
+        (sent by the edge); a refusal is a 429, returned for the caller to answer."""
+        request_state(scope).response_headers += rate_limit_headers(decision)
+        if decision.allowed:
+            return None
+        security_events.refused(scope, limit)
+        return RateLimitedError(max(1, math.ceil(decision.retry_after)))
 
     @staticmethod
     def _client_key(scope: Scope, verified: TokenClaims | BallastError) -> str:
@@ -224,9 +243,6 @@ class RateLimitMiddleware:
                 self._limits.clear()
             limit = self._limits[key] = Limit("default", key, default)
         return limit
-
-
-Binding = tuple[Limit, RateDecision]
 
 
 def _user_limit(scope: Scope, username: str, login: Quota) -> Limit:

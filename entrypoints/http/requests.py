@@ -16,6 +16,7 @@ from domain.errors import BallastError, MissingTokenError
 from domain.json_values import first_bad_text
 from domain.tokens import TokenClaims
 from entrypoints.http.problems import MalformedBodyError
+from entrypoints.http.request_state import request_state
 
 # The deepest a request body may nest (objects and arrays); documented in docs/API.md.
 MAX_BODY_DEPTH = 32
@@ -154,15 +155,12 @@ def scope_bearer(scope: Scope) -> str | None:
     return None if value is None else parse_bearer(value)
 
 
-# Where the outcome of verifying a request's token is kept: the claims or the error.
-VERIFIED = "ballast.verified"
-
-
 async def verified(scope: Scope, verify: VerifyToken) -> TokenClaims | BallastError:
     """The outcome of verifying the request's access token, once per request: whoever asks
     first (the rate limiter, for its client key) verifies, and the route reuses it. The
     error is returned, not raised: an anonymous request is no exception to the limiter."""
-    outcome: TokenClaims | BallastError | None = scope.get(VERIFIED)
+    state = request_state(scope)
+    outcome = state.verified
     if outcome is None:
         token = scope_bearer(scope)
         if token is None:
@@ -172,7 +170,7 @@ async def verified(scope: Scope, verify: VerifyToken) -> TokenClaims | BallastEr
                 outcome = await verify(token)
             except BallastError as e:
                 outcome = e
-        scope[VERIFIED] = outcome
+        state.verified = outcome
     return outcome
 
 
@@ -191,8 +189,4 @@ def client_address(request: Request) -> str:
 def scope_address(scope: Scope) -> str:
     """The client's address as the edge resolved it (trusted proxies applied); else the
     socket peer."""
-    resolved: str | None = scope.get("ballast.client")
-    if resolved:
-        return resolved
-    client = scope.get("client")
-    return str(client[0]) if client else "unknown"
+    return request_state(scope).client
