@@ -39,13 +39,16 @@ def invalid_request(description: str) -> OAuthError:
 
 async def read_form(request: Request) -> dict[str, str]:
     """The form body: form-encoded UTF-8, each parameter at most once, none in the query
-    that carries a secret."""
+    that carries a secret. The body is read whole before any answer, whatever its type: a
+    body that breaks off is then the client's fault (the edge's 400), never an answer sent
+    over a connection the server is already closing."""
+    raw = await request.body()
     content_type = (header(request.scope, b"content-type") or "").split(";")[0].strip().lower()
     if content_type != FORM:
         raise invalid_request(f"the request body must be {FORM}")
     if any(name in request.query_params for name in SECRET_FIELDS):
         raise invalid_request("client credentials are never accepted in the query")
-    return form_fields(await request.body(), OAUTH_FIELDS, invalid_request)
+    return form_fields(raw, OAUTH_FIELDS, invalid_request)
 
 
 def presented(request: Request, form: dict[str, str]) -> Presented | None:
