@@ -10,6 +10,7 @@ import msgspec
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.auth.tokens import VerifyToken
+from application.bounded_cache import BoundedCache
 from application.rate_limits import CheckRateLimits
 from domain.errors import BallastError, RateLimitedError
 from domain.json_values import text_ok
@@ -37,7 +38,7 @@ MAX_HELD = 1000
 EXEMPT_PREFIXES = ("/health", "/metrics", "/status", "/docs", "/openapi.json")
 _EXEMPT_TREES = tuple(p + "/" for p in EXEMPT_PREFIXES)
 MAX_USERNAME_KEY = 128
-MAX_KEPT_LIMITS = 10_000  # forgotten all at once when full
+MAX_KEPT_LIMITS = 10_000  # the least recently seen client's goes first when full
 
 
 def is_exempt(path: str) -> bool:
@@ -94,7 +95,7 @@ class RateLimitMiddleware:
         # Password checks in flight per address (an entry only while one is: bounded by the
         # requests in flight).
         self._checking: dict[str, int] = {}
-        self._limits: dict[str, Limit] = {}
+        self._limits: BoundedCache[str, Limit] = BoundedCache("rate_limit_keys", MAX_KEPT_LIMITS)
         # The headers of the default limit's answer to a client at rest (the same answer
         # every time: see Quota.at_rest), written once.
         self._at_rest_headers = (
@@ -239,9 +240,8 @@ class RateLimitMiddleware:
         """The default limit of a client: the limits of the clients seen lately are kept."""
         limit = self._limits.get(key)
         if limit is None:
-            if len(self._limits) >= MAX_KEPT_LIMITS:
-                self._limits.clear()
-            limit = self._limits[key] = Limit("default", key, default)
+            limit = Limit("default", key, default)
+            self._limits.put(key, limit)
         return limit
 
 
