@@ -1,17 +1,21 @@
-"""The collections bench/scale.py pages through: `size` users, or an inbox of `size`
-notifications, in a memory adapter or a Redis adapter, written through the adapter itself."""
+"""The collections bench/scale.py pages through: `size` users, an inbox of `size`
+notifications or an auth event log of `size` events, in a memory adapter or a Redis
+adapter, written through the adapter itself."""
 
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from adapters.memory.auth import MemoryUserDirectory
+from adapters.memory.auth import MemoryAuthEventLog, MemoryUserDirectory
 from adapters.memory.notifications import MemoryNotificationRepository
+from adapters.redis import keys
 from adapters.redis.auth import RedisUserDirectory
 from adapters.redis.client import make_client
+from adapters.redis.events import RedisAuthEventLog
 from adapters.redis.notifications import RedisNotificationRepository
 from adapters.system import SystemClock
+from domain.events import AuthEvent, AuthEventType
 from domain.notifications import Channel, Notification, NotificationStatus, PageCursor
 from domain.users import User
 
@@ -29,6 +33,10 @@ def _notification(i: int) -> Notification:
         f"n{i:07d}", "reader", "bench", Channel.LOG, "subject", "body", at, at,
         status=NotificationStatus.SENT,
     )  # fmt: skip
+
+
+def _event(i: int) -> AuthEvent:
+    return AuthEvent(f"e{i:07d}", AuthEventType.LOGIN_SUCCEEDED, f"u{i}", BASE + i, "10.0.0.7")
 
 
 async def _in_batches(write: Callable[[int], Awaitable[None]], size: int) -> None:
@@ -53,6 +61,21 @@ async def pages_store(
 
         reader: Reader = read_users
         deep_cursor: Any = f"u{deep * page - 1:07d}" if deep > 0 else None
+    elif kind == "events":
+        log: Any = RedisAuthEventLog(client, size) if client else MemoryAuthEventLog(size)
+        for i in range(size):  # in order: the log's order is the order recorded
+            await log.record(_event(i))
+
+        async def read_events(cursor: Any) -> object:
+            return await log.page(page, cursor)
+
+        reader = read_events
+        deep_cursor = None
+        if deep > 0 and client is not None:  # the entry id the deep page starts below
+            entries = await client.xrevrange(keys.EVENTS, count=deep * page)
+            deep_cursor = entries[-1][0]
+        elif deep > 0:
+            deep_cursor = f"m{size - deep * page}"
     else:
         inbox: Any = (
             RedisNotificationRepository(client)

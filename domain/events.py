@@ -1,8 +1,11 @@
 """The auth event log's entries."""
 
 import enum
+import re
 
 import attrs
+
+from domain.errors import ValidationError
 
 
 class AuthEventType(enum.StrEnum):
@@ -38,3 +41,36 @@ class AuthEvent:
     at: float
     client: str
     actor: str = ""  # who made the change, when not the user themselves (e.g. an admin)
+
+
+# A page's position in the log, opaque to callers. Each store has its own form, so one that
+# meets the other's (the failover layer switching between Redis and memory) can tell and
+# refuse it instead of guessing: a Redis stream entry id (`<ms>-<seq>`, 64-bit parts, so at
+# most 19 digits each keeps any accepted cursor a valid id) or `m<seq>`, the memory log's
+# sequence number.
+REDIS_EVENT_CURSOR = re.compile(r"[0-9]{1,19}-[0-9]{1,19}")
+MEMORY_EVENT_CURSOR = re.compile(r"m[0-9]{1,19}")
+EVENT_CURSOR = re.compile(f"{REDIS_EVENT_CURSOR.pattern}|{MEMORY_EVENT_CURSOR.pattern}")
+NOT_A_CURSOR = "is not a cursor from a previous page"
+FOREIGN_CURSOR = (
+    "is a cursor of the other event store (Redis or memory) than the one answering now:"
+    " start again without a cursor"
+)
+
+
+@attrs.frozen
+class AuthEventPage:
+    """Events newest first; `next_cursor` continues with older ones (None: no more)."""
+
+    items: tuple[AuthEvent, ...]
+    next_cursor: str | None
+
+
+def check_event_cursor(cursor: str, own: re.Pattern[str]) -> None:
+    """For a store whose cursors have the form `own`: a ValidationError naming `cursor`
+    unless `cursor` has it."""
+    if own.fullmatch(cursor):
+        return
+    if EVENT_CURSOR.fullmatch(cursor):
+        raise ValidationError.single("cursor", FOREIGN_CURSOR)
+    raise ValidationError.single("cursor", NOT_A_CURSOR)

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from domain.clients import Client, ClientPage
 from domain.errors import FieldError
-from domain.events import AuthEvent
+from domain.events import AuthEvent, AuthEventPage
 from domain.health import ComponentHealth
 from domain.notifications import (
     Channel,
@@ -174,8 +174,10 @@ class RevocationList(Protocol):
 class AuthEventLog(Protocol):
     async def record(self, event: AuthEvent) -> None: ...
 
-    async def recent(self, limit: int) -> list[AuthEvent]:
-        """Newest first."""
+    async def page(self, limit: int, cursor: str | None = None) -> AuthEventPage:
+        """Newest first, older than `cursor` (a `next_cursor` of this log); a page costs
+        the same wherever it starts. A cursor of the other store's form (EVENT_CURSOR) is a
+        ValidationError naming `cursor`."""
         ...
 
 

@@ -36,12 +36,12 @@ from adapters.memory.notifications import MemoryNotificationRepository
 from adapters.memory.rate_limits import MemoryRateLimiter
 from adapters.memory.rates import MemoryRateCache, MemoryRateHistoryStore
 from adapters.redis.auth import (
-    RedisAuthEventLog,
     RedisRefreshTokenStore,
     RedisRevocationList,
     RedisUserDirectory,
 )
 from adapters.redis.clients import RedisClientRegistry
+from adapters.redis.events import RedisAuthEventLog
 from adapters.redis.notifications import RedisNotificationRepository
 from adapters.redis.rate_limits import RedisInstanceCensus, RedisRateLimiter
 from adapters.redis.rates import RedisRateCache, RedisRateHistoryStore

@@ -5,9 +5,10 @@ from collections.abc import Awaitable, Callable
 
 from adapters.failover.core import Failover
 from adapters.memory.auth import MemoryAuthEventLog, MemoryRefreshTokenStore, MemoryUserDirectory
-from adapters.redis.auth import RedisAuthEventLog, RedisRefreshTokenStore, RedisUserDirectory
+from adapters.redis.auth import RedisRefreshTokenStore, RedisUserDirectory
+from adapters.redis.events import RedisAuthEventLog
 from domain.errors import ConflictError
-from domain.events import AuthEvent
+from domain.events import AuthEvent, AuthEventPage
 from domain.tokens import Rotation
 from domain.users import User, UserPage
 
@@ -150,6 +151,15 @@ class FailoverRefreshTokenStore:
 
 
 class FailoverAuthEventLog:
+    """Redis's log, or memory's while Redis cannot answer (events recorded meanwhile are
+    replayed into Redis when it returns, as its newest).
+
+    A cursor belongs to the store that made it: a Redis stream entry id or `m<seq>` of the
+    memory ring. When the other store answers the next page (an outage began or ended
+    mid-walk), its cursor is refused as a ValidationError naming `cursor` (422: start again
+    without one), never read as a position of a log it does not describe: that could skip
+    events silently or repeat them."""
+
     def __init__(
         self, redis: RedisAuthEventLog, memory: MemoryAuthEventLog, failover: Failover
     ) -> None:
@@ -167,7 +177,7 @@ class FailoverAuthEventLog:
             record,
         )
 
-    async def recent(self, limit: int) -> list[AuthEvent]:
+    async def page(self, limit: int, cursor: str | None = None) -> AuthEventPage:
         return await self._failover.read(
-            lambda: self._redis.recent(limit), lambda: self._memory.recent(limit)
+            lambda: self._redis.page(limit, cursor), lambda: self._memory.page(limit, cursor)
         )

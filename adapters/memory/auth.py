@@ -1,14 +1,13 @@
 """Memory adapters of the auth ports."""
 
 import bisect
-from collections import deque
 from collections.abc import Iterator
 
 from adapters.memory.revocation_set import CompactIdSet
 from adapters.memory.ttl_map import TtlMap
 from adapters.skipped_records import SkippedRecords
 from domain.errors import ConflictError
-from domain.events import AuthEvent
+from domain.events import MEMORY_EVENT_CURSOR, AuthEvent, AuthEventPage, check_event_cursor
 from domain.json_values import renderable
 from domain.ports import Clock
 from domain.tokens import Revocation, RevocationKind, Rotation, TokenClaims
@@ -238,10 +237,14 @@ class MemoryRevocationList:
 
 
 class MemoryAuthEventLog:
-    """The newest `max_events` events; older ones fall off the end (counted)."""
+    """The newest `max_events` events in a ring; the oldest is overwritten (counted). Every
+    event recorded takes the next sequence number, so the held ones are consecutive and a
+    cursor (`m<seq>`: older than seq) finds its place as seq modulo the ring, in O(1)."""
 
     def __init__(self, max_events: int = 10_000) -> None:
-        self._events: deque[AuthEvent] = deque(maxlen=max_events)
+        self._ring: list[AuthEvent] = []
+        self._max = max_events
+        self._next = 0  # the sequence number of the next event
         self._ids: set[str] = set()
         self._skipped = SkippedRecords("auth_event")
         self.dropped = 0
@@ -249,19 +252,29 @@ class MemoryAuthEventLog:
     async def record(self, event: AuthEvent) -> None:
         if event.id in self._ids:
             return
-        if len(self._events) == self._events.maxlen:
-            self._ids.discard(self._events[0].id)
+        if len(self._ring) < self._max:
+            self._ring.append(event)  # until full, index == sequence number
+        else:
+            slot = self._next % self._max
+            self._ids.discard(self._ring[slot].id)
+            self._ring[slot] = event
             self.dropped += 1
-        self._events.append(event)
         self._ids.add(event.id)
+        self._next += 1
 
-    async def recent(self, limit: int) -> list[AuthEvent]:
+    async def page(self, limit: int, cursor: str | None = None) -> AuthEventPage:
+        before = self._next
+        if cursor is not None:
+            check_event_cursor(cursor, MEMORY_EVENT_CURSOR)
+            before = min(before, int(cursor[1:]))
+        first = self._next - len(self._ring)
+        seq = before - 1
         shown: list[AuthEvent] = []
-        for event in reversed(self._events):
-            if len(shown) == limit:
-                break
+        while seq >= first and len(shown) < limit:
+            event = self._ring[seq % self._max]
             if renderable(event.id, event.username, event.client):
                 shown.append(event)
             else:
                 self._skipped.skip(event.id, "text_not_unicode")
-        return shown
+            seq -= 1
+        return AuthEventPage(tuple(shown), f"m{seq + 1}" if seq >= first else None)

@@ -12,14 +12,9 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 from adapters.redis import keys
-from adapters.skipped_records import SkippedRecords
 from domain.errors import ConflictError
-from domain.events import AuthEvent, AuthEventType
 from domain.tokens import Revocation, RevocationKind, Rotation, TokenClaims
 from domain.users import Role, User, UserPage, UserSource
-
-EVENTS_MAX = 10_000
-EVENT_REPLAY_GUARD_TTL = 7 * 86_400
 
 
 def _user_json(user: User) -> str:
@@ -350,63 +345,3 @@ class RedisRevocationList:
             value is not None and parse_revocation(kind.value, id_, value).covers(claims)
             for (kind, id_), value in zip(ids, values, strict=True)
         )
-
-
-# The replay guard is one sorted set (event id -> when its guard ends), not a key per
-# event: the slot of the log then holds two keys whatever the traffic, so resharding moves
-# them together, and a script over both never meets a slot half moved (TRYAGAIN).
-RECORD_EVENT = """
-local at = tonumber(ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. at)
-if redis.call('ZADD', KEYS[2], 'NX', at + ARGV[6], ARGV[1]) == 1 then
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[7], '*',
-             'id', ARGV[1], 'type', ARGV[2], 'username', ARGV[3], 'at', ARGV[4], 'client', ARGV[5],
-             'actor', ARGV[8])
-end
-redis.call('EXPIRE', KEYS[2], ARGV[6])
-return 1
-"""
-
-
-class RedisAuthEventLog:
-    """A capped stream; a replayed event is written once (its id in the guard set)."""
-
-    def __init__(self, client: Any, max_events: int = EVENTS_MAX) -> None:
-        self._redis = client
-        self._record = client.register_script(RECORD_EVENT)
-        self._max = max_events
-        self._skipped = SkippedRecords("auth_event")
-
-    async def record(self, event: AuthEvent) -> None:
-        await self._record(
-            keys=[keys.EVENTS, keys.EVENTS_SEEN],
-            args=[
-                event.id,
-                event.type.value,
-                event.username,
-                repr(event.at),
-                event.client,
-                EVENT_REPLAY_GUARD_TTL,
-                self._max,
-                event.actor,
-            ],
-        )
-
-    async def recent(self, limit: int) -> list[AuthEvent]:
-        entries = await self._redis.xrevrange(keys.EVENTS, count=limit)
-        events = []
-        for entry_id, f in entries:
-            try:
-                event = AuthEvent(
-                    f["id"],
-                    AuthEventType(f["type"]),
-                    f["username"],
-                    float(f["at"]),
-                    f["client"],
-                    f.get("actor", ""),
-                )
-            except (KeyError, ValueError) as e:
-                self._skipped.skip(entry_id, type(e).__name__)
-                continue
-            events.append(event)
-        return events

@@ -112,7 +112,7 @@ EVENTS = Operation(
     "GET",
     "/api/auth/events",
     "listAuthEvents",
-    "Auth events, newest first (admin)",
+    "Auth events, newest first, a page at a time (admin)",
     AUTH,
     scope="events:read",
     response=shapes.AuthEvents,
@@ -203,12 +203,12 @@ def routes(container: punq.Container) -> list[Endpoint]:
     async def events_endpoint(
         request: Request, caller: TokenClaims, query: shapes.EventsQuery
     ) -> Response:
-        events = await list_events(caller, query.limit)
+        page = await list_events(caller, query.limit, query.cursor)
         items = [
             shapes.AuthEventView(e.type, e.username, rfc3339(e.at), e.client, e.actor)
-            for e in events
+            for e in page.items
         ]
-        return json_of(shapes.AuthEvents(items))
+        return json_of(shapes.AuthEvents(items, page.next_cursor))
 
     return [
         Endpoint(JWKS, jwks_endpoint),

@@ -7,7 +7,7 @@ import msgspec
 
 from application.auth.events import MAX_EVENTS_PAGE
 from application.auth.user_admin import MAX_USERS_PAGE
-from domain.events import AuthEventType
+from domain.events import EVENT_CURSOR, NOT_A_CURSOR, AuthEventType
 from domain.users import (
     PASSWORD_MAX,
     PASSWORD_MIN,
@@ -162,6 +162,9 @@ class AuthEventView:
 @attrs.frozen
 class AuthEvents:
     items: list[AuthEventView]
+    next_cursor: (
+        Annotated[str, msgspec.Meta(description="Give it as `cursor` to read the next page")] | None
+    )
 
 
 @attrs.frozen
@@ -169,6 +172,17 @@ class EventsQuery:
     limit: Annotated[
         int, msgspec.Meta(ge=1, le=MAX_EVENTS_PAGE, description="How many, newest first")
     ] = 50
+    cursor: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                pattern=whole(EVENT_CURSOR.pattern),
+                description="next_cursor of the previous page",
+                extra={"message": NOT_A_CURSOR},
+            ),
+        ]
+        | None
+    ) = None
 
 
 @attrs.frozen
@@ -224,7 +238,8 @@ EVENTS_EXAMPLE = AuthEvents(
         AuthEventView(
             AuthEventType.USER_CREATED, "alice", "2026-01-05T09:30:00.000Z", "10.0.0.7", "admin"
         )
-    ]
+    ],
+    "1767605400000-0",
 )
 INTROSPECTION_EXAMPLE = Introspection(
     active=True,

@@ -20,11 +20,11 @@ from adapters.memory.auth import (
     MemoryUserDirectory,
 )
 from adapters.redis.auth import (
-    RedisAuthEventLog,
     RedisRefreshTokenStore,
     RedisRevocationList,
     RedisUserDirectory,
 )
+from adapters.redis.events import RedisAuthEventLog
 from adapters.system import SystemClock
 from domain.errors import ConflictError
 from domain.events import AuthEvent, AuthEventType
@@ -282,7 +282,7 @@ def _event(i: int) -> AuthEvent:
 async def test_events_come_back_newest_first_within_the_limit(event_log: Any) -> None:
     for i in range(5):
         await event_log.record(_event(i))
-    recent = await event_log.recent(3)
+    recent = (await event_log.page(3)).items
     assert [e.username for e in recent] == ["user4", "user3", "user2"]
     assert recent[0] == _event(4)
 
@@ -290,4 +290,4 @@ async def test_events_come_back_newest_first_within_the_limit(event_log: Any) ->
 async def test_recording_the_same_event_twice_keeps_one(event_log: Any) -> None:
     await event_log.record(_event(1))
     await event_log.record(_event(1))
-    assert [e.id for e in await event_log.recent(10)] == ["ev1"]
+    assert [e.id for e in (await event_log.page(10)).items] == ["ev1"]

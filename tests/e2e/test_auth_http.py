@@ -12,6 +12,7 @@ from tests.support.apps import (
     bearer,
     create_user,
     login,
+    redis_settings,
     running_app,
 )
 
@@ -294,6 +295,55 @@ def test_events_are_listed_newest_first_with_the_client_address(client: TestClie
         ("login_failed", "ghost"),
     ]
     assert all(i["client"] and i["at"].endswith("Z") for i in items)
+
+
+def walk_events(client: TestClient, admin: str, limit: int) -> tuple[list[str], int]:
+    """Every page of /api/auth/events: (`type:username` of each event, pages read)."""
+    seen: list[str] = []
+    cursor = None
+    for pages in range(1, 50):
+        params = {"limit": str(limit), **({"cursor": cursor} if cursor else {})}
+        response = client.get("/api/auth/events", params=params, headers=bearer(admin))
+        assert response.status_code == 200
+        body = response.json()
+        assert len(body["items"]) <= limit
+        seen += [f"{i['type']}:{i['username']}" for i in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return seen, pages
+    raise AssertionError("no last page")
+
+
+@pytest.mark.parametrize("redis", [False, True], ids=["memory", "redis"])
+def test_events_are_paged_with_a_cursor_each_once_newest_first(
+    redis: bool, request: pytest.FixtureRequest
+) -> None:
+    base = redis_settings(request.getfixturevalue("empty_redis").url) if redis else None
+    with running_app(base) as client:
+        for i in range(5):
+            client.post("/api/auth/login", json={"username": f"ghost{i}", "password": "x" * 12})
+        admin = login(client)["access_token"]
+
+        seen, pages = walk_events(client, admin, 2)
+
+        assert seen == ["login_succeeded:admin"] + [
+            f"login_failed:ghost{i}" for i in reversed(range(5))
+        ]
+        assert pages == 3  # six events: the third page is the last, next_cursor null
+
+
+@pytest.mark.parametrize(
+    "cursor", ["abc", "m", "m-1", "1-", "1-2-3", "m1 ", "9" * 20 + "-0", "1767605400000-0"]
+)
+def test_a_forged_or_foreign_events_cursor_is_422_on_cursor(
+    client: TestClient, cursor: str
+) -> None:
+    """The last is a Redis entry id: this app keeps its events in memory."""
+    admin = login(client)["access_token"]
+
+    response = client.get("/api/auth/events", params={"cursor": cursor}, headers=bearer(admin))
+
+    assert [e["field"] for e in assert_problem(response, 422)["errors"]] == ["cursor"]
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe", b""])

@@ -4,7 +4,7 @@ import pytest
 
 from adapters.memory.auth import MemoryAuthEventLog
 from domain.errors import ForbiddenError, InvalidCredentialsError, ValidationError
-from domain.events import AuthEvent, AuthEventType
+from domain.events import AuthEvent, AuthEventPage, AuthEventType
 from tests.support.auth_world import ALICE_PASSWORD, CLIENT, seeded_world
 
 
@@ -20,7 +20,7 @@ async def test_events_are_listed_newest_first() -> None:
     world.clock.advance(1)
     admin = await world.admin()
 
-    events = await world.list_events(admin)
+    events = (await world.list_events(admin)).items
 
     assert [(e.type, e.username) for e in events] == [
         (AuthEventType.LOGIN_SUCCEEDED, "admin"),
@@ -38,7 +38,7 @@ async def test_the_limit_keeps_only_the_newest_events() -> None:
         await world.login("alice", ALICE_PASSWORD, CLIENT)
     admin = await world.admin()
 
-    events = await world.list_events(admin, limit=2)
+    events = (await world.list_events(admin, limit=2)).items
 
     assert [e.username for e in events] == ["admin", "alice"]
 
@@ -59,7 +59,7 @@ async def test_a_limit_outside_1_to_1000_is_a_validation_error_on_limit(limit: i
 async def test_the_limit_bounds_are_inclusive(limit: int) -> None:
     world = await seeded_world()
 
-    events = await world.list_events(await world.admin(), limit=limit)
+    events = (await world.list_events(await world.admin(), limit=limit)).items
 
     assert len(events) == 1
 
@@ -80,7 +80,7 @@ async def test_the_event_log_keeps_the_newest_events_and_counts_the_dropped() ->
     for i in range(5):
         await log.record(AuthEvent(f"e{i}", AuthEventType.LOGOUT, f"user{i}", float(i), CLIENT))
 
-    assert [e.id for e in await log.recent(10)] == ["e4", "e3", "e2"]
+    assert [e.id for e in (await log.page(10)).items] == ["e4", "e3", "e2"]
     assert log.dropped == 2
 
 
@@ -92,7 +92,7 @@ async def test_recording_the_same_event_twice_keeps_one_so_replay_is_idempotent(
     await log.record(event)
     await log.record(event)
 
-    assert await log.recent(10) == [event]
+    assert (await log.page(10)).items == (event,)
 
 
 @pytest.mark.anyio
@@ -104,8 +104,64 @@ async def test_a_stored_event_that_cannot_be_shown_is_left_out_and_logged_once(
         await log.record(AuthEvent(f"e{i}", AuthEventType.LOGIN_FAILED, name, 1.0 + i, "c"))
 
     for _ in range(2):
-        assert [e.username for e in await log.recent(10)] == ["bob", "alice"]
-    assert [e.username for e in await log.recent(1)] == ["bob"]
+        assert [e.username for e in (await log.page(10)).items] == ["bob", "alice"]
+    assert [e.username for e in (await log.page(1)).items] == ["bob"]
 
     skipped = [r for r in caplog.records if "event=record_skipped" in r.getMessage()]
     assert len(skipped) == 1 and "id=e1" in skipped[0].getMessage()
+
+
+@pytest.mark.parametrize(
+    "cursor", ["", "abc", "m", "m-1", "1-", "-1", "1-2-3", "m1\n", "1" * 20 + "-0"]
+)
+@pytest.mark.anyio
+async def test_a_forged_cursor_is_a_validation_error_on_cursor(cursor: str) -> None:
+    world = await seeded_world()
+
+    with pytest.raises(ValidationError) as error:
+        await world.list_events(await world.admin(), cursor=cursor)
+
+    assert [e.field for e in error.value.errors] == ["cursor"]
+
+
+@pytest.mark.anyio
+async def test_the_memory_log_refuses_a_redis_cursor_naming_cursor() -> None:
+    log = MemoryAuthEventLog()
+    await log.record(AuthEvent("e1", AuthEventType.LOGOUT, "alice", 1.0, CLIENT))
+
+    with pytest.raises(ValidationError) as error:
+        await log.page(10, "1767605400000-0")
+
+    assert [e.field for e in error.value.errors] == ["cursor"]
+    assert "other event store" in error.value.errors[0].message
+
+
+@pytest.mark.anyio
+async def test_pages_of_a_ring_that_wrapped_hold_every_kept_event_once() -> None:
+    log = MemoryAuthEventLog(max_events=5)
+    for i in range(13):  # wraps the ring twice and a bit
+        await log.record(AuthEvent(f"e{i}", AuthEventType.LOGOUT, "u", float(i), CLIENT))
+
+    seen: list[str] = []
+    cursor: str | None = None
+    for _ in range(10):
+        page = await log.page(2, cursor)
+        seen += [e.id for e in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+
+    assert seen == ["e12", "e11", "e10", "e9", "e8"]
+
+
+@pytest.mark.anyio
+async def test_a_cursor_older_than_every_kept_event_ends_the_walk() -> None:
+    log = MemoryAuthEventLog(max_events=3)
+    for i in range(3):
+        await log.record(AuthEvent(f"e{i}", AuthEventType.LOGOUT, "u", float(i), CLIENT))
+    cursor = (await log.page(1)).next_cursor
+    for i in range(3, 9):  # everything the cursor pointed into falls off
+        await log.record(AuthEvent(f"e{i}", AuthEventType.LOGOUT, "u", float(i), CLIENT))
+
+    assert cursor is not None
+    assert await log.page(10, cursor) == AuthEventPage((), None)

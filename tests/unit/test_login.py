@@ -50,7 +50,7 @@ async def test_login_records_a_login_succeeded_event_with_the_client() -> None:
 
     await world.login("alice", ALICE_PASSWORD, CLIENT)
 
-    [event] = await world.event_log.recent(10)
+    [event] = (await world.event_log.page(10)).items
     assert (event.type, event.username, event.client) == (
         AuthEventType.LOGIN_SUCCEEDED,
         "alice",
@@ -79,7 +79,7 @@ async def test_failed_logins_are_recorded_as_login_failed_for_known_and_unknown_
         with pytest.raises(InvalidCredentialsError):
             await world.login(username, "wrong-password", CLIENT)
 
-    events = await world.event_log.recent(10)
+    events = (await world.event_log.page(10)).items
     assert [(e.type, e.username) for e in events] == [
         (AuthEventType.LOGIN_FAILED, "mallory"),
         (AuthEventType.LOGIN_FAILED, "alice"),
@@ -93,7 +93,7 @@ async def test_an_invalid_username_is_refused_like_an_unknown_one() -> None:
     with pytest.raises(InvalidCredentialsError):
         await world.login("not a valid name!" * 10, ALICE_PASSWORD, CLIENT)
 
-    [event] = await world.event_log.recent(10)
+    [event] = (await world.event_log.page(10)).items
     assert event.type is AuthEventType.LOGIN_FAILED
     assert len(event.username) <= 64
 

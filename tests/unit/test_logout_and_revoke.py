@@ -37,7 +37,7 @@ async def test_logout_records_a_logout_event() -> None:
 
     await world.logout(await world.verify(pair.access_token), "192.0.2.9")
 
-    newest = (await world.event_log.recent(1))[0]
+    newest = (await world.event_log.page(1)).items[0]
     assert (newest.type, newest.username, newest.client) == (
         AuthEventType.LOGOUT,
         "alice",
@@ -116,7 +116,7 @@ async def test_an_admin_revokes_another_users_access_token() -> None:
 
     with pytest.raises(InvalidTokenError, match="revoked"):
         await world.verify(alice.access_token)
-    newest = (await world.event_log.recent(1))[0]
+    newest = (await world.event_log.page(1)).items[0]
     assert (newest.type, newest.username) == (AuthEventType.TOKEN_REVOKED, "alice")
 
 

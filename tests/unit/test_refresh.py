@@ -42,7 +42,7 @@ async def test_refresh_records_a_token_refreshed_event() -> None:
 
     await world.refresh(pair.refresh_token, "198.51.100.1")
 
-    newest = (await world.event_log.recent(1))[0]
+    newest = (await world.event_log.page(1)).items[0]
     assert (newest.type, newest.username, newest.client) == (
         AuthEventType.TOKEN_REFRESHED,
         "alice",
@@ -85,7 +85,7 @@ async def test_reuse_is_recorded_as_refresh_reuse_detected() -> None:
     with pytest.raises(InvalidTokenError):
         await world.refresh(first.refresh_token, CLIENT)
 
-    newest = (await world.event_log.recent(1))[0]
+    newest = (await world.event_log.page(1)).items[0]
     assert (newest.type, newest.username) == (AuthEventType.REFRESH_REUSE_DETECTED, "alice")
 
 
@@ -99,7 +99,7 @@ async def test_a_reuse_found_on_replay_revokes_the_family_and_is_recorded() -> N
 
     with pytest.raises(InvalidTokenError, match="revoked"):
         await world.verify(pair.access_token)
-    newest = (await world.event_log.recent(1))[0]
+    newest = (await world.event_log.page(1)).items[0]
     assert (newest.type, newest.username, newest.client) == (
         AuthEventType.REFRESH_REUSE_DETECTED,
         "alice",
@@ -144,7 +144,9 @@ async def test_an_expired_refresh_token_is_refused_without_a_refreshed_event() -
     with pytest.raises(InvalidTokenError, match="expired"):
         await world.refresh(pair.refresh_token, CLIENT)
 
-    assert [e.type for e in await world.event_log.recent(10)] == [AuthEventType.LOGIN_SUCCEEDED]
+    assert [e.type for e in (await world.event_log.page(10)).items] == [
+        AuthEventType.LOGIN_SUCCEEDED
+    ]
 
 
 @pytest.mark.anyio
