@@ -9,6 +9,7 @@ import urllib.parse
 import attrs
 from starlette.requests import Request
 
+from application.bounded_cache import BoundedCache
 from application.rate_limits import CheckRateLimits
 from domain.errors import InvalidClientError, OAuthError, RateLimitedError
 from domain.ports import Clock
@@ -16,7 +17,7 @@ from domain.rate_limits import Limit, Quota
 from entrypoints.http.requests import form_fields, header, scope_address
 
 FORM = "application/x-www-form-urlencoded"
-MAX_BLOCKED = 10_000  # keys refused lately, forgotten all at once when full
+MAX_BLOCKED = 10_000  # keys refused lately; the least recently refused goes first when full
 SECRET_FIELDS = ("client_secret",)
 # The parameters of the token, revocation and introspection requests: each at most once.
 OAUTH_FIELDS = frozenset(
@@ -90,7 +91,7 @@ class FailedClientAuth:
         self._check = check
         self._quota = quota
         self._clock = clock
-        self._blocked: dict[str, float] = {}
+        self._blocked: BoundedCache[str, float] = BoundedCache("oauth_blocked_keys", MAX_BLOCKED)
 
     @staticmethod
     def key(request: Request, client_id: str) -> str:
@@ -103,7 +104,6 @@ class FailedClientAuth:
         left = until - self._clock.now()
         if left > 0:
             raise RateLimitedError(max(1, math.ceil(left)))
-        del self._blocked[key]
 
     async def count(self, key: str) -> None:
         """Counts one failure; raises RateLimitedError once the limit is reached."""
@@ -111,7 +111,5 @@ class FailedClientAuth:
             return
         decision = await self._check.one(Limit("login", key, self._quota, exact=True))
         if not decision.allowed:
-            if len(self._blocked) >= MAX_BLOCKED:
-                self._blocked.clear()
-            self._blocked[key] = self._clock.now() + decision.retry_after
+            self._blocked.put(key, self._clock.now() + decision.retry_after)
             raise RateLimitedError(max(1, math.ceil(decision.retry_after)))

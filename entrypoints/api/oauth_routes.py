@@ -4,6 +4,7 @@ metadata (RFC 8414). Errors are RFC 6749 §5.2 JSON, the format OAuth clients pa
 
 from typing import Any
 
+import attrs
 import msgspec
 import punq
 from starlette.requests import Request
@@ -13,6 +14,7 @@ from application.auth.grant import AuthenticateClient, IssueClientToken
 from application.auth.introspect import Introspect
 from application.auth.oauth_revoke import RevokeClientToken
 from application.auth.tokens import VerifyToken
+from application.bounded_cache import BoundedCache
 from application.rate_limits import CheckRateLimits
 from domain.clients import Client, ClientPolicy
 from domain.errors import InvalidClientError, InvalidTokenError, OAuthError
@@ -125,30 +127,30 @@ def metadata(settings: Settings, policy: ClientPolicy, base: str) -> shapes.Meta
     )
 
 
-def routes(container: punq.Container) -> list[Endpoint]:
-    settings: Settings = container.resolve(Settings)
-    policy: ClientPolicy = container.resolve(ClientPolicy)
-    authenticate: AuthenticateClient = container.resolve(AuthenticateClient)
-    issue: IssueClientToken = container.resolve(IssueClientToken)
-    revoke: RevokeClientToken = container.resolve(RevokeClientToken)
-    introspect: Introspect = container.resolve(Introspect)
-    verify: VerifyToken = container.resolve(VerifyToken)
-    limit = FailedClientAuth(
-        container.resolve(CheckRateLimits),
-        quota(settings.login_rate_limit),
-        container.resolve(Clock),
-    )
-    known: dict[str, Any] = {}  # base URL -> metadata (at most a few: one per host name)
+@attrs.define
+class OAuthEndpoints:
+    """The handlers of the OAuth endpoints, over what the container gives them."""
 
-    async def client_of(request: Request, form: dict[str, str]) -> Client:
+    settings: Settings
+    policy: ClientPolicy
+    authenticate: AuthenticateClient
+    issue: IssueClientToken
+    revoke: RevokeClientToken
+    introspect: Introspect
+    verify: VerifyToken
+    limit: FailedClientAuth
+    # base URL -> metadata (one per host name clients use: a few)
+    known: BoundedCache[str, Any] = attrs.field(factory=lambda: BoundedCache("oauth_metadata", 16))
+
+    async def client_of(self, request: Request, form: dict[str, str]) -> Client:
         """The authenticated client; failures count against the login limit."""
         credentials: Presented | None = presented(request, form)
         if credentials is None:
             raise InvalidClientError(basic=True, description="client authentication is required")
-        key = limit.key(request, credentials.client_id)
-        limit.refuse_if_blocked(key)
+        key = self.limit.key(request, credentials.client_id)
+        self.limit.refuse_if_blocked(key)
         try:
-            return await authenticate(
+            return await self.authenticate(
                 credentials.client_id,
                 credentials.secret,
                 client_address(request),
@@ -156,19 +158,19 @@ def routes(container: punq.Container) -> list[Endpoint]:
                 allow_disabled=True,
             )
         except InvalidClientError:
-            await limit.count(key)
+            await self.limit.count(key)
             raise
 
-    async def token_endpoint(request: Request) -> Response:
+    async def token(self, request: Request) -> Response:
         try:
             form = await read_form(request)
             grant_type = form.get("grant_type")
             if grant_type is None:
                 raise invalid_request("grant_type is required")
-            client = await client_of(request, form)
+            client = await self.client_of(request, form)
             if grant_type != "client_credentials":
                 raise OAuthError("unsupported_grant_type", "only client_credentials is supported")
-            token = issue(client, form.get("scope"))
+            token = self.issue(client, form.get("scope"))
         except OAuthError as e:
             metrics.record_grant(e.error)
             return oauth_error(e)
@@ -176,61 +178,78 @@ def routes(container: punq.Container) -> list[Endpoint]:
         body = shapes.TokenResponse(token.access_token, "Bearer", token.expires_in, token.scope)
         return json_of(body, headers=NO_STORE)
 
-    async def revoke_endpoint(request: Request) -> Response:
+    async def revocation(self, request: Request) -> Response:
         try:
             form = await read_form(request)
             token = form.get("token")
             if token is None:
                 raise invalid_request("token is required")
-            client = await client_of(request, form)
-            await revoke(client, token, client_address(request))
+            client = await self.client_of(request, form)
+            await self.revoke(client, token, client_address(request))
         except OAuthError as e:
             return oauth_error(e)
         return Response(status_code=200, headers=NO_STORE)
 
-    async def introspect_endpoint(request: Request) -> Response:
+    async def introspection(self, request: Request) -> Response:
         try:
             form = await read_form(request)
             token = form.get("token")
             if token is None:
                 raise invalid_request("token is required")
-            caller = await introspecting_caller(request, form)
+            caller = await self.introspecting_caller(request, form)
         except OAuthError as e:
             return oauth_error(e)
-        claims = await introspect(caller, token)
+        claims = await self.introspect(caller, token)
         return json_of(introspection_view(claims), headers=NO_STORE)
 
-    async def introspecting_caller(request: Request, form: dict[str, str]) -> TokenClaims:
+    async def introspecting_caller(self, request: Request, form: dict[str, str]) -> TokenClaims:
         """A bearer token (judged as on /api/auth/introspect), else client authentication by
         a client holding tokens:introspect, seen as its own token would be."""
         bearer = parse_bearer(request.headers.get("authorization", ""))
         if bearer is not None:
             try:
-                caller = await verify(bearer)
+                caller = await self.verify(bearer)
             except InvalidTokenError as e:
                 raise InvalidClientError(False, f"the bearer token is not valid: {e}") from e
             if caller.client_id is not None and INTROSPECT_SCOPE not in caller.scopes:
                 raise OAuthError("invalid_client", f"the client lacks {INTROSPECT_SCOPE}")
             return caller
-        client = await client_of(request, form)
+        client = await self.client_of(request, form)
         if client.disabled or INTROSPECT_SCOPE not in client.scopes:
             raise InvalidClientError(False, f"the client lacks {INTROSPECT_SCOPE}")
         return client_caller(client)
 
-    async def metadata_endpoint(request: Request) -> Response:
-        base = settings.public_url or str(request.base_url).rstrip("/")
-        found = known.get(base)
+    async def metadata(self, request: Request) -> Response:
+        base = self.settings.public_url or str(request.base_url).rstrip("/")
+        found = self.known.get(base)
         if found is None:
-            if len(known) >= 16:
-                known.clear()
-            found = known[base] = msgspec.to_builtins(metadata(settings, policy, base))
+            found = msgspec.to_builtins(metadata(self.settings, self.policy, base))
+            self.known.put(base, found)
         return cached_json(request, found, max_age=METADATA.max_age)
 
+
+def routes(container: punq.Container) -> list[Endpoint]:
+    settings: Settings = container.resolve(Settings)
+    limit = FailedClientAuth(
+        container.resolve(CheckRateLimits),
+        quota(settings.login_rate_limit),
+        container.resolve(Clock),
+    )
+    oauth = OAuthEndpoints(
+        settings,
+        container.resolve(ClientPolicy),
+        container.resolve(AuthenticateClient),
+        container.resolve(IssueClientToken),
+        container.resolve(RevokeClientToken),
+        container.resolve(Introspect),
+        container.resolve(VerifyToken),
+        limit,
+    )
     return [
-        Endpoint(TOKEN, token_endpoint),
-        Endpoint(REVOKE, revoke_endpoint),
-        Endpoint(INTROSPECT, introspect_endpoint),
-        Endpoint(METADATA, metadata_endpoint),
+        Endpoint(TOKEN, oauth.token),
+        Endpoint(REVOKE, oauth.revocation),
+        Endpoint(INTROSPECT, oauth.introspection),
+        Endpoint(METADATA, oauth.metadata),
     ]
 
 
