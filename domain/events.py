@@ -44,18 +44,14 @@ class AuthEvent:
 
 
 # A page's position in the log, opaque to callers. Each store has its own form, so one that
-# meets the other's (the failover layer switching between Redis and memory) can tell and
-# refuse it instead of guessing: a Redis stream entry id (`<ms>-<seq>`, 64-bit parts, so at
-# most 19 digits each keeps any accepted cursor a valid id) or `m<seq>`, the memory log's
-# sequence number.
+# meets the other's (the failover layer switching between Redis and memory) can tell, and
+# starts again from the newest rather than guess a place in a log the cursor does not
+# describe: a Redis stream entry id (`<ms>-<seq>`, 64-bit parts, so at most 19 digits each
+# keeps any accepted cursor a valid id) or `m<seq>`, the memory log's sequence number.
 REDIS_EVENT_CURSOR = re.compile(r"[0-9]{1,19}-[0-9]{1,19}")
 MEMORY_EVENT_CURSOR = re.compile(r"m[0-9]{1,19}")
 EVENT_CURSOR = re.compile(f"{REDIS_EVENT_CURSOR.pattern}|{MEMORY_EVENT_CURSOR.pattern}")
 NOT_A_CURSOR = "is not a cursor from a previous page"
-FOREIGN_CURSOR = (
-    "is a cursor of the other event store (Redis or memory) than the one answering now:"
-    " start again without a cursor"
-)
 
 
 @attrs.frozen
@@ -66,11 +62,12 @@ class AuthEventPage:
     next_cursor: str | None
 
 
-def check_event_cursor(cursor: str, own: re.Pattern[str]) -> None:
-    """For a store whose cursors have the form `own`: a ValidationError naming `cursor`
-    unless `cursor` has it."""
-    if own.fullmatch(cursor):
-        return
+def own_event_cursor(cursor: str | None, own: re.Pattern[str]) -> str | None:
+    """For a store whose cursors have the form `own`: the cursor, or None (start from the
+    newest: pages may repeat events, never skip one) for one of the other store. Anything
+    else is a ValidationError naming `cursor`."""
+    if cursor is None or own.fullmatch(cursor):
+        return cursor
     if EVENT_CURSOR.fullmatch(cursor):
-        raise ValidationError.single("cursor", FOREIGN_CURSOR)
+        return None
     raise ValidationError.single("cursor", NOT_A_CURSOR)

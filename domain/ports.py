@@ -176,8 +176,8 @@ class AuthEventLog(Protocol):
 
     async def page(self, limit: int, cursor: str | None = None) -> AuthEventPage:
         """Newest first, older than `cursor` (a `next_cursor` of this log); a page costs
-        the same wherever it starts. A cursor of the other store's form (EVENT_CURSOR) is a
-        ValidationError naming `cursor`."""
+        the same wherever it starts. A cursor of the other store's form (EVENT_CURSOR)
+        starts from the newest again."""
         ...
 
 

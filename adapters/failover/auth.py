@@ -156,9 +156,10 @@ class FailoverAuthEventLog:
 
     A cursor belongs to the store that made it: a Redis stream entry id or `m<seq>` of the
     memory ring. When the other store answers the next page (an outage began or ended
-    mid-walk), its cursor is refused as a ValidationError naming `cursor` (422: start again
-    without one), never read as a position of a log it does not describe: that could skip
-    events silently or repeat them."""
+    mid-walk), the walk starts again from that store's newest event: never read as a place
+    in a log it does not describe (which could skip events silently), never refused (every
+    cursor of the documented form is a place to read from). A walk across the switch may
+    see an event twice, never miss one the answering store holds."""
 
     def __init__(
         self, redis: RedisAuthEventLog, memory: MemoryAuthEventLog, failover: Failover

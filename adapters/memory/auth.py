@@ -7,7 +7,7 @@ from adapters.memory.revocation_set import CompactIdSet
 from adapters.memory.ttl_map import TtlMap
 from adapters.skipped_records import SkippedRecords
 from domain.errors import ConflictError
-from domain.events import MEMORY_EVENT_CURSOR, AuthEvent, AuthEventPage, check_event_cursor
+from domain.events import MEMORY_EVENT_CURSOR, AuthEvent, AuthEventPage, own_event_cursor
 from domain.json_values import renderable
 from domain.ports import Clock
 from domain.tokens import Revocation, RevocationKind, Rotation, TokenClaims
@@ -264,8 +264,8 @@ class MemoryAuthEventLog:
 
     async def page(self, limit: int, cursor: str | None = None) -> AuthEventPage:
         before = self._next
+        cursor = own_event_cursor(cursor, MEMORY_EVENT_CURSOR)
         if cursor is not None:
-            check_event_cursor(cursor, MEMORY_EVENT_CURSOR)
             before = min(before, int(cursor[1:]))
         first = self._next - len(self._ring)
         seq = before - 1

@@ -10,7 +10,7 @@ from domain.events import (
     AuthEvent,
     AuthEventPage,
     AuthEventType,
-    check_event_cursor,
+    own_event_cursor,
 )
 
 EVENTS_MAX = 10_000
@@ -60,8 +60,8 @@ class RedisAuthEventLog:
 
     async def page(self, limit: int, cursor: str | None = None) -> AuthEventPage:
         top = "+"
+        cursor = own_event_cursor(cursor, REDIS_EVENT_CURSOR)
         if cursor is not None:
-            check_event_cursor(cursor, REDIS_EVENT_CURSOR)
             if not any(int(part) for part in cursor.split("-")):
                 return AuthEventPage((), None)  # nothing is older than 0-0
             top = f"({cursor}"

@@ -103,14 +103,28 @@ async def test_a_page_starts_right_after_the_cursor_even_as_events_arrive(
     assert second.items[0] == _event("a", 2)
 
 
-async def test_a_cursor_of_the_other_store_is_refused_naming_cursor(
+async def test_a_cursor_of_the_other_store_starts_again_from_the_newest(
     backend: Backend, fresh_log: Fresh
 ) -> None:
     log = await fresh_log(100)
-    await log.record(_event("b", 0))
+    for i in range(3):
+        await log.record(_event("b", i))
     foreign = "1767605400000-0" if backend.kind == "memory" else "m1"
 
+    page = await log.page(2, foreign)
+
+    assert [e.id for e in page.items] == ["b-2", "b-1"]
+    rest = await log.page(2, page.next_cursor)
+    assert ([e.id for e in rest.items], rest.next_cursor) == (["b-0"], None)
+
+
+@pytest.mark.parametrize("cursor", ["", "x", "m", "1-", "m1-1", "1" * 20 + "-1"])
+async def test_a_cursor_of_neither_form_is_refused_naming_cursor(
+    fresh_log: Fresh, cursor: str
+) -> None:
+    log = await fresh_log(100)
+
     with pytest.raises(ValidationError) as error:
-        await log.page(10, foreign)
+        await log.page(10, cursor)
 
     assert [e.field for e in error.value.errors] == ["cursor"]
