@@ -20,6 +20,6 @@ class Health:
 
 HEALTH_EXAMPLE = Health(
     status="pass",
-    version="0.1.0",
+    version="0.2.0",
     checks={"redis:connection": [{"status": "pass", "componentType": "datastore"}]},
 )
