@@ -1,17 +1,14 @@
 """Redis adapters of the auth ports. Plain: they raise redis errors, the failover layer
 decides what an error means."""
 
-import asyncio
-import contextlib
 import itertools
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
 from redis.asyncio.cluster import RedisCluster
-from redis.exceptions import RedisError
 
-from adapters.redis import keys
+from adapters.redis import channel, keys
 from domain.errors import ConflictError
 from domain.tokens import Revocation, RevocationKind, Rotation, TokenClaims
 from domain.users import Role, User, UserPage, UserSource
@@ -256,33 +253,14 @@ class RedisRevocationList:
     ) -> None:
         """Passes on every revocation announced on the channel, until the subscription
         fails (raises the redis error: what was announced meanwhile is unknown)."""
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        try:
-            if self._sharded:
-                await pubsub.ssubscribe(keys.REVOCATION_CHANNEL)
-            else:
-                await pubsub.subscribe(keys.REVOCATION_CHANNEL)
-            on_subscribed()
-            while True:
-                if self._sharded:
-                    message = await pubsub.get_sharded_message(
-                        ignore_subscribe_messages=True, timeout=1.0
-                    )
-                else:
-                    message = await pubsub.get_message(timeout=1.0)
-                if message is None or message["type"] not in ("message", "smessage"):
-                    continue
-                for line in str(message["data"]).split("\n"):
-                    try:
-                        revocation = decode_revocation(line)
-                    except ValueError:
-                        continue
-                    await on_revocation(revocation)
-        finally:
-            # Bounded: a subscription to a node that died must not hold up a shutdown.
-            with contextlib.suppress(RedisError, OSError, TimeoutError):
-                async with asyncio.timeout(1.0):
-                    await pubsub.aclose()
+        await channel.listen(
+            self._redis,
+            keys.REVOCATION_CHANNEL,
+            self._sharded,
+            decode_revocation,
+            on_subscribed,
+            on_revocation,
+        )
 
     async def load(self) -> list[Revocation]:
         """Every unexpired revocation in Redis."""

@@ -6,16 +6,14 @@ outage, write-backs and announcements arriving in any order settle on the same r
 and a deleted client is never brought back by an instance that still held it.
 """
 
-import asyncio
 import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import attrs
-from redis.exceptions import RedisError
 
-from adapters.redis import keys
+from adapters.redis import channel, keys
 from adapters.redis.auth import is_cluster
 from domain.clients import Client
 from domain.users import UserSource
@@ -144,29 +142,6 @@ class RedisClientRegistry:
         on_record: Callable[[ClientRecord], Awaitable[None]],
     ) -> None:
         """Passes on every record announced, until the subscription fails (raises)."""
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        try:
-            if self._sharded:
-                await pubsub.ssubscribe(keys.CLIENT_CHANNEL)
-            else:
-                await pubsub.subscribe(keys.CLIENT_CHANNEL)
-            on_subscribed()
-            while True:
-                if self._sharded:
-                    message = await pubsub.get_sharded_message(
-                        ignore_subscribe_messages=True, timeout=1.0
-                    )
-                else:
-                    message = await pubsub.get_message(timeout=1.0)
-                if message is None or message["type"] not in ("message", "smessage"):
-                    continue
-                for line in str(message["data"]).split("\n"):
-                    try:
-                        record = decode_record(line)
-                    except ValueError:
-                        continue
-                    await on_record(record)
-        finally:
-            with contextlib.suppress(RedisError, OSError, TimeoutError):
-                async with asyncio.timeout(1.0):
-                    await pubsub.aclose()
+        await channel.listen(
+            self._redis, keys.CLIENT_CHANNEL, self._sharded, decode_record, on_subscribed, on_record
+        )
