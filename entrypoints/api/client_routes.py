@@ -2,7 +2,6 @@
 
 from typing import Any
 
-import msgspec
 import punq
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,7 +20,7 @@ from domain.times import rfc3339
 from domain.tokens import TokenClaims
 from entrypoints.api import client_shapes as shapes
 from entrypoints.http.contract import Endpoint, Operation, json_of
-from entrypoints.http.requests import client_address
+from entrypoints.http.requests import changes_of, client_address
 
 CLIENTS = "clients"
 WRITE = "clients:write"
@@ -161,11 +160,7 @@ def routes(container: punq.Container) -> list[Endpoint]:
     async def update_endpoint(
         request: Request, caller: TokenClaims, path: shapes.ClientPath, body: Any
     ) -> Response:
-        changes: dict[str, object] = {
-            name: getattr(body, name)
-            for name in ("name", "scopes", "audience", "disabled")
-            if getattr(body, name) is not msgspec.UNSET
-        }
+        changes = changes_of(body, ("name", "scopes", "audience", "disabled"))
         client = await update(caller, path.client_id, changes, client_address(request))
         return json_of(client_view(client))
 

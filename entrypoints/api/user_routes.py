@@ -1,6 +1,5 @@
 """HTTP routes of the user lifecycle: users (admin), and a user's own password and sessions."""
 
-import msgspec
 import punq
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,7 +19,7 @@ from domain.tokens import TokenClaims
 from domain.users import User
 from entrypoints.api import auth_shapes as shapes
 from entrypoints.http.contract import Endpoint, Operation, json_of
-from entrypoints.http.requests import client_address
+from entrypoints.http.requests import changes_of, client_address
 
 USERS = "users"
 LIST_USERS = Operation(
@@ -154,11 +153,7 @@ def routes(container: punq.Container) -> list[Endpoint]:
     async def update_endpoint(
         request: Request, caller: TokenClaims, path: shapes.UserPath, body: shapes.UserChanges
     ) -> Response:
-        changes: dict[str, object] = {
-            name: value
-            for name, value in (("roles", body.roles), ("disabled", body.disabled))
-            if value is not msgspec.UNSET
-        }
+        changes = changes_of(body, ("roles", "disabled"))
         user = await update_user(caller, path.username, changes, client_address(request))
         return json_of(user_view(user))
 

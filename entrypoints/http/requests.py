@@ -8,6 +8,7 @@ import urllib.parse
 from collections.abc import Callable, Collection
 from typing import Any
 
+import msgspec
 from starlette.requests import Request
 from starlette.types import Scope
 
@@ -190,3 +191,8 @@ def scope_address(scope: Scope) -> str:
     """The client's address as the edge resolved it (trusted proxies applied); else the
     socket peer."""
     return request_state(scope).client
+
+
+def changes_of(body: object, names: tuple[str, ...]) -> dict[str, object]:
+    """The fields a PATCH body sets, by name (a field left out is msgspec's UNSET)."""
+    return {name: value for name in names if (value := getattr(body, name)) is not msgspec.UNSET}
