@@ -33,6 +33,7 @@ from entrypoints.http.body_limit import limited
 from entrypoints.http.client_address import Network, scope_client
 from entrypoints.http.problems import ClientDisconnectedError, answer
 from entrypoints.http.request_state import KEY, RequestState
+from entrypoints.http.requests import header
 from entrypoints.redis_budget import RedisBudgets
 
 REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
@@ -64,14 +65,6 @@ def request_id(scope: Scope) -> bytes:
     return secrets.token_hex(16).encode()
 
 
-def trace_header(scope: Scope) -> str | None:
-    headers: list[tuple[bytes, bytes]] = scope["headers"]
-    for name, value in headers:
-        if name == b"traceparent":
-            return value.decode("latin-1")
-    return None
-
-
 def subject(state: RequestState) -> str:
     """Whom the request's valid token names (a user or an OAuth client), once verified."""
     claims = state.verified
@@ -98,7 +91,7 @@ class EdgeMiddleware:
         started = time.perf_counter()
         rid = request_id(scope)
         rid_text = rid.decode()
-        trace = trace_of(trace_header(scope))
+        trace = trace_of(header(scope, b"traceparent"))
         context = RequestContext(rid_text, *trace) if trace else RequestContext(rid_text)
         serving = CURRENT.set(context)
         state = scope[KEY] = RequestState(
