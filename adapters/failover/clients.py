@@ -6,7 +6,6 @@ import logging
 
 from adapters.failover.core import Failover
 from adapters.failover.link import RedisLink
-from adapters.failover.redis_errors import LINK_ERRORS, is_outage
 from adapters.memory.clients import MemoryClientRegistry
 from adapters.redis.clients import ClientRecord, RedisClientRegistry
 from application.supervision import detached
@@ -137,13 +136,7 @@ class ReplicatedClientRegistry:
         except asyncio.CancelledError:
             raise
         except Exception as e:
-            # The subscription is lost: what was announced meanwhile is unknown, so go
-            # through recovery, which resyncs everything and starts the feed again.
-            if isinstance(e, LINK_ERRORS) and is_outage(e):
-                log.warning("event=client_feed_lost error=%s", type(e).__name__)
-            else:
-                self._link.supervisor.failed("client_feed", e)
-            self._link.breaker.trip()
+            self._link.lost("client_feed", e)
 
     async def _on_record(self, record: ClientRecord) -> None:
         await self._link.supervisor.attempt("client_feed", lambda: self._apply(record))

@@ -142,6 +142,15 @@ class RedisLink:
             log.warning("event=redis_behind pending=%d", len(self.journal))
             self.breaker.trip()
 
+    def lost(self, task: str, e: Exception) -> None:
+        """A replica's fill or feed that failed: what Redis holds is not all known here, so
+        go through recovery, which resyncs everything and starts them again."""
+        if isinstance(e, LINK_ERRORS) and is_outage(e):
+            log.warning("event=%s_lost error=%s", task, type(e).__name__)
+        else:
+            self.supervisor.failed(task, e)
+        self.breaker.trip()
+
     def _catch_up(self) -> bool:
         if not len(self.journal):
             return False

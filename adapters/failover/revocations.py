@@ -9,7 +9,7 @@ import time
 
 from adapters.failover.core import Failover
 from adapters.failover.link import RedisLink
-from adapters.failover.redis_errors import LINK_ERRORS, RedisUnavailableError, is_outage
+from adapters.failover.redis_errors import RedisUnavailableError
 from adapters.memory.auth import MemoryRevocationList
 from adapters.redis.auth import RedisRevocationList
 from application.supervision import detached
@@ -125,7 +125,7 @@ class ReplicatedRevocationList:
         except asyncio.CancelledError:
             raise
         except Exception as e:
-            self._lost("revocation_fill", e)
+            self._link.lost("revocation_fill", e)
             return
         self._partial, self._filled = False, True
         log.info(
@@ -142,15 +142,6 @@ class ReplicatedRevocationList:
             await self._link.raw(functools.partial(self._redis.write_chunk, chunk))
             written += len(chunk)
         return written
-
-    def _lost(self, task: str, e: Exception) -> None:
-        """A fill or feed that failed: what Redis holds is not all known here, so go
-        through recovery, which resyncs everything and starts them again."""
-        if isinstance(e, LINK_ERRORS) and is_outage(e):
-            log.warning("event=%s_lost error=%s", task, type(e).__name__)
-        else:
-            self._link.supervisor.failed(task, e)
-        self._link.breaker.trip()
 
     async def _stop_loader(self) -> None:
         if self._loader is not None:
@@ -173,7 +164,7 @@ class ReplicatedRevocationList:
         except asyncio.CancelledError:
             raise
         except Exception as e:
-            self._lost("revocation_feed", e)
+            self._link.lost("revocation_feed", e)
 
     async def _apply(self, revocation: Revocation) -> None:
         """One announced revocation into the replica; one that fails is logged (by the
