@@ -97,18 +97,18 @@ bench: $(DEV_STAMP) redis-server wrk
 	$(BIN)/python bench/grants.py
 	$(BIN)/python bench/attacks.py
 
-# How the costs grow with the work (revocations held, distinct clients, page depth):
 # Password logins/s per core next to Keycloak's sizing: docs/BENCHMARKS.md's logins section.
 bench-logins: $(DEV_STAMP) wrk
 	$(BIN)/python bench/logins.py
 
+# How the costs grow with the work (revocations held, distinct clients, page depth):
 # docs/BENCHMARKS.md's Scale section and docs/scale/*.png (matplotlib: the `bench` extra).
 bench-scale: $(DEV_STAMP) redis-server wrk
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-build-isolation -e '.[bench]'
 	$(BIN)/python bench/scale.py
 
 # bench/chaos.py on each Redis topology (docs/chaos/). Its timeline needs matplotlib: the
-# `bench` extra, which only this target installs (it is in neither lock file).
+# `bench` extra, which only this target and bench-scale install (it is in neither lock file).
 chaos: $(DEV_STAMP) redis-server
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-build-isolation -e '.[bench]'
 	for topology in single sentinel cluster; do \
