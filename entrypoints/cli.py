@@ -11,7 +11,6 @@ import socket
 import sys
 import tempfile
 import textwrap
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -35,6 +34,7 @@ from entrypoints.settings import (
     log_level_of,
     print_admin_password,
 )
+from entrypoints.version import ballast_version
 
 # Seconds requests in flight get at SIGTERM before their connections are closed.
 GRACEFUL_SHUTDOWN = 10
@@ -96,13 +96,6 @@ def _checked(variable: str, parse: Parser | None = None) -> Parser:
 
     check.__name__ = variable.removeprefix("BALLAST_").lower()
     return check
-
-
-def _version() -> str:
-    try:
-        return version("ballast")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
 
 
 def resolve(host: str, port: int) -> tuple[Any, ...] | str:
@@ -303,7 +296,7 @@ def _serve_and_health(sub: Subparsers) -> None:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ballast", description=__doc__)
-    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    p.add_argument("--version", action="version", version=f"%(prog)s {ballast_version()}")
     sub = p.add_subparsers(dest="command", required=True)
     _serve_and_health(sub)
     hp = _subcommand(
