@@ -150,11 +150,6 @@ class Instruments:
             "Entries a bounded in-memory store dropped, oldest first, because it was full",
             ["store"],
         )
-        self.client_grants = Counter(
-            "ballast_client_credential_grants",
-            "Client-credentials grants answered, by outcome (issued or the RFC 6749 error)",
-            ["outcome"],
-        )
         self.revocations = Gauge(
             "ballast_revocations_held",
             "Unexpired revocations held in memory (never dropped before they expire)",
@@ -230,11 +225,6 @@ def record_requests(entries: Iterable[Sequence[Any]]) -> None:
         pair[1].observe(milliseconds / 1000)
     for key, n in counts.items():
         children[key][0].inc(n)
-
-
-def record_grant(outcome: str) -> None:
-    """For the token endpoint: one grant and how it ended (a handful of outcomes)."""
-    instruments().client_grants.labels(outcome).inc()
 
 
 def record_delivery(channel: str, outcome: str) -> None:

@@ -172,9 +172,9 @@ class OAuthEndpoints:
                 raise OAuthError("unsupported_grant_type", "only client_credentials is supported")
             token = self.issue(client, form.get("scope"))
         except OAuthError as e:
-            metrics.record_grant(e.error)
+            metrics.record_client_credentials_grant(issued=False)
             return oauth_error(e)
-        metrics.record_grant("issued")
+        metrics.record_client_credentials_grant(issued=True)
         body = shapes.TokenResponse(token.access_token, "Bearer", token.expires_in, token.scope)
         return json_of(body, headers=NO_STORE)
 

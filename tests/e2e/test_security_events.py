@@ -10,10 +10,10 @@ from prometheus_client import REGISTRY
 from starlette.testclient import TestClient
 
 from entrypoints.log_format import JsonFormatter, LogfmtFormatter
-from entrypoints.metrics import record_client_credentials_grant
 from entrypoints.settings import RateLimit
 from tests.logfmt import parse_json, parse_logfmt
 from tests.support.apps import ADMIN_PASSWORD, bearer, create_user, login, running_app
+from tests.support.oauth import admin_token, grant, new_client, oauth_app
 
 WRONG = "not-the-password-Zq8"
 
@@ -114,13 +114,16 @@ def test_a_login_refused_by_its_rate_limit_is_a_line_with_the_username_and_addre
 
 
 def test_client_credentials_grants_are_counted_by_outcome() -> None:
-    issued, refused = (
-        value("ballast_client_credentials_grants_total", outcome=o) for o in ("issued", "refused")
-    )
+    with oauth_app() as app:
+        creds = new_client(app, admin_token(app), ["users:read"])
+        issued, refused = (
+            value("ballast_client_credentials_grants_total", outcome=o)
+            for o in ("issued", "refused")
+        )
 
-    record_client_credentials_grant(issued=True)
-    record_client_credentials_grant(issued=False)
-    record_client_credentials_grant(issued=False)
+        assert grant(app, creds).status_code == 200
+        assert grant(app, {**creds, "client_secret": "wrong"}).status_code == 401
+        assert grant(app, creds, grant_type="password").status_code == 400
 
     assert value("ballast_client_credentials_grants_total", outcome="issued") == issued + 1
     assert value("ballast_client_credentials_grants_total", outcome="refused") == refused + 2
