@@ -238,13 +238,8 @@ class RedisRevocationList:
         await self._announce([revocation])
 
     async def _announce(self, revocations: list[Revocation]) -> None:
-        """One message, one revocation a line. Never in a pipeline: a cluster client
-        refuses PUBLISH there."""
-        payload = "\n".join(encode_revocation(r) for r in revocations)
-        if self._sharded:
-            await self._redis.spublish(keys.REVOCATION_CHANNEL, payload)
-        else:
-            await self._redis.publish(keys.REVOCATION_CHANNEL, payload)
+        lines = (encode_revocation(r) for r in revocations)
+        await channel.publish(self._redis, keys.REVOCATION_CHANNEL, self._sharded, lines)
 
     async def listen(
         self,

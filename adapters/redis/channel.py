@@ -1,14 +1,24 @@
-"""Listening to a Redis pub/sub channel of line-encoded records (revocations, clients): one
-subscription loop for every replica fed by Redis."""
+"""A Redis pub/sub channel of line-encoded records (revocations, clients): one way to
+announce them and one subscription loop for every replica fed by Redis."""
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from redis.exceptions import RedisError
 
 T = TypeVar("T")
+
+
+async def publish(redis: Any, channel: str, sharded: bool, lines: Iterable[str]) -> None:
+    """One message, one record a line. Never in a pipeline: a cluster client refuses
+    PUBLISH there."""
+    payload = "\n".join(lines)
+    if sharded:  # a Cluster: the channel lives on the node of its slot
+        await redis.spublish(channel, payload)
+    else:
+        await redis.publish(channel, payload)
 
 
 async def listen(

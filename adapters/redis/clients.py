@@ -130,11 +130,8 @@ class RedisClientRegistry:
             await self._announce(new)
 
     async def _announce(self, records: list[ClientRecord]) -> None:
-        payload = "\n".join(encode_record(r) for r in records)
-        if self._sharded:
-            await self._redis.spublish(keys.CLIENT_CHANNEL, payload)
-        else:
-            await self._redis.publish(keys.CLIENT_CHANNEL, payload)
+        lines = (encode_record(r) for r in records)
+        await channel.publish(self._redis, keys.CLIENT_CHANNEL, self._sharded, lines)
 
     async def listen(
         self,
