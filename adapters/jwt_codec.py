@@ -62,28 +62,23 @@ class JwtTokenCodec:
 
     def encode(self, claims: TokenClaims) -> str:
         signing = self._keys.signing
+        headers = {"kid": signing.kid}
         if claims.client_id is not None:
-            return jwt.encode(
-                _client_payload(claims),
-                signing.key,
-                algorithm=signing.algorithm.value,
-                headers={"kid": signing.kid, "typ": AT_JWT},
-            )
-        payload: dict[str, object] = {
-            "sub": claims.sub,
-            "jti": claims.jti,
-            "iat": claims.iat,
-            "exp": claims.exp,
-            "iss": claims.iss,
-            "type": claims.type.value,
-            "roles": sorted(r.value for r in claims.roles),
-            "fam": claims.fam,
-        }
-        if claims.aud is not None:
-            payload["aud"] = claims.aud
-        return jwt.encode(
-            payload, signing.key, algorithm=signing.algorithm.value, headers={"kid": signing.kid}
-        )
+            payload, headers["typ"] = _client_payload(claims), AT_JWT
+        else:
+            payload = {
+                "sub": claims.sub,
+                "jti": claims.jti,
+                "iat": claims.iat,
+                "exp": claims.exp,
+                "iss": claims.iss,
+                "type": claims.type.value,
+                "roles": sorted(r.value for r in claims.roles),
+                "fam": claims.fam,
+            }
+            if claims.aud is not None:
+                payload["aud"] = claims.aud
+        return jwt.encode(payload, signing.key, algorithm=signing.algorithm.value, headers=headers)
 
     def _key_for(self, token: str) -> tuple[VerifyingKey, bool]:
         """The key that checks the token, and whether it is a client's (`typ: at+jwt`)."""
@@ -130,11 +125,7 @@ class JwtTokenCodec:
 
     def _claims(self, payload: dict[str, object]) -> TokenClaims:
         try:
-            iat, exp, aud = payload["iat"], payload["exp"], payload.get("aud")
-            if not isinstance(iat, int | float) or isinstance(iat, bool) or iat != iat:
-                raise InvalidTokenError("iat must be a number")
-            if not isinstance(exp, int) or isinstance(exp, bool):
-                raise InvalidTokenError("exp must be an integer")
+            iat, exp = _times(payload)
             roles = payload["roles"]
             if not isinstance(roles, list):
                 raise InvalidTokenError("roles must be a list")
@@ -147,7 +138,7 @@ class JwtTokenCodec:
                 type=TokenType(str(payload["type"])),
                 roles=frozenset(Role(r) for r in roles),
                 fam=str(payload["fam"]),
-                aud=self._audience if aud is not None else None,
+                aud=self._audience if payload.get("aud") is not None else None,
             )
         except (ValueError, TypeError) as e:
             raise InvalidTokenError("malformed claims") from e
@@ -159,6 +150,16 @@ class JwtTokenCodec:
             raise InvalidTokenError("token has expired")
         if claims.iat > now + 5:  # a few seconds of clock skew between instances
             raise InvalidTokenError("token is not valid yet")
+
+
+def _times(payload: dict[str, object]) -> tuple[float, int]:
+    """`iat` and `exp`, checked: a number (not NaN) and an integer."""
+    iat, exp = payload["iat"], payload["exp"]
+    if not isinstance(iat, int | float) or isinstance(iat, bool) or iat != iat:
+        raise InvalidTokenError("iat must be a number")
+    if not isinstance(exp, int) or isinstance(exp, bool):
+        raise InvalidTokenError("exp must be an integer")
+    return iat, exp
 
 
 def _client_payload(claims: TokenClaims) -> dict[str, object]:
@@ -177,11 +178,7 @@ def _client_payload(claims: TokenClaims) -> dict[str, object]:
 
 
 def _client_claims(payload: dict[str, object]) -> TokenClaims:
-    iat, exp, aud = payload["iat"], payload["exp"], payload.get("aud")
-    if not isinstance(iat, int | float) or isinstance(iat, bool) or iat != iat:
-        raise InvalidTokenError("iat must be a number")
-    if not isinstance(exp, int) or isinstance(exp, bool):
-        raise InvalidTokenError("exp must be an integer")
+    (iat, exp), aud = _times(payload), payload.get("aud")
     sub, client_id, scope = payload["sub"], payload["client_id"], payload["scope"]
     if not isinstance(sub, str) or sub != client_id or not isinstance(scope, str):
         raise InvalidTokenError("malformed claims")
