@@ -5,7 +5,7 @@ worker writes its samples there, and whichever worker answers /metrics aggregate
 State owned by the Redis link (up, breaker, fallbacks, journal) and the memory stores
 (entries dropped) is copied into metrics by `StateExporter.sync`, every second and at each
 scrape, so each worker reports its own. Auth outcomes are counted from the auth events as
-they are recorded (auth_events.py). No `_created` series: prometheus_client's own switch.
+they are recorded (security_events.py). No `_created` series: prometheus_client's own switch.
 """
 
 import asyncio

@@ -51,7 +51,7 @@ class Metrics:
         """Every counter/gauge sample whose name holds `word`, keyed by name and labels."""
         out: dict[str, float] = {}
         for s in self.samples:
-            if word in s.name and not s.name.endswith("_created"):
+            if word in s.name:
                 labels = ",".join(f'{k}="{v}"' for k, v in sorted(s.labels.items()))
                 out[f"{s.name}{{{labels}}}" if labels else s.name] = s.value
         return out
