@@ -9,6 +9,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from domain.users import password_problem
 from entrypoints import health_probe as probe
 from entrypoints.settings import ConfigError, Settings
 
@@ -124,8 +125,8 @@ def hash_password(args: argparse.Namespace) -> int:
             return 2
     else:
         password = sys.stdin.readline().rstrip("\r\n")
-    if not 8 <= len(password) <= 256:
-        print("ballast: the password must be 8-256 characters", file=sys.stderr)
+    if (problem := password_problem(password)) is not None:
+        print(f"ballast: the password {problem}", file=sys.stderr)
         return 2
     print(Argon2PasswordHasher().hash_sync(password))
     return 0

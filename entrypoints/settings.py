@@ -21,7 +21,7 @@ from adapters.jwt_keys import Algorithm
 from adapters.rates_feed import RatesFormat
 from adapters.redis.client import TlsFiles
 from domain.clients import BALLAST_SCOPES, Client
-from domain.users import User
+from domain.users import PASSWORD_MAX, PASSWORD_MIN, User
 from entrypoints import config_checks as checks
 from entrypoints import config_parsers as p
 from entrypoints.config_parsers import RateLimit
@@ -110,7 +110,7 @@ VARIABLES: tuple[Variable, ...] = (
     V("BALLAST_JWT_ISSUER", p.text, "ballast", "`iss` claim, checked on every token.", field="jwt_issuer"),
     V("BALLAST_ACCESS_TTL", p.whole(1), "900", "access token lifetime in seconds.", field="access_ttl"),
     V("BALLAST_REFRESH_TTL", p.whole(1), "2592000", "refresh token lifetime in seconds.", field="refresh_ttl"),
-    V("BALLAST_ADMIN_PASSWORD", p.bounded_text(8, 256), None, "password of the bootstrap user `admin` (role `admin`), 8-256 characters; in production at least 12, and not one repeated character, a sequence or a repeated pattern.", secret=True, default_doc="unset (development only: generated and printed once at start on standard output, never logged)"),
+    V("BALLAST_ADMIN_PASSWORD", p.bounded_text(PASSWORD_MIN, PASSWORD_MAX), None, "password of the bootstrap user `admin` (role `admin`), 8-256 characters; in production at least 12, and not one repeated character, a sequence or a repeated pattern.", secret=True, default_doc="unset (development only: generated and printed once at start on standard output, never logged)"),
     V("BALLAST_USERS_FILE", p.text, None, 'JSON file `{"users": [{"username", "password_hash", "roles"}]}` (hashes from `ballast hash-password`). Authoritative for the users it defines (and for the bootstrap `admin`): at every start they replace stored users of the same name, and a user it defined before and no longer lists is removed, with every refresh family of that user ended and revoked (access tokens included). Users created through the API are left alone.'),
     V("BALLAST_RATE_LIMIT", p.rate_limit, "1000/minute", "default per-client limit, written `N/second`, `N/minute`, `N/hour` or `N/day`; `off` disables it (not the login limit).", field="rate_limit"),
     V("BALLAST_LOGIN_RATE_LIMIT", p.rate_limit, "10/minute", "login attempts per client address and username; `off` disables.", field="login_rate_limit"),
