@@ -37,7 +37,7 @@ from starlette.types import Receive, Scope, Send
 
 from application.auth.tokens import VerifyToken
 from application.bounded_cache import BoundedCache
-from domain.errors import BallastError, FieldError, InsufficientScopeError, ValidationError
+from domain.errors import FieldError, InsufficientScopeError, ValidationError
 from entrypoints.http.caching import DEFAULT_MAX_AGE
 from entrypoints.http.field_messages import message
 from entrypoints.http.json_body import JsonResponse
@@ -129,10 +129,6 @@ class Operation:
     cached: bool = False  # ETag, Cache-Control and 304 (entrypoints/http/caching.py)
     max_age: int = DEFAULT_MAX_AGE  # of a cached operation's Cache-Control
     also_ok: tuple[tuple[int, str], ...] = ()  # other successes with the same body
-    # How the operation answers an error in its request (the body's media type, the body,
-    # the parameters); None: problem+json, like every other error (problems.py). For the
-    # OAuth endpoints, which answer RFC 6749 section 5.2 errors instead.
-    request_errors: Callable[[BallastError], Response] | None = None
 
     @property
     def consumes(self) -> tuple[str, ...]:
@@ -177,13 +173,7 @@ class Endpoint:
             caller = inputs["caller"] = await authenticate(request, self.verify)
             if caller.client_id is not None and op.scope not in caller.scopes:
                 raise InsufficientScopeError(op.scope)
-        if op.request_errors is None:
-            return await self.handler(request, **inputs, **await self._inputs(request))
-        try:
-            inputs.update(await self._inputs(request))
-        except BallastError as e:
-            return op.request_errors(e)
-        return await self.handler(request, **inputs)
+        return await self.handler(request, **inputs, **await self._inputs(request))
 
     async def _inputs(self, request: Request) -> dict[str, Any]:
         """Every input the operation declares, decoded and validated, or the error."""
