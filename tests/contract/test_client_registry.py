@@ -2,7 +2,6 @@
 behind a failover, on one server and on a cluster); and between two replicas on one Redis:
 changes reach the other at once, the newest wins, a deleted client never comes back."""
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -22,6 +21,7 @@ from domain.users import UserSource
 from tests.contract.backends import Backend
 from tests.redis_fixtures import started_link
 from tests.redis_server import RedisServer
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.anyio
 
@@ -106,15 +106,6 @@ def test_a_record_round_trips_and_garbage_is_refused() -> None:
             decode_record(garbage)
 
 
-async def eventually(check: Callable[[], Any], within: float = 1.0) -> bool:
-    """Polled in steps of 10 ms, at most `within` seconds (the README's bound)."""
-    for _ in range(int(within / 0.01)):
-        if await check():
-            return True
-        await asyncio.sleep(0.01)
-    return bool(await check())
-
-
 async def test_a_change_reaches_another_replica_within_a_second(
     redis_server: RedisServer,
 ) -> None:
@@ -125,11 +116,11 @@ async def test_a_change_reaches_another_replica_within_a_second(
         await b.resync()
         try:
             await a.add(client())
-            seen = await eventually(lambda: _is(b, "c1", lambda c: c is not None))
+            seen = await until(lambda: _is(b, "c1", lambda c: c is not None), within=1.0)
             await a.put(client(disabled=True))
-            disabled = await eventually(lambda: _is(b, "c1", lambda c: c and c.disabled))
+            disabled = await until(lambda: _is(b, "c1", lambda c: c and c.disabled), within=1.0)
             await a.remove("c1")
-            gone = await eventually(lambda: _is(b, "c1", lambda c: c is None))
+            gone = await until(lambda: _is(b, "c1", lambda c: c is None), within=1.0)
         finally:
             await a.stop()
             await b.stop()
@@ -151,7 +142,7 @@ async def test_a_redis_restarted_empty_gets_the_registry_back_and_no_deleted_cli
         try:
             await a.add(client("kept"))
             await a.add(client("deleted"))
-            assert await eventually(lambda: _is(b, "deleted", lambda c: c is not None))
+            assert await until(lambda: _is(b, "deleted", lambda c: c is not None), within=1.0)
             await a.remove("deleted")
             # b has not heard of the deletion (its feed is stopped) when Redis loses it all.
             await b.stop()
