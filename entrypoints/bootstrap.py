@@ -208,22 +208,11 @@ def _seed_clients(
     seed: SeedClients, settings: Settings, lifecycle: Lifecycle, link: RedisLink | None
 ) -> None:
     """The clients of BALLAST_CLIENTS_FILE stored at start and when Redis comes back."""
-    if not settings.clients:
 
-        async def forget() -> None:
-            for client_id in await seed([]):
-                log.warning(
-                    "event=client_removed client_id=%s reason=no_longer_configured", client_id
-                )
-
-        seeding = forget
-    else:
-
-        async def seeding() -> None:
-            for client_id in await seed(list(settings.clients)):
-                log.warning(
-                    "event=client_removed client_id=%s reason=no_longer_configured", client_id
-                )
+    async def seeding() -> None:
+        # An empty list too: the clients a former file configured are removed.
+        for client_id in await seed(list(settings.clients)):
+            log.warning("event=client_removed client_id=%s reason=no_longer_configured", client_id)
 
     async def at_start() -> None:
         try:
