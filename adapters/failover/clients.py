@@ -1,14 +1,13 @@
 """The local client registry replica: a grant never waits on Redis, and an outage never
 brings back a client disabled or deleted before it."""
 
-import asyncio
 import logging
 
 from adapters.failover.core import Failover
+from adapters.failover.feed import Feed
 from adapters.failover.link import RedisLink
 from adapters.memory.clients import MemoryClientRegistry
 from adapters.redis.clients import ClientRecord, RedisClientRegistry
-from application.supervision import detached
 from domain.clients import Client, ClientPage
 from domain.errors import ConflictError, DependencyUnavailableError
 from domain.ports import Clock
@@ -42,8 +41,9 @@ class ReplicatedClientRegistry:
         self._link, self._clock = link, clock
         self._versions: dict[str, float] = {}
         self._tombstones: dict[str, float] = {}
-        self._listener: asyncio.Task[None] | None = None
-        self._subscribed = asyncio.Event()
+        self._feed = Feed(
+            link, "client_feed", lambda subscribed: redis.listen(subscribed, self._on_record)
+        )
 
     async def get(self, client_id: str) -> Client | None:
         if self._failover.fail_closed and not self._link.is_up:
@@ -108,7 +108,7 @@ class ReplicatedClientRegistry:
 
     async def resync(self) -> None:
         """Recovery hook: subscribe, then load, then write back (like the revocations)."""
-        await self._start_listener()
+        await self._feed.start()
         loaded = await self._link.raw(self._redis.load)
         for record in loaded:
             await self._apply(record)
@@ -122,26 +122,8 @@ class ReplicatedClientRegistry:
         await self._link.raw(lambda: self._redis.write_back(local))
         log.info("event=clients_synced loaded=%d local=%d", len(loaded), len(local))
 
-    async def _start_listener(self) -> None:
-        if self._listener is not None and not self._listener.done():
-            return
-        self._subscribed = asyncio.Event()
-        self._listener = detached(self._listen(), "client_feed")
-        async with asyncio.timeout(self._link.command_timeout * 4):
-            await self._subscribed.wait()
-
-    async def _listen(self) -> None:
-        try:
-            await self._redis.listen(self._subscribed.set, self._on_record)
-        except asyncio.CancelledError:
-            raise
-        except Exception as e:
-            self._link.lost("client_feed", e)
-
     async def _on_record(self, record: ClientRecord) -> None:
         await self._link.supervisor.attempt("client_feed", lambda: self._apply(record))
 
     async def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            await asyncio.gather(self._listener, return_exceptions=True)
+        await self._feed.stop()

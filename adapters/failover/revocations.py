@@ -8,6 +8,7 @@ import logging
 import time
 
 from adapters.failover.core import Failover
+from adapters.failover.feed import Feed
 from adapters.failover.link import RedisLink
 from adapters.failover.redis_errors import RedisUnavailableError
 from adapters.memory.auth import MemoryRevocationList
@@ -43,8 +44,9 @@ class ReplicatedRevocationList:
         link: RedisLink,
     ) -> None:
         self._redis, self._replica, self._failover, self._link = redis, replica, failover, link
-        self._listener: asyncio.Task[None] | None = None
-        self._subscribed = asyncio.Event()
+        self._feed = Feed(
+            link, "revocation_feed", lambda subscribed: redis.listen(subscribed, self._apply)
+        )
         self._loader: asyncio.Task[None] | None = None
         self._partial = False  # the first fill has begun and not ended yet
         self._filled = False  # a fill has ended: the feed keeps the replica current since
@@ -85,7 +87,7 @@ class ReplicatedRevocationList:
     async def resync(self) -> None:
         """Recovery hook: subscribe, then fill from Redis in the background and write back
         (no revocation falls between loading and subscribing)."""
-        await self._start_listener()
+        await self._feed.start()
         await self._stop_loader()
         # Until a first fill ends, the replica is known to be partial. A later fill (after
         # an outage) only adds what was revoked elsewhere meanwhile: the replica held all
@@ -149,23 +151,6 @@ class ReplicatedRevocationList:
             await asyncio.gather(self._loader, return_exceptions=True)
             self._loader = None
 
-    async def _start_listener(self) -> None:
-        if self._listener is not None and not self._listener.done():
-            return
-        self._subscribed = asyncio.Event()
-        # A fresh context: the listener outlives the recovery that starts it.
-        self._listener = detached(self._listen(), "revocation_feed")
-        async with asyncio.timeout(self._link.command_timeout * 4):
-            await self._subscribed.wait()
-
-    async def _listen(self) -> None:
-        try:
-            await self._redis.listen(self._subscribed.set, self._apply)
-        except asyncio.CancelledError:
-            raise
-        except Exception as e:
-            self._link.lost("revocation_feed", e)
-
     async def _apply(self, revocation: Revocation) -> None:
         """One announced revocation into the replica; one that fails is logged (by the
         supervisor) and the feed goes on."""
@@ -175,6 +160,4 @@ class ReplicatedRevocationList:
 
     async def stop(self) -> None:
         await self._stop_loader()
-        if self._listener is not None:
-            self._listener.cancel()
-            await asyncio.gather(self._listener, return_exceptions=True)
+        await self._feed.stop()
