@@ -5,14 +5,20 @@ closed through both (real redis-server)."""
 import base64
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 import redis
 
 from adapters.redis import keys
 from tests.redis_server import RedisServer
-from tests.support.apps import bearer, create_user, login, redis_settings, running_app
+from tests.support.apps import (
+    bearer,
+    create_user,
+    login,
+    redis_check,
+    redis_settings,
+    running_app,
+)
 
 pytestmark = pytest.mark.redis
 MALFORMED = ["nan|x", "inf|x", "-inf|x", "NaN|n1", "1e400|x", "|x", "12.5|", "x|y", "\udcff"]
@@ -21,11 +27,6 @@ MALFORMED = ["nan|x", "inf|x", "-inf|x", "NaN|n1", "1e400|x", "|x", "12.5|", "x|
 def cursor_of(text: str) -> str:
     raw = text.encode(errors="surrogatepass")
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def redis_check(client: Any) -> dict[str, Any]:
-    check: dict[str, Any] = client.get("/health").json()["checks"]["redis"][0]
-    return check
 
 
 def test_malformed_cursors_sent_concurrently_are_422s_and_no_outage(

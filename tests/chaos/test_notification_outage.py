@@ -15,7 +15,7 @@ from entrypoints.bootstrap import bootstrap
 from entrypoints.settings import OnRedisDown, Settings
 from tests.fakes import fast_hasher
 from tests.redis_server import RedisServer
-from tests.support.apps import bearer, login, redis_settings
+from tests.support.apps import bearer, login, redis_check, redis_settings
 from tests.support.waiting import eventually
 
 
@@ -36,11 +36,6 @@ def create_user(client: TestClient, admin: dict[str, str], name: str, roles: lis
     body = {"username": name, "password": f"{name}-password", "roles": roles}
     response = client.post("/api/users", json=body, headers=admin)
     assert response.status_code == 201, response.text
-
-
-def redis_check(client: TestClient) -> dict[str, Any]:
-    check: dict[str, Any] = client.get("/health").json()["checks"]["redis"][0]
-    return check
 
 
 def send(client: TestClient, service: dict[str, str], key: str) -> Any:

@@ -68,8 +68,14 @@ def running_app(base: Settings | None = None, **changes: Any) -> Iterator[TestCl
         yield client
 
 
+def redis_check(client: TestClient) -> dict[str, Any]:
+    """The Redis entry of /health's checks."""
+    check: dict[str, Any] = client.get("/health").json()["checks"]["redis"][0]
+    return check
+
+
 def redis_status(client: TestClient) -> str:
-    status: str = client.get("/health").json()["checks"]["redis"][0]["status"]
+    status: str = redis_check(client)["status"]
     return status
 
 
