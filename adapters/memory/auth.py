@@ -1,12 +1,11 @@
 """Memory adapters of the auth ports."""
 
-import bisect
 from collections.abc import Iterator
 
 from adapters.memory.revocation_set import CompactIdSet
+from adapters.memory.sorted_map import SortedMap
 from adapters.memory.ttl_map import TtlMap
 from adapters.skipped_records import SkippedRecords
-from domain.errors import ConflictError
 from domain.events import MEMORY_EVENT_CURSOR, AuthEvent, AuthEventPage, own_event_cursor
 from domain.json_values import renderable
 from domain.ports import Clock
@@ -15,54 +14,29 @@ from domain.users import User, UserPage, UserSource
 
 
 class MemoryUserDirectory:
-    """Users by name; bounded so that a long outage cannot exhaust memory. The names are
-    also kept sorted, so that a page costs a bisect and the page (evicted names leave the
-    index when it has grown to twice the users)."""
+    """Users by name; bounded so that a long outage cannot exhaust memory, and paged from
+    the names kept sorted (`SortedMap`)."""
 
     def __init__(self, clock: Clock, max_users: int = 100_000) -> None:
-        self._users: TtlMap[User] = TtlMap(clock, max_users)
-        self._names: list[str] = []
+        self._users: SortedMap[User] = SortedMap(clock, max_users, "user")
 
     async def get(self, username: str) -> User | None:
         return self._users.get(username)
 
     async def add(self, user: User) -> None:
-        if self._users.get(user.username) is not None:
-            raise ConflictError("user", user.username)
-        await self.put(user)
+        self._users.add(user.username, user)
 
     async def put(self, user: User) -> None:
-        self._users.set(user.username, user)
-        names, name = self._names, user.username
-        i = bisect.bisect_left(names, name)
-        if i == len(names) or names[i] != name:
-            names.insert(i, name)
-            if len(names) > 2 * len(self._users) + 64:
-                self._names = sorted(n for n, _, _ in self._users.live_items())
+        self._users.put(user.username, user)
 
     async def remove(self, username: str) -> None:
-        self._users.pop(username)
-        i = bisect.bisect_left(self._names, username)
-        if i < len(self._names) and self._names[i] == username:
-            del self._names[i]
+        self._users.remove(username)
 
     async def page(self, limit: int, after: str | None) -> UserPage:
-        names = self._names
-        start = 0 if after is None else bisect.bisect_right(names, after)
-        found: list[User] = []
-        for i in range(start, len(names)):
-            user = self._users.get(names[i])
-            if user is not None:
-                found.append(user)
-                if len(found) > limit:
-                    break
-        items = tuple(found[:limit])
-        return UserPage(items, items[-1].username if len(found) > limit else None)
+        return UserPage(*self._users.page(limit, after))
 
     async def configured_names(self) -> set[str]:
-        return {
-            name for name, user, _ in self._users.live_items() if user.source is UserSource.FILE
-        }
+        return {user.username for user in self._users.values() if user.source is UserSource.FILE}
 
     @property
     def dropped(self) -> int:
