@@ -6,9 +6,8 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
-from redis.asyncio.cluster import RedisCluster
-
 from adapters.redis import channel, keys
+from adapters.redis.scripts import is_cluster, write_each
 from domain.errors import ConflictError
 from domain.tokens import Revocation, RevocationKind, Rotation, TokenClaims
 from domain.users import Role, User, UserPage, UserSource
@@ -204,10 +203,6 @@ return 1
 """
 
 
-def is_cluster(client: Any) -> bool:
-    return isinstance(client, RedisCluster)
-
-
 class RedisRevocationList:
     """Revocations as keys expiring with their tokens, announced on a pub/sub channel:
     `revoke` and `write_back` publish, `listen` subscribes.
@@ -291,16 +286,7 @@ class RedisRevocationList:
 
     async def write_chunk(self, chunk: list[Revocation]) -> None:
         """One pipeline of `write_back`."""
-        if self._sharded:
-            # A cluster pipeline refuses scripts (EVALSHA): one call each, all in the
-            # {rev} slot.
-            added = [await self._write(self._redis, r) for r in chunk]
-        else:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for r in chunk:
-                    await self._write(pipe, r)
-                added = await pipe.execute()
-        new = [r for r, was_added in zip(chunk, added, strict=True) if was_added]
+        new = await write_each(self._redis, self._sharded, self._write, chunk)
         if new:
             # Announce them: instances that resynced before this write-back learn now.
             await self._announce(new)

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from adapters.redis import channel, keys
-from adapters.redis.auth import is_cluster
+from adapters.redis.scripts import is_cluster, write_each
 from domain.clients import Client
 from domain.users import UserSource
 
@@ -118,14 +118,7 @@ class RedisClientRegistry:
         """Writes what Redis lacks or holds an older version of, and announces it."""
         if not records:
             return
-        if self._sharded:
-            written = [await self._write(self._redis, r) for r in records]
-        else:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for r in records:
-                    await self._write(pipe, r)
-                written = await pipe.execute()
-        new = [r for r, wrote in zip(records, written, strict=True) if wrote]
+        new = await write_each(self._redis, self._sharded, self._write, records)
         if new:
             await self._announce(new)
 
