@@ -2,8 +2,8 @@
 revocations held (memory per revocation, `/api/auth/me` rate against none held, start to
 ready and to a complete replica), 1k to 100k distinct client addresses arriving through a
 trusted proxy (rate against one client, memory per client), and the 1st against the
-1,000th page of a growing collection (users, an inbox and the auth event log, memory and
-Redis adapters).
+1,000th page of a growing collection (users, an inbox, the auth event log and the OAuth
+clients, memory and Redis adapters).
 
 Run: `make bench-scale` (or `.venv/bin/python bench/scale.py`); `--quick` is the CI-sized
 run that `tests/e2e/test_scale_shape.py` checks the shape of. Needs wrk (installed with
@@ -259,8 +259,10 @@ async def _page_costs(kind: str, size: int, redis_url: str | None) -> dict:
 
 
 def page_curve(redis: RedisServer, sizes: list[int]) -> list[dict]:
+    from bench.scale_seed import KINDS
+
     rows = []
-    for kind in ("users", "inbox", "events"):
+    for kind in KINDS:
         for mode in ("memory", "redis"):
             for size in sizes:
                 seed_revocations(redis.url, 0)  # an empty Redis

@@ -51,7 +51,7 @@ def plots(revocations: list[dict], clients: list[dict], pages: list[dict]) -> li
     fig.savefig(PLOTS / "clients.png")
     lines.append("![clients](scale/clients.png)")
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    for kind in ("users", "inbox"):
+    for kind in ("users", "inbox", "clients"):
         for mode in ("memory", "redis"):
             rows = [r for r in pages if r["kind"] == kind and r["mode"] == mode]
             ax.plot([r["size"] for r in rows], [r["ratio"] for r in rows], marker="o")

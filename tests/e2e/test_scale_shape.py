@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bench.scale import Worker, seed_revocations
-from bench.scale_seed import pages_store
+from bench.scale_seed import KINDS, pages_store
 from tests.redis_server import RedisServer
 
 HELD = 100_000
@@ -70,7 +70,7 @@ async def page_work(kind: str, size: int) -> tuple[int, int]:
     return first_work, deep_work
 
 
-@pytest.mark.parametrize("kind", ["users", "inbox", "events"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_the_thousandth_page_of_a_hundred_thousand_costs_a_page(kind: str) -> None:
     small_first, _ = asyncio.run(page_work(kind, 1_000))
     first, deep = asyncio.run(page_work(kind, 100_000))
