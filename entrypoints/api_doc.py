@@ -22,13 +22,20 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
+def _token(security: list[Mapping[str, Any]]) -> str:
+    """What the caller sends: a bearer token, or also a client's own credentials."""
+    if any("clientSecretBasic" in s for s in security):
+        return "Bearer or client"
+    return "Bearer" if security else ""
+
+
 def render(spec: Mapping[str, Any]) -> str:
     """One row per operation, in the document's order of paths."""
     rows = [HEADER]
     for path, item in spec["paths"].items():
         for method in (m for m in METHODS if m in item):
             op = item[method]
-            token = "Bearer" if op.get("security") else ""
+            token = _token(op.get("security") or [])
             summary = _cell(op.get("summary") or "")
             rows.append(
                 f"| `{op['operationId']}` | `{method.upper()} {path}` | {token} | {summary} |"

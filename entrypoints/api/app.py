@@ -16,11 +16,13 @@ from entrypoints.api import (
     client_routes,
     currency_routes,
     health_routes,
+    introspection_routes,
     notification_routes,
     oauth_routes,
     operations,
     user_routes,
 )
+from entrypoints.api.oauth_client_auth import client_authentication
 from entrypoints.bootstrap import bootstrap
 from entrypoints.http import docs, problem_types
 from entrypoints.http.app import App, served
@@ -37,12 +39,14 @@ def create_app(container: punq.Container | None = None) -> Starlette:
         container = bootstrap(Settings.from_env())
     settings: Settings = container.resolve(Settings)
     lifecycle: Lifecycle = container.resolve(Lifecycle)
+    clients = client_authentication(container)
     endpoints = with_document(
         [
             *auth_routes.routes(container),
+            *introspection_routes.routes(container, clients),
             *user_routes.routes(container),
             *client_routes.routes(container),
-            *oauth_routes.routes(container),
+            *oauth_routes.routes(container, clients),
             *currency_routes.routes(container),
             *notification_routes.routes(container),
             *health_routes.routes(container),

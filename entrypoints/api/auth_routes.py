@@ -1,12 +1,10 @@
 """HTTP routes of the auth capability."""
 
-import msgspec
 import punq
 from starlette.requests import Request
 from starlette.responses import Response
 
 from application.auth.events import ListAuthEvents
-from application.auth.introspect import Introspect
 from application.auth.login import Login
 from application.auth.refresh import Refresh
 from application.auth.revoke import Logout, RevokeToken
@@ -73,21 +71,6 @@ LOGOUT = Operation(
     errors=(400, 413, 422, 503),
     request_example=shapes.LogoutRequest(shapes.EXAMPLE_JWT),
 )
-INTROSPECT = Operation(
-    "POST",
-    "/api/auth/introspect",
-    "introspectToken",
-    "RFC 7662 introspection (role service or admin): is this token live? Answered from"
-    ' memory; anything not live is {"active": false} and nothing else',
-    AUTH,
-    scope="tokens:introspect",
-    response=shapes.Introspection,
-    body=shapes.IntrospectRequest,
-    form=True,
-    errors=(400, 403, 413, 422),
-    example=shapes.INTROSPECTION_EXAMPLE,
-    request_example=shapes.IntrospectRequest(shapes.EXAMPLE_JWT),
-)
 ME = Operation(
     "GET",
     "/api/auth/me",
@@ -122,37 +105,6 @@ EVENTS = Operation(
 )
 
 
-def introspection_view(claims: TokenClaims | None) -> shapes.Introspection:
-    """RFC 7662: a user's token with its roles, a client's with its client id and scope."""
-    if claims is None:
-        return shapes.Introspection(active=False)
-    aud = msgspec.UNSET if claims.aud is None else claims.aud
-    if claims.client_id is not None:
-        return shapes.Introspection(
-            active=True,
-            sub=claims.sub,
-            token_type="Bearer",  # noqa: S106 - a token type, no secret
-            exp=claims.exp,
-            iat=int(claims.iat),
-            jti=claims.jti,
-            iss=claims.iss,
-            aud=aud,
-            client_id=claims.client_id,
-            scope=" ".join(sorted(claims.scopes)),
-        )
-    return shapes.Introspection(
-        active=True,
-        sub=claims.sub,
-        token_type=claims.type.value,
-        exp=claims.exp,
-        iat=int(claims.iat),
-        jti=claims.jti,
-        iss=claims.iss,
-        roles=sorted(claims.roles),
-        aud=aud,
-    )
-
-
 def _pair(pair: TokenPair) -> Response:
     view = shapes.TokenPair(
         pair.access_token, pair.refresh_token, "Bearer", pair.expires_in, pair.refresh_expires_in
@@ -168,7 +120,6 @@ def routes(container: punq.Container) -> list[Endpoint]:
     revoke: RevokeToken = container.resolve(RevokeToken)
     list_events: ListAuthEvents = container.resolve(ListAuthEvents)
     keys: PublicKeys = container.resolve(PublicKeys)
-    introspect: Introspect = container.resolve(Introspect)
 
     async def jwks_endpoint(request: Request) -> Response:
         return cached_json(request, keys.jwks(), max_age=JWKS.max_age)
@@ -184,12 +135,6 @@ def routes(container: punq.Container) -> list[Endpoint]:
     ) -> Response:
         await logout(caller, client_address(request), body.refresh_token)
         return Response(status_code=204)
-
-    async def introspect_endpoint(
-        request: Request, caller: TokenClaims, body: shapes.IntrospectRequest
-    ) -> Response:
-        claims = await introspect(caller, body.token)
-        return json_of(introspection_view(claims), headers=NO_STORE)
 
     async def me_endpoint(request: Request, caller: TokenClaims) -> Response:
         return json_of(shapes.Me(caller.sub, sorted(caller.roles)))
@@ -215,7 +160,6 @@ def routes(container: punq.Container) -> list[Endpoint]:
         Endpoint(LOGIN, login_endpoint),
         Endpoint(REFRESH, refresh_endpoint),
         Endpoint(LOGOUT, logout_endpoint, verify),
-        Endpoint(INTROSPECT, introspect_endpoint, verify),
         Endpoint(ME, me_endpoint, verify),
         Endpoint(REVOKE, revoke_endpoint, verify),
         Endpoint(EVENTS, events_endpoint, verify),

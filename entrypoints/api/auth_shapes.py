@@ -66,9 +66,15 @@ class RevokeRequest:
 
 @attrs.frozen
 class IntrospectRequest:
-    """RFC 7662: `token=<jwt>` form-encoded, or the same as JSON."""
+    """RFC 7662 §2.1: `token=<jwt>` form-encoded (or, on /api/auth/introspect, the same as
+    JSON). A client authenticating in the body (client_secret_post) adds `client_id` and
+    `client_secret`, read from a form body only; HTTP Basic (client_secret_basic) is the
+    other way, never both."""
 
     token: str
+    token_type_hint: str | msgspec.UnsetType = msgspec.UNSET
+    client_id: str | msgspec.UnsetType = msgspec.UNSET
+    client_secret: str | msgspec.UnsetType = msgspec.UNSET
 
 
 @attrs.frozen
@@ -187,25 +193,46 @@ class EventsQuery:
 
 @attrs.frozen
 class Introspection:
-    """RFC 7662: a live token's claims; anything not live is `{"active": false}` alone."""
+    """RFC 7662 §2.2: a live token's members, in the RFC's order, then Ballast's own
+    (`token_use`, `roles`); anything not live is `{"active": false}` alone."""
 
     active: bool
-    sub: str | msgspec.UnsetType = msgspec.UNSET
+    scope: (
+        Annotated[str, msgspec.Meta(description="A client's token: its scopes, space-separated")]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
+    client_id: (
+        Annotated[str, msgspec.Meta(description="A client's token: the client's id")]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
+    username: (
+        Annotated[str, msgspec.Meta(description="A user's token: the user (never a client)")]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
     token_type: (
         Annotated[
-            str,
-            msgspec.Meta(description="access or refresh for a user's token, Bearer for a client's"),
+            Literal["Bearer"],
+            msgspec.Meta(description="RFC 6749 §5.1; an access token's (a refresh token has none)"),
         ]
         | msgspec.UnsetType
     ) = msgspec.UNSET
     exp: int | msgspec.UnsetType = msgspec.UNSET
     iat: int | msgspec.UnsetType = msgspec.UNSET
-    jti: str | msgspec.UnsetType = msgspec.UNSET
-    iss: str | msgspec.UnsetType = msgspec.UNSET
-    roles: list[Role] | msgspec.UnsetType = msgspec.UNSET
+    sub: str | msgspec.UnsetType = msgspec.UNSET
     aud: str | msgspec.UnsetType = msgspec.UNSET
-    client_id: str | msgspec.UnsetType = msgspec.UNSET
-    scope: str | msgspec.UnsetType = msgspec.UNSET
+    iss: str | msgspec.UnsetType = msgspec.UNSET
+    jti: str | msgspec.UnsetType = msgspec.UNSET
+    token_use: (
+        Annotated[
+            Literal["access_token", "refresh_token"],
+            msgspec.Meta(description="Ballast's: what the token is for"),
+        ]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
+    roles: (
+        Annotated[list[Role], msgspec.Meta(description="Ballast's: a user's token's roles")]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
 
 
 @attrs.frozen
@@ -243,12 +270,14 @@ EVENTS_EXAMPLE = AuthEvents(
 )
 INTROSPECTION_EXAMPLE = Introspection(
     active=True,
-    sub="alice",
-    token_type="access",  # noqa: S106 - a token type, no secret
+    username="alice",
+    token_type="Bearer",  # noqa: S106 - a token type, no secret
     exp=1_767_606_300,
     iat=1_767_605_400,
-    jti="7f3c9a52e1d04b8c",
+    sub="alice",
     iss="ballast",
+    jti="7f3c9a52e1d04b8c",
+    token_use="access_token",  # noqa: S106 - a token use, no secret
     roles=[Role.SERVICE],
 )
 JWKS_EXAMPLE = Jwks(

@@ -1,5 +1,8 @@
 """Reading an OAuth request: its form and the client's authentication (RFC 6749 §2.3.1,
-§3.2), both refused as RFC 6749 §5.2 errors rather than problems."""
+§3.2), both refused as RFC 6749 §5.2 errors rather than problems. The one client
+authentication of every route that takes it: the token, revocation and introspection
+endpoints, and the operations a client may call with its credentials (Operation.client_auth).
+"""
 
 import base64
 import binascii
@@ -7,16 +10,28 @@ import math
 import urllib.parse
 
 import attrs
+import punq
 from starlette.requests import Request
 
+from application.auth.grant import AuthenticateClient
 from application.bounded_cache import BoundedCache
 from application.rate_limits import CheckRateLimits
+from domain.clients import Client
 from domain.errors import InvalidClientError, OAuthError, RateLimitedError
 from domain.ports import Clock
 from domain.rate_limits import Limit, Quota
-from entrypoints.http.requests import form_fields, header, scope_address
+from domain.tokens import TokenClaims, TokenType
+from entrypoints.http.rate_limiting import quota
+from entrypoints.http.requests import (
+    FORM,
+    client_address,
+    form_fields,
+    header,
+    media_type,
+    scope_address,
+)
+from entrypoints.settings import Settings
 
-FORM = "application/x-www-form-urlencoded"
 MAX_BLOCKED = 10_000  # keys refused lately; the least recently refused goes first when full
 SECRET_FIELDS = ("client_secret",)
 # The parameters of the token, revocation and introspection requests: each at most once.
@@ -113,3 +128,80 @@ class FailedClientAuth:
         if not decision.allowed:
             self._blocked.put(key, self._clock.now() + decision.retry_after)
             raise RateLimitedError(max(1, math.ceil(decision.retry_after)))
+
+
+REQUIRED = "client authentication is required"
+
+
+@attrs.define
+class ClientAuthentication:
+    """A client authenticated by its credentials, wherever a route takes them. Every failure
+    is an auth event (AuthenticateClient) and counts against the login limit."""
+
+    authenticate: AuthenticateClient
+    limit: FailedClientAuth
+
+    async def client_of(self, request: Request, form: dict[str, str]) -> Client:
+        """The authenticated client, a disabled one too (the token endpoint refuses it as
+        unauthorized_client, revocation serves it)."""
+        credentials = presented(request, form)
+        if credentials is None:
+            raise InvalidClientError(basic=True, description=REQUIRED)
+        return await self._verified(request, credentials, allow_disabled=True)
+
+    async def caller(self, request: Request, oauth: bool) -> TokenClaims | None:
+        """The caller of an operation a client may call with its credentials, seen as its
+        own token would be; a disabled client fails like a wrong secret. None: the request
+        presents no credentials. `oauth`: an OAuth endpoint's request, whose body must be a
+        form and which must authenticate."""
+        form = await read_form(request) if oauth or media_type(request.scope) == FORM else {}
+        credentials = presented(request, form)
+        if credentials is None:
+            if oauth:
+                raise InvalidClientError(basic=True, description=REQUIRED)
+            return None
+        return client_caller(await self._verified(request, credentials, allow_disabled=False))
+
+    async def _verified(
+        self, request: Request, credentials: Presented, allow_disabled: bool
+    ) -> Client:
+        key = self.limit.key(request, credentials.client_id)
+        self.limit.refuse_if_blocked(key)
+        try:
+            return await self.authenticate(
+                credentials.client_id,
+                credentials.secret,
+                client_address(request),
+                credentials.basic,
+                allow_disabled=allow_disabled,
+            )
+        except InvalidClientError:
+            await self.limit.count(key)
+            raise
+
+
+def client_caller(client: Client) -> TokenClaims:
+    """An authenticated client as a caller of a use case (as its token would make it)."""
+    return TokenClaims(
+        sub=client.client_id,
+        jti="",
+        iat=0.0,
+        exp=0,
+        iss="",
+        type=TokenType.ACCESS,
+        roles=frozenset(),
+        fam="",
+        client_id=client.client_id,
+        scopes=client.scopes,
+    )
+
+
+def client_authentication(container: punq.Container) -> ClientAuthentication:
+    """The one client authentication of the app (its refused keys shared by every route)."""
+    settings: Settings = container.resolve(Settings)
+    limit = FailedClientAuth(
+        container.resolve(CheckRateLimits),
+        quota(settings.login_rate_limit),
+        container.resolve(Clock),
+    )
+    return ClientAuthentication(container.resolve(AuthenticateClient), limit)

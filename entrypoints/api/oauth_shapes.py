@@ -48,18 +48,6 @@ class OAuthRevokeRequest:
 
 
 @attrs.frozen
-class OAuthIntrospectRequest:
-    """RFC 7662 §2.1: a client holding `tokens:introspect` authenticates like the token
-    request, or a caller sends its bearer token (role service or admin, or a client's token
-    with `tokens:introspect`)."""
-
-    token: str
-    token_type_hint: str | msgspec.UnsetType = msgspec.UNSET
-    client_id: str | msgspec.UnsetType = msgspec.UNSET
-    client_secret: str | msgspec.UnsetType = msgspec.UNSET
-
-
-@attrs.frozen
 class Metadata:
     """RFC 8414 authorization server metadata."""
 

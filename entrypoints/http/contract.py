@@ -15,7 +15,8 @@ Adding a route, e.g. ``GET /api/things/{id}``:
    and an ``example``.
 3. Write ``async def handler(request, *, caller=..., body=..., query=..., path=...,
    headers=...)``, taking only what the operation declares: a secured operation's `caller`
-   is authenticated first (401), then every input arrives decoded and validated, or the
+   is authenticated first (401; a client's own credentials count too where the operation
+   has `client_auth`), then every input arrives decoded and validated, or the
    client got a 422 naming every bad field (400 for a body that is not a JSON object) and
    the handler never ran. Build the response from the response shape (``json_of``).
 4. Return ``Endpoint(operation, handler, verify)`` from the module's ``routes(container)``;
@@ -38,6 +39,7 @@ from starlette.types import Receive, Scope, Send
 from application.auth.tokens import VerifyToken
 from application.bounded_cache import BoundedCache
 from domain.errors import FieldError, InsufficientScopeError, ValidationError
+from domain.tokens import TokenClaims
 from entrypoints.http.caching import DEFAULT_MAX_AGE
 from entrypoints.http.field_messages import message
 from entrypoints.http.json_body import JsonResponse
@@ -49,9 +51,13 @@ from entrypoints.http.requests import (
     form_object,
     json_object,
     media_type,
+    scope_bearer,
 )
 
 Handler = Callable[..., Awaitable[Response]]
+# The caller a request authenticates as with a client's credentials (None: it presents
+# none); the bool is the operation's `oauth`.
+ClientCaller = Callable[[Request, bool], Awaitable[TokenClaims | None]]
 PARAM_NAME = "ballast.param"
 CLOSED = "ballast_closed"
 T = typing.TypeVar("T")
@@ -115,6 +121,10 @@ class Operation:
     # Served the OAuth way (RFC 6749 §5.2): the handler reads its own form and answers its
     # own errors; `body` only documents the request.
     oauth: bool = False
+    # A client may also call it with its own credentials instead of a bearer token (HTTP
+    # Basic, or client_id and client_secret in a form body: RFC 6749 §2.3.1); `scope` still
+    # applies. Under `oauth`, a request that presents neither is invalid_client.
+    client_auth: bool = False
     body: Any = None  # a shape, or a union of shapes told apart by `discriminator`
     body_required: bool = True
     form: bool = False  # the body may also come form-encoded (OAuth clients send it so)
@@ -150,6 +160,7 @@ class Endpoint:
     operation: Operation
     handler: Handler
     verify: VerifyToken | None = None
+    client: ClientCaller | None = None  # for an operation with `client_auth`
     # Query strings already read, and what they read as (the shapes are frozen): a query
     # asked again skips parsing and validation.
     _queries: BoundedCache[bytes, Any] = attrs.field(
@@ -169,11 +180,22 @@ class Endpoint:
         op = self.operation
         inputs: dict[str, Any] = {}
         if op.secured:
-            assert self.verify is not None, f"{op.operation_id} is secured: give it `verify`"
-            caller = inputs["caller"] = await authenticate(request, self.verify)
+            caller = inputs["caller"] = await self._caller(request)
             if caller.client_id is not None and op.scope not in caller.scopes:
                 raise InsufficientScopeError(op.scope)
         return await self.handler(request, **inputs, **await self._inputs(request))
+
+    async def _caller(self, request: Request) -> TokenClaims:
+        """The bearer token's claims; without one, for an operation that takes them, the
+        client that the request's credentials authenticate."""
+        op = self.operation
+        assert self.verify is not None, f"{op.operation_id} is secured: give it `verify`"
+        if op.client_auth and scope_bearer(request.scope) is None:
+            assert self.client is not None, f"{op.operation_id} takes clients: give it `client`"
+            caller = await self.client(request, op.oauth)
+            if caller is not None:
+                return caller
+        return await authenticate(request, self.verify)
 
     async def _inputs(self, request: Request) -> dict[str, Any]:
         """Every input the operation declares, decoded and validated, or the error."""

@@ -39,13 +39,17 @@ Schema = dict[str, Any]
 REF = "#/components/schemas/{name}"
 PROBLEM = "application/problem+json"
 PROBLEM_CONTENT = {PROBLEM: {"schema": {"$ref": REF.format(name="Problem")}}}
-# Answered in the RFC 6749 §5.2 format by the OAuth endpoints (Operation.oauth).
+# Answered in the RFC 6749 §5.2 format by the OAuth endpoints (Operation.oauth), and by
+# the operations a client calls with its credentials (Operation.client_auth).
 OAUTH_STATUSES = (400, 401)
 OAUTH_TEXT = {
     400: "RFC 6749 §5.2: invalid_request, unsupported_grant_type, invalid_scope,"
     " unauthorized_client or unsupported_token_type",
     401: "RFC 6749 §5.2 invalid_client (WWW-Authenticate: Basic when HTTP Basic was used)",
 }
+# The scheme of a client's own credentials (client_secret_basic; client_secret_post is
+# their form-body twin, which OpenAPI cannot name as a scheme).
+CLIENT_SCHEME = "clientSecretBasic"
 
 
 def _problem_examples() -> dict[int, Schema]:
@@ -198,14 +202,7 @@ def _operation(components: _Components, op: Operation) -> Schema:
     if op.query or op.path_params or op.headers:
         statuses.add(422)
     for status in sorted(statuses):
-        content = PROBLEM_CONTENT
-        if op.oauth and status in OAUTH_STATUSES:
-            content = {"application/json": {"schema": components.of(OAuthErrorBody)}}
-        elif status in PROBLEM_EXAMPLES:
-            media = {**PROBLEM_CONTENT[PROBLEM], "example": PROBLEM_EXAMPLES[status]}
-            content = {PROBLEM: media}
-        text = OAUTH_TEXT[status] if op.oauth and status in OAUTH_STATUSES else ERROR_TEXT[status]
-        response: Schema = {"description": text, "content": content}
+        response: Schema = _error(components, op, status)
         if status in (429, 503):
             extra = RATE_LIMIT_HEADERS if status == 429 else {}
             response["headers"] = _headers(components, {**RETRY_AFTER, **extra})
@@ -225,13 +222,39 @@ def _operation(components: _Components, op: Operation) -> Schema:
             "content": {name: body_content for name in op.consumes},
         }
     if op.secured:
-        out["security"] = [{"bearer": []}]
-        if op.scope is not None:
-            out["security"].append({"oauth2": [op.scope]})
+        out["security"] = _security(op)
     parameters = _parameters(components, op)
     if parameters:
         out["parameters"] = parameters
     return out
+
+
+def _error(components: _Components, op: Operation, status: int) -> Schema:
+    """A problem, an RFC 6749 §5.2 error, or either: an OAuth endpoint's 400, and its 401
+    when it takes no bearer token, are OAuth errors alone; an operation a client calls with
+    its credentials answers either at 400 and 401 (bearer token or request: a problem;
+    client authentication: an OAuth error)."""
+    problem: Schema = PROBLEM_CONTENT
+    if status in PROBLEM_EXAMPLES:
+        problem = {PROBLEM: {**PROBLEM_CONTENT[PROBLEM], "example": PROBLEM_EXAMPLES[status]}}
+    if status not in OAUTH_STATUSES or not (op.oauth or op.client_auth):
+        return {"description": ERROR_TEXT[status], "content": problem}
+    oauth = {"application/json": {"schema": components.of(OAuthErrorBody)}}
+    if op.oauth and (status == 400 or not op.client_auth):
+        return {"description": OAUTH_TEXT[status], "content": oauth}
+    text = f"{ERROR_TEXT[status]}; client authentication: {OAUTH_TEXT[status]}"
+    return {"description": text, "content": {**problem, **oauth}}
+
+
+def _security(op: Operation) -> list[Schema]:
+    """Any one of: a bearer token, a client's token with the operation's scope, a client's
+    own credentials (for the operations that take them)."""
+    security: list[Schema] = [{"bearer": []}]
+    if op.scope is not None:
+        security.append({"oauth2": [op.scope]})
+    if op.client_auth:
+        security.append({CLIENT_SCHEME: []})
+    return security
 
 
 SCOPE_TEXT = {
@@ -259,6 +282,14 @@ def document(operations: Iterable[Operation], scopes: Iterable[str] = ()) -> Sch
             "schemas": dict(sorted(components.schemas.items())),
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                CLIENT_SCHEME: {
+                    "type": "http",
+                    "scheme": "basic",
+                    "description": "A client's own credentials (RFC 6749 §2.3.1): HTTP Basic"
+                    " with the client id and secret, each form-urlencoded (client_secret_basic),"
+                    " or client_id and client_secret in the form body (client_secret_post);"
+                    " never both",
+                },
                 "oauth2": {
                     "type": "oauth2",
                     "description": "Client credentials (RFC 6749 §4.4): a client's token may"

@@ -69,13 +69,6 @@ TYPES: dict[str, ProblemType] = {
         " (RFC 6750 §3.1; `WWW-Authenticate` names it).",
         "Grant the client the scope (PATCH /api/clients/{client_id}) and get a new token.",
     ),
-    "oauth": ProblemType(
-        400,
-        "OAuth request refused",
-        "An OAuth request was refused; the /oauth endpoints answer in the RFC 6749 §5.2"
-        " format instead, so this is only met elsewhere.",
-        "Read `detail`; see the Machine-to-machine section of the README.",
-    ),
     "not-found": ProblemType(
         404,
         "Not found",

@@ -1,4 +1,6 @@
-"""RFC 9457 problem details: every error response, and the one table mapping errors to them."""
+"""RFC 9457 problem details: every error response, and the one table mapping errors to them.
+The one exception: an OAuth error (RFC 6749 §5.2) is answered in the format OAuth clients
+parse, wherever it is met."""
 
 import logging
 from http import HTTPStatus
@@ -18,6 +20,7 @@ from domain.errors import (
     DependencyUnavailableError,
     ForbiddenError,
     InsufficientScopeError,
+    InvalidClientError,
     InvalidCredentialsError,
     InvalidTokenError,
     InvalidTransitionError,
@@ -34,6 +37,8 @@ from entrypoints.http.request_state import KEY, RequestState
 log = logging.getLogger("ballast.http")
 # Each type is a page Ballast serves (problem_types.py), referenced relative to the request.
 PROBLEM_TYPE = "/problems/"
+OAUTH_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+BASIC_REALM = 'Basic realm="ballast"'
 
 
 class ProblemResponse(JsonResponse):
@@ -87,8 +92,6 @@ def problem(
 # error class -> (status, problem slug); the first matching class wins.
 STATUS: list[tuple[type[BallastError], int, str]] = [
     (MalformedBodyError, 400, "malformed-body"),
-    # Answered in the OAuth format by the /oauth routes (oauth_routes.py); never met elsewhere.
-    (OAuthError, 400, "oauth"),
     (MissingTokenError, 401, "missing-token"),
     (InvalidTokenError, 401, "invalid-token"),
     (InvalidCredentialsError, 401, "invalid-credentials"),
@@ -133,7 +136,19 @@ def _headers(error: BallastError) -> dict[str, str]:
     return {}
 
 
-def from_error(error: BallastError) -> ProblemResponse:
+def oauth_error(error: OAuthError) -> JsonResponse:
+    """RFC 6749 §5.2 JSON, never cached: 400, or 401 for invalid_client (naming the realm
+    when the client used HTTP Basic)."""
+    body = {"error": error.error, "error_description": error.description}
+    headers = dict(OAUTH_NO_STORE)
+    if isinstance(error, InvalidClientError) and error.basic:
+        headers["WWW-Authenticate"] = BASIC_REALM
+    return JsonResponse(body, error.status, headers)
+
+
+def from_error(error: BallastError) -> JsonResponse:
+    if isinstance(error, OAuthError):
+        return oauth_error(error)
     for cls, status, slug in STATUS:
         if isinstance(error, cls):
             extra: dict[str, Any] = {}

@@ -149,8 +149,9 @@ def test_a_value_with_a_newline_after_it_is_refused_naming_the_field(
 
 def answers_oauth_errors(op: dict[str, Any]) -> bool:
     """The OAuth endpoints answer a body of another type as RFC 6749 §5.2 `invalid_request`
-    (400, the format their clients parse; tests/e2e/test_oauth_http.py), not as a 415."""
-    return "application/json" in op["responses"].get("400", {}).get("content", {})
+    (400, the format their clients parse; tests/e2e/test_oauth_http.py), not as a 415. (An
+    operation that also takes a client's credentials documents both kinds at 400.)"""
+    return "application/problem+json" not in op["responses"].get("400", {}).get("content", {})
 
 
 BODIES = [

@@ -1,5 +1,6 @@
-"""POST /api/auth/introspect (RFC 7662) over HTTP through the real app: who may ask, every
-kind of token that is not live, and the two body encodings."""
+"""POST /api/auth/introspect (RFC 7662) over HTTP through the real app, with bearer tokens:
+who may ask, every kind of token that is not live, and the two body encodings (clients with
+their own credentials: test_introspection_clients.py)."""
 
 import time
 from typing import Any
@@ -49,8 +50,10 @@ def test_a_live_access_token_is_active_with_its_claims(form: bool) -> None:
     claims = jwt.decode(alice["access_token"], SECRET, algorithms=["HS256"], issuer="ballast")
     assert body == {
         "active": True,
+        "username": "alice",
         "sub": "alice",
-        "token_type": "access",
+        "token_type": "Bearer",
+        "token_use": "access_token",
         "exp": claims["exp"],
         "iat": int(claims["iat"]),
         "jti": claims["jti"],
@@ -66,7 +69,8 @@ def test_a_refresh_token_is_active_as_a_refresh_token_and_admins_may_ask_too() -
         body = introspect(client, admin, alice["refresh_token"]).json()
 
     assert body["active"] is True
-    assert body["token_type"] == "refresh"
+    assert body["token_use"] == "refresh_token"
+    assert "token_type" not in body  # RFC 6749 §5.1 types are access tokens'
     assert body["aud"] == "billing"
 
 

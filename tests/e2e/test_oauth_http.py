@@ -5,7 +5,6 @@ tokens, revocation (RFC 7009) and introspection (RFC 7662) with client authentic
 import base64
 import urllib.parse
 from collections.abc import Iterator
-from typing import Any
 
 import hypothesis
 import jwt
@@ -19,6 +18,7 @@ from tests.support.clients import bearer
 from tests.support.oauth import (
     TOKEN_URL,
     admin_token,
+    assert_oauth_error,
     authlib_client,
     client_token,
     grant,
@@ -27,17 +27,6 @@ from tests.support.oauth import (
 )
 
 SCOPES = ["notifications:send", "users:read"]
-
-
-def assert_oauth_error(response: Any, status: int, error: str) -> dict[str, Any]:
-    """RFC 6749 §5.2: the status, JSON with `error` (and a description), never cached."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    assert response.headers["cache-control"] == "no-store"
-    body: dict[str, Any] = response.json()
-    assert body["error"] == error
-    assert set(body) <= {"error", "error_description"}
-    return body
 
 
 @pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
@@ -307,5 +296,6 @@ def test_introspection_with_client_authentication_answers_client_tokens() -> Non
     assert body["scope"] == "users:read"
     assert body["token_type"] == "Bearer"
     assert dead.json() == {"active": False}
-    assert_oauth_error(refused, 401, "invalid_client")
+    assert refused.status_code == 403  # authenticated, without tokens:introspect
+    assert refused.headers["www-authenticate"].endswith('scope="tokens:introspect"')
     assert by_bearer.json()["client_id"] == plain["client_id"]

@@ -1,7 +1,7 @@
 """Against a real `ballast serve` (EdDSA, memory mode and on a real Redis): a standard OAuth
 client (Authlib) reads the RFC 8414 metadata, fetches a token with each authentication
 method and calls an API with it; another service verifies that token with nothing but the
-JWKS URL the metadata names."""
+JWKS URL the metadata names, and a gateway introspects it with its own credentials."""
 
 import subprocess
 from pathlib import Path
@@ -57,6 +57,32 @@ def exercise(base: str) -> None:
         assert jwt.get_unverified_header(access)["typ"] == "at+jwt"
         assert claims["client_id"] == creds["client_id"] and claims["scope"] == "users:read"
     assert metadata["issuer"] == ISSUER
+    introspected(base, admin, metadata["introspection_endpoint"], access, creds["client_id"])
+
+
+def introspected(base: str, admin: str, endpoint: str, token: str, client_id: str) -> None:
+    """A gateway holding tokens:introspect asks about the token with its own credentials, at
+    both paths and both ways: each answers the client's id and scope."""
+    created = httpx.post(
+        f"{base}/api/clients",
+        json={"name": "gateway", "scopes": ["tokens:introspect"]},
+        headers=bearer(admin),
+    )
+    gateway = created.json()
+    secret = gateway["client_secret"]
+    answers = [
+        httpx.post(url, data={"token": token}, auth=(gateway["client_id"], secret))
+        for url in (endpoint, f"{base}/api/auth/introspect")
+    ] + [
+        httpx.post(
+            url, data={"token": token, "client_id": gateway["client_id"], "client_secret": secret}
+        )
+        for url in (endpoint, f"{base}/api/auth/introspect")
+    ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert (body["active"], body["client_id"], body["scope"]) == (True, client_id, "users:read")
 
 
 def env(tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -70,3 +70,14 @@ def authlib_client(client: TestClient, creds: dict[str, Any], method: str) -> OA
         transport=client._transport,
         base_url=BASE,
     )
+
+
+def assert_oauth_error(response: Any, status: int, error: str) -> dict[str, Any]:
+    """RFC 6749 §5.2: the status, JSON with `error` (and a description), never cached."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.headers["cache-control"] == "no-store"
+    body: dict[str, Any] = response.json()
+    assert body["error"] == error
+    assert set(body) <= {"error", "error_description"}
+    return body
