@@ -4,7 +4,7 @@ import re
 
 import attrs
 
-from domain.errors import FieldError, ValidationError
+from domain.errors import ClientsRefusedError, FieldError, ValidationError
 from domain.users import UserSource
 
 # Ballast's own scopes: each operation a client may call names the one it needs.
@@ -31,11 +31,19 @@ MAX_SCOPES = 64  # per client
 @attrs.frozen
 class ClientPolicy:
     """How clients are served: the scopes that exist (Ballast's and the operator's), the
-    lifetime of their tokens and how long a replaced secret keeps working."""
+    lifetime of their tokens, how long a replaced secret keeps working, and whether this
+    server may serve clients at all."""
 
     scopes: tuple[str, ...] = BALLAST_SCOPES
     token_ttl: int = 3600
     secret_overlap: int = 3600
+    # Why this server may have no client at all (None: it may): whatever the registry
+    # holds, it then creates no client and issues no client token.
+    refusal: str | None = None
+
+    def require_clients(self) -> None:
+        if self.refusal is not None:
+            raise ClientsRefusedError(self.refusal)
 
 
 @attrs.frozen

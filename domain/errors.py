@@ -121,6 +121,15 @@ class ConfiguredClientError(BallastError):
         )
 
 
+class ClientsRefusedError(BallastError):
+    """This server's configuration lets no OAuth client exist: it creates none and issues no
+    client token (production without an https URL issuer). `reason` names the setting."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
 class OAuthError(BallastError):
     """An RFC 6749 §5.2 error of the token, revocation or introspection endpoint: answered
     in the OAuth format its clients parse (`error`, `error_description`)."""

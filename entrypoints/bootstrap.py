@@ -96,6 +96,7 @@ from entrypoints.capabilities import (
     fails_closed,
     instances_of,
 )
+from entrypoints.config_checks import clients_refusal
 from entrypoints.lifecycle import Lifecycle
 from entrypoints.metrics import StateExporter
 from entrypoints.redis_budget import RedisBudgets
@@ -272,6 +273,7 @@ def _tokens(bind: Callable[[type, Any], Any], settings: Settings, clock: Clock) 
             (*BALLAST_SCOPES, *settings.oauth_scopes),
             settings.client_token_ttl,
             settings.client_secret_overlap,
+            clients_refusal(settings.jwt_issuer, settings.production),
         ),
     )
     bind(

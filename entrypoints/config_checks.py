@@ -222,6 +222,22 @@ def public_url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+ISSUER = "BALLAST_JWT_ISSUER"
+
+
+def clients_refusal(issuer: str, production: bool) -> str | None:
+    """Why this server may have no OAuth client (None: it may). Production needs an https
+    URL issuer: the `issuer` of the RFC 8414 metadata, which clients and the services that
+    verify their tokens check against every token's `iss`."""
+    parts = urlsplit(issuer)
+    if not production or (parts.scheme == "https" and parts.hostname):
+        return None
+    return (
+        f"production serves OAuth clients only with an https URL {ISSUER}"
+        " (such as https://auth.example.com), the issuer clients check"
+    )
+
+
 CLIENTS_FILE = "BALLAST_CLIENTS_FILE"
 CLIENTS_SHAPE = (
     '{"clients": [{"client_id", "name", "client_secret_hash", "scopes", "audience"?, "disabled"?}]}'

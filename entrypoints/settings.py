@@ -107,7 +107,7 @@ VARIABLES: tuple[Variable, ...] = (
     V(checks.KEY_FILE, p.text, None, "EdDSA/ES256: PEM of the current signing key (from `ballast keygen --out`); in production not readable by other users.", default_doc="unset (development: a new key per start)"),
     V(checks.PREVIOUS_KEY_FILES, p.comma_list, None, "EdDSA/ES256: comma-separated PEM files (private or public) of earlier keys: their tokens stay valid until they expire, and they stay in the JWKS.", default_doc="empty"),
     V("BALLAST_JWT_AUDIENCE", p.text, None, "when set, tokens carry this `aud`, and a token without it or with another is refused.", field="jwt_audience"),
-    V("BALLAST_JWT_ISSUER", p.text, "ballast", "`iss` claim, checked on every token.", field="jwt_issuer"),
+    V(checks.ISSUER, p.text, "ballast", "`iss` claim, checked on every token (and the `issuer` of the OAuth metadata). Production serves OAuth clients only when it is an https URL (`https://auth.example.com`): otherwise it refuses to start with a `BALLAST_CLIENTS_FILE` client, `POST /api/clients` answers 409 and `/oauth/token` issues nothing.", field="jwt_issuer"),
     V("BALLAST_ACCESS_TTL", p.whole(1), "900", "access token lifetime in seconds.", field="access_ttl"),
     V("BALLAST_REFRESH_TTL", p.whole(1), "2592000", "refresh token lifetime in seconds.", field="refresh_ttl"),
     V("BALLAST_ADMIN_PASSWORD", p.bounded_text(PASSWORD_MIN, PASSWORD_MAX), None, "password of the bootstrap user `admin` (role `admin`), 8-256 characters; in production at least 12, and not one repeated character, a sequence or a repeated pattern.", secret=True, default_doc="unset (development only: generated and printed once at start on standard output, never logged)"),
@@ -302,10 +302,9 @@ def _clients(values: dict[str, Any], production: bool) -> tuple[Client, ...]:
         return ()
     known = (*BALLAST_SCOPES, *(values["BALLAST_OAUTH_SCOPES"] or ()))
     clients = checks.clients_file(path, known)
-    if production and clients and not str(values["BALLAST_JWT_ISSUER"]).startswith("https://"):
-        raise ConfigError(
-            "BALLAST_JWT_ISSUER", "production needs an https URL issuer when clients are defined"
-        )
+    refusal = checks.clients_refusal(values[checks.ISSUER], production)
+    if clients and refusal:
+        raise ConfigError(checks.ISSUER, refusal)
     return clients
 
 

@@ -95,6 +95,7 @@ class CreateClient:
         self, caller: TokenClaims, name: object, scopes: object, audience: object, client: str
     ) -> NewClient:
         require_role(caller, Role.ADMIN)
+        self.policy.require_clients()
         errors = []
         parsed: dict[str, object] = {}
         for field, parse in (

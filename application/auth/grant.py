@@ -61,6 +61,7 @@ class IssueClientToken:
     ids: IdSource
 
     def __call__(self, client: Client, scope: str | None) -> ClientToken:
+        self.policy.require_clients()  # a client may come from a registry shared with others
         if client.disabled:
             raise OAuthError("unauthorized_client", "the client is disabled")
         scopes = client.scopes

@@ -82,7 +82,8 @@ def changing_operations(scopes: tuple[str, ...]) -> tuple[Operation, Operation]:
         "POST",
         "/api/clients",
         "createClient",
-        "Create an OAuth client (admin); its secret is in this answer and never again",
+        "Create an OAuth client (admin); its secret is in this answer and never again. 409"
+        " when production runs without an https URL BALLAST_JWT_ISSUER",
         CLIENTS,
         scope=WRITE,
         ok=201,

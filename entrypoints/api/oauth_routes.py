@@ -32,13 +32,14 @@ TOKEN = Operation(
     "/oauth/token",
     "getClientToken",
     "Client-credentials grant (RFC 6749 §4.4): an RFC 9068 access token for a client that"
-    " authenticates with HTTP Basic or in the body; errors as RFC 6749 §5.2",
+    " authenticates with HTTP Basic or in the body; errors as RFC 6749 §5.2. 409 when"
+    " production runs without an https URL BALLAST_JWT_ISSUER: it issues no client token",
     OAUTH,
     response=shapes.TokenResponse,
     body=shapes.OAuthTokenRequest,
     form=True,
     oauth=True,
-    errors=(400, 401, 503),
+    errors=(400, 401, 409, 503),
     secured=False,
     example=shapes.TOKEN_EXAMPLE,
     request_example=shapes.OAuthTokenRequest("client_credentials", "notifications:send"),

@@ -93,6 +93,15 @@ TYPES: dict[str, ProblemType] = {
         "The user (or client) is declared in a configuration file, which is authoritative.",
         "Change the file the operator deploys instead of calling the API.",
     ),
+    "https-issuer-required": ProblemType(
+        409,
+        "OAuth clients need an https issuer",
+        "In production, Ballast serves OAuth clients only when BALLAST_JWT_ISSUER is an https"
+        " URL (the issuer clients check): until then it creates no client and issues no"
+        " client token, whatever clients its registry holds.",
+        "Operators: set BALLAST_JWT_ISSUER to the https URL clients reach Ballast at (such as"
+        " https://auth.example.com) and restart; tokens issued under the old issuer are refused.",
+    ),
     "invalid-transition": ProblemType(
         409,
         "Invalid state change",

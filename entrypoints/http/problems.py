@@ -14,6 +14,7 @@ from starlette.types import Scope
 
 from domain.errors import (
     BallastError,
+    ClientsRefusedError,
     ConfiguredClientError,
     ConfiguredUserError,
     ConflictError,
@@ -101,6 +102,7 @@ STATUS: list[tuple[type[BallastError], int, str]] = [
     (ConflictError, 409, "conflict"),
     (ConfiguredUserError, 409, "user-defined-by-configuration"),
     (ConfiguredClientError, 409, "user-defined-by-configuration"),
+    (ClientsRefusedError, 409, "https-issuer-required"),
     (InvalidTransitionError, 409, "invalid-transition"),
     (BodyTooLargeError, 413, "body-too-large"),
     (UnsupportedMediaTypeError, 415, "unsupported-media-type"),

@@ -1,7 +1,9 @@
-"""The OAuth variables: the operator's scopes, client token lifetime, secret overlap, public URL."""
+"""The OAuth variables: the operator's scopes, client token lifetime, secret overlap, public URL,
+and the https URL issuer production needs to serve clients."""
 
 import pytest
 
+from entrypoints.config_checks import clients_refusal
 from entrypoints.settings import ConfigError, Settings
 
 
@@ -36,3 +38,22 @@ def test_a_bad_oauth_value_is_refused_naming_its_variable(variable: str, value: 
         Settings.from_env({variable: value})
 
     assert error.value.variable == variable
+
+
+@pytest.mark.parametrize(
+    ("issuer", "production", "refused"),
+    [
+        ("ballast", True, True),
+        ("http://auth.example.com", True, True),
+        ("https://", True, True),  # no host
+        ("https://auth.example.com", True, False),
+        ("ballast", False, False),
+    ],
+)
+def test_production_serves_clients_only_with_an_https_url_issuer(
+    issuer: str, production: bool, refused: bool
+) -> None:
+    reason = clients_refusal(issuer, production)
+
+    assert (reason is not None) == refused
+    assert reason is None or "BALLAST_JWT_ISSUER" in reason
