@@ -124,10 +124,20 @@ def _ms(text: str) -> float:
     return float(m[1]) * UNITS[m[2]]
 
 
-def wrk(binary: str, url: str, token: str | None, seconds: int, connections: int) -> dict:
+def wrk(
+    binary: str,
+    url: str,
+    token: str | None,
+    seconds: int,
+    connections: int,
+    script: Path | None = None,
+) -> dict:
+    """`script`: a Lua file that shapes the request (a POST with its body and headers)."""
     argv = [binary, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if token:
         argv += ["-H", f"Authorization: Bearer {token}"]
+    if script is not None:
+        argv += ["-s", str(script)]
     out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out)[1])

@@ -34,14 +34,13 @@ wrk.headers["Content-Type"] = "application/json"
 """
 
 
-def run(cores: list[int], seconds: int, binary: str) -> dict[str, float]:
-    """`binary` runs wrk with the login script."""
+def run(cores: list[int], seconds: int, binary: str, script: Path) -> dict[str, float]:
     env = {**ballast_env(None, "off"), "BALLAST_ACCESS_LOG": "off"}
     pin = ["taskset", "-c", ",".join(map(str, cores))]
     server = Server([*pin, str(BIN / "ballast"), "serve", "--workers", "1"], env)
     try:
         before = cpu_seconds(server.process.pid)
-        result = wrk(binary, f"{server.base}/api/auth/login", None, seconds, CONNECTIONS)
+        result = wrk(binary, f"{server.base}/api/auth/login", None, seconds, CONNECTIONS, script)
         used = cpu_seconds(server.process.pid) - before
     finally:
         server.stop()
@@ -78,14 +77,12 @@ def main() -> None:
     body = json.dumps(json.dumps({"username": "admin", "password": PASSWORD}))
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(LOGIN_LUA.format(body=body))
-    # bench.failover.wrk takes no script: a wrapper that adds it.
-    wrapper = Path(tempfile.mkdtemp()) / "wrk"
-    wrapper.write_text(f'#!/bin/sh\nexec {binary} -s {f.name} "$@"\n')
-    wrapper.chmod(0o755)
+    script = Path(f.name)
     all_cores = sorted(os.sched_getaffinity(0))
-    rows = [("1 core", run(all_cores[:1], args.seconds, str(wrapper)))]
+    rows = [("1 core", run(all_cores[:1], args.seconds, binary, script))]
     if len(all_cores) > 1:
-        rows.append((f"{len(all_cores)} cores", run(all_cores, args.seconds, str(wrapper))))
+        rows.append((f"{len(all_cores)} cores", run(all_cores, args.seconds, binary, script)))
+    script.unlink()
     lines = [
         machine_line(),
         "",
