@@ -67,7 +67,8 @@ def peer_python() -> Path:
     return PEER_VENV / "bin"
 
 
-def peer_server(peer_bin: Path, redis_url: str) -> Server:
+def peer_server(peer_bin: Path, redis_url: str, rate_limit: str | None = None) -> Server:
+    """`rate_limit`: the peer's limit (e.g. `off`), else its default of 1000000 per second."""
     # gunicorn takes --bind, not --port: a tiny shim keeps Server's `--port N` convention.
     shim = (
         "import sys, os; port = sys.argv[-1]; "
@@ -79,6 +80,8 @@ def peer_server(peer_bin: Path, redis_url: str) -> Server:
         "PEER_ADMIN_PASSWORD": PASSWORD,
         "PEER_JWT_SECRET": "bench-secret-bench-secret-bench-secret-123",
     }
+    if rate_limit is not None:
+        env["PEER_RATE_LIMIT"] = rate_limit
     argv = [sys.executable, "-c", shim, str(peer_bin / "gunicorn"), str(PEERS)]
     return Server(argv, env)
 

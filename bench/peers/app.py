@@ -1,10 +1,13 @@
-"""The peer: the stack teams commonly build for the same job, serving `me` and `convert`.
+"""The peer: the stack teams commonly build for the same job, serving `me`, `convert`,
+the client-credentials grant and a page of users for clients.
 
 Flask + Flask-JWT-Extended (revoked tokens in a Redis blocklist checked on every request,
 falling back to a per-process set when Redis fails), Flask-Limiter on Redis with its
-in-memory fallback, Flask-Caching on Redis, under gunicorn with 2 (sync) workers. Every
-Redis client gets the same 0.25 s timeouts as Ballast, so a hung Redis costs each side the
-same per call. Run by bench/compare.py in its own venv (bench/peers/requirements.txt).
+in-memory fallback (`PEER_RATE_LIMIT=off` turns it off), Flask-Caching on Redis, Authlib's
+OAuth 2 server for machines (oauth.py), users in Redis, under gunicorn with 2 (sync)
+workers. Every Redis client gets the same 0.25 s timeouts as Ballast, so a hung Redis costs
+each side the same per call. Run by bench/compare.py in its own venv
+(bench/peers/requirements.txt).
 """
 
 import os
@@ -24,9 +27,11 @@ from flask_jwt_extended import (
 )
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from oauth import install
 
 REDIS_URL = os.environ["PEER_REDIS_URL"]
 PASSWORD = os.environ["PEER_ADMIN_PASSWORD"]
+RATE_LIMIT = os.environ.get("PEER_RATE_LIMIT", "1000000 per second")
 TIMEOUTS = {"socket_timeout": 0.25, "socket_connect_timeout": 0.25}
 # Units of each currency per euro: the same kind of table as Ballast's built-in one.
 RATES = {
@@ -45,28 +50,43 @@ app.config.update(
     CACHE_REDIS_URL=REDIS_URL,
     CACHE_OPTIONS=TIMEOUTS,
     CACHE_DEFAULT_TIMEOUT=60,
+    RATELIMIT_ENABLED=RATE_LIMIT != "off",
 )
 jwt = JWTManager(app)
 cache = Cache(app)
 limiter = Limiter(
     get_remote_address,
     app=app,
-    default_limits=[os.environ.get("PEER_RATE_LIMIT", "1000000 per second")],
+    default_limits=[] if RATE_LIMIT == "off" else [RATE_LIMIT],
     storage_uri=REDIS_URL,
     storage_options=TIMEOUTS,
     in_memory_fallback_enabled=True,
 )
 blocklist = redis.Redis.from_url(REDIS_URL, **TIMEOUTS)  # type: ignore[arg-type]
+store = redis.Redis.from_url(REDIS_URL, decode_responses=True, **TIMEOUTS)  # type: ignore[arg-type]
 revoked_here: set[str] = set()  # the fallback while Redis fails: this process only
+USERNAMES = "peer:usernames"  # a sorted set: users are paged by username
 
 
-@jwt.token_in_blocklist_loader
-def is_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
-    jti = payload["jti"]
+def jti_revoked(jti: str) -> bool:
     try:
         return bool(blocklist.exists(f"blocklist:{jti}"))
     except redis.RedisError:
         return jti in revoked_here
+
+
+@jwt.token_in_blocklist_loader
+def is_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
+    return jti_revoked(payload["jti"])
+
+
+require_oauth = install(app, store, os.environ["PEER_JWT_SECRET"], jti_revoked)
+# The admin, as a user record (each worker writes the same at start).
+store.hset(
+    "peer:user:admin",
+    mapping={"username": "admin", "roles": "admin", "disabled": "0", "created_at": "2024-01-01"},
+)
+store.zadd(USERNAMES, {"admin": 0})
 
 
 @app.post("/api/auth/login")
@@ -114,3 +134,25 @@ def convert() -> Any:
     return jsonify(
         amount=str(amount), to=target, rate=format(rate, "f"), result=format(result, "f")
     )
+
+
+@app.get("/api/users")
+@require_oauth("users:read")
+def users() -> Any:
+    """A page of users by username, for a client holding `users:read`."""
+    limit = request.args.get("limit", default=50, type=int)
+    cursor = request.args.get("cursor")
+    start = f"({cursor}" if cursor else "-"
+    names = store.zrange(USERNAMES, start, "+", bylex=True, offset=0, num=limit + 1)
+    page = names[:limit]
+    records = [store.hgetall(f"peer:user:{name}") for name in page]
+    items = [
+        {
+            "username": r["username"],
+            "roles": sorted(r["roles"].split()),
+            "disabled": r["disabled"] == "1",
+            "created_at": r["created_at"],
+        }
+        for r in records
+    ]
+    return jsonify(items=items, next_cursor=page[-1] if len(names) > limit else None)
