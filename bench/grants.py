@@ -1,37 +1,52 @@
-"""Client-credentials grants and client-token verification, side by side with bare
-Starlette in one run: grants/s at POST /oauth/token (HTTP Basic, form body, wrk with a Lua
-script) against bare Starlette's requests/s on /api/auth/me, and GET /api/users?limit=1 with
-a client's token against the same route with an admin's token. Ballast on a local Redis (two
-workers need it) with its default settings but the rate limits (off: the cost is what is
-measured): a grant never asks Redis, the registry is each worker's replica.
+"""Client-credentials grants and client-token verification, side by side with bare Starlette
+and the peer stack in one run: grants/s at POST /oauth/token (HTTP Basic, form body, wrk
+with a Lua script), and GET /api/users?limit=1 called with a client's token (and, on
+Ballast, with an admin's), against bare Starlette's requests/s on /api/auth/me.
+
+The peer is bench/peers with Authlib's OAuth 2 server (bench/peers/oauth.py: clients in
+Redis, RFC 9068 JWT access tokens, a ResourceProtector on its users route). Ballast runs on
+a local Redis (two workers need it) with its default settings but the rate limits, off on
+both sides (the cost is what is measured): a grant never asks Redis, the registry is each
+worker's replica. Every server runs at once and they take turns, round after round, so
+slow and fast moments of the machine fall on all of them alike; each row is the median of
+its turns.
 
 Run: `make bench` (after compare.py), or `.venv/bin/python bench/grants.py`. Writes its
-section of docs/BENCHMARKS.md between its markers.
+section of docs/BENCHMARKS.md between its markers (`--out` for another file).
 """
 
 import argparse
 import base64
 import json
-import re
-import subprocess
+import statistics
 import sys
 import tempfile
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.compare import ballast_server, bare_server  # noqa: E402
-from bench.failover import _ms, ensure_wrk, login, measure  # noqa: E402
+from bench.compare import ballast_server, bare_server, peer_python, peer_server  # noqa: E402
+from bench.failover import Server, ensure_wrk, login, wrk  # noqa: E402
 from bench.report import machine_line, write_section  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 
 MARKER = "make bench: grants"
+ME = "/api/auth/me"
 USERS = "/api/users?limit=1"
 OFF = "off"
-# wrk posts the grant: form body, HTTP Basic (the header is filled in by `script`).
+BARE = "bare Starlette, GET /api/auth/me"
+PEER_GRANTS = "peer (Authlib), POST /oauth/token (grants)"
+PEER_CLIENT = "peer (Authlib), GET /api/users?limit=1, client's token"
+GRANTS = "Ballast, POST /oauth/token (grants)"
+USER = "Ballast, GET /api/users?limit=1, admin's token"
+CLIENT = "Ballast, GET /api/users?limit=1, client's token"
+# Each row's counterpart on the peer: the same request (Ballast's admin token has none).
+PEER_OF = {GRANTS: PEER_GRANTS, CLIENT: PEER_CLIENT}
+# wrk posts the grant: form body, HTTP Basic.
 LUA = """
 wrk.method = "POST"
 wrk.body = "grant_type=client_credentials"
@@ -51,8 +66,7 @@ def _post(base: str, path: str, body: dict[str, Any], token: str) -> Any:
         return json.loads(answer.read())
 
 
-def client_token(base: str, client_id: str, secret: str) -> str:
-    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+def client_token(base: str, basic: str) -> str:
     request = urllib.request.Request(
         base + "/oauth/token",
         data=b"grant_type=client_credentials",
@@ -67,96 +81,126 @@ def client_token(base: str, client_id: str, secret: str) -> str:
         return token
 
 
-def wrk_grants(binary: str, base: str, basic: str, seconds: int, connections: int) -> dict:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA.format(basic=basic))
-    argv = [binary, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name]
-    out = subprocess.run(
-        [*argv, base + "/oauth/token"], capture_output=True, text=True, check=True
-    ).stdout
-    Path(script.name).unlink()
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+def new_client(server: Server, admin: str) -> str:
+    """A client holding `users:read`, registered by the admin: its HTTP Basic credentials."""
+    created = _post(server.base, "/api/clients", {"name": "bench", "scopes": ["users:read"]}, admin)
+    pair = f"{created['client_id']}:{created['client_secret']}"
+    return base64.b64encode(pair.encode()).decode()
+
+
+def grant_script(directory: Path, side: str, basic: str) -> Path:
+    script = directory / f"{side}-grant.lua"
+    script.write_text(LUA.format(basic=basic))
+    return script
+
+
+def turns(
+    binary: str, directory: Path, servers: dict[str, Server], seconds: int, connections: int
+) -> dict[str, Callable[[], dict[str, Any]]]:
+    """Each row's one wrk run, ready to take its turn."""
+    bare, peer, ballast = servers["bare"], servers["peer"], servers["ballast"]
+    peer_basic = new_client(peer, login(peer.base))
+    admin = login(ballast.base)
+    basic = new_client(ballast, admin)
+    peer_token, token = client_token(peer.base, peer_basic), client_token(ballast.base, basic)
+    peer_script = grant_script(directory, "peer", peer_basic)
+    script = grant_script(directory, "ballast", basic)
+
+    def load(
+        base: str, path: str, bearer: str | None, lua: Path | None = None
+    ) -> Callable[[], dict[str, Any]]:
+        return lambda: wrk(binary, base + path, bearer, seconds, connections, lua)
+
     return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
-        "p50": _ms(re.search(r"\s50%\s+(\S+)", out)[1]),
-        "p99": _ms(re.search(r"\s99%\s+(\S+)", out)[1]),
-        "errors": int(non2xx[1]) if non2xx else 0,
+        BARE: load(bare.base, ME, None),
+        PEER_GRANTS: load(peer.base, "/oauth/token", None, peer_script),
+        PEER_CLIENT: load(peer.base, USERS, peer_token),
+        GRANTS: load(ballast.base, "/oauth/token", None, script),
+        USER: load(ballast.base, USERS, admin),
+        CLIENT: load(ballast.base, USERS, token),
     }
+
+
+def measure(args: argparse.Namespace) -> dict[str, list[dict[str, Any]]]:
+    """Every row's turns: `args.rounds` rounds, each row once a round."""
+    binary = ensure_wrk()
+    runs: dict[str, list[dict[str, Any]]] = {}
+    redis = RedisServer().start()
+    servers: dict[str, Server] = {}
+    try:
+        servers["bare"] = bare_server(2)
+        servers["peer"] = peer_server(peer_python(), redis.url, OFF)
+        servers["ballast"] = ballast_server(redis.url, OFF)
+        with tempfile.TemporaryDirectory() as directory:
+            rows = turns(binary, Path(directory), servers, args.seconds, args.connections)
+            for turn in range(args.rounds):
+                for name, run in rows.items():
+                    runs.setdefault(name, []).append(run())
+                print(f"round {turn + 1} of {args.rounds} done", file=sys.stderr, flush=True)
+    finally:
+        for server in servers.values():
+            server.stop()
+        redis.stop()
+    return runs
+
+
+def ratios(runs: dict[str, list[dict[str, Any]]], top: str, bottom: str) -> tuple[float, float]:
+    """Of the medians, and the median of the rounds' own ratios (seconds apart)."""
+    rps = {name: [r["rps"] for r in runs[name]] for name in (top, bottom)}
+    medians = statistics.median(rps[top]) / statistics.median(rps[bottom])
+    paired = statistics.median(a / b for a, b in zip(rps[top], rps[bottom], strict=True))
+    return medians, paired
+
+
+def report(runs: dict[str, list[dict[str, Any]]], args: argparse.Namespace) -> list[str]:
+    def median(name: str, key: str) -> float:
+        return float(statistics.median(r[key] for r in runs[name]))
+
+    lines = [
+        machine_line(),
+        f"`.venv/bin/python bench/grants.py --rounds {args.rounds} --seconds {args.seconds}"
+        f" --connections {args.connections}`: every server at once (2 workers each: uvicorn;"
+        " the peer: gunicorn sync workers), taking turns under wrk (2 threads,"
+        f" {args.connections} connections, {args.seconds} s a turn) in each of {args.rounds}"
+        " rounds; one local Redis; rate limits off on both sides. Each row: the median of"
+        " its turns. `÷ peer`: against the peer's same request.",
+        "",
+        "| what | requests/s | all turns | p50 ms | p99 ms | errors | ÷ bare | ÷ peer |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, results in runs.items():
+        peer = PEER_OF.get(name)
+        to_peer = f"{ratios(runs, name, peer)[0]:.2f}" if peer else "—"
+        all_turns = ", ".join(f"{r['rps']:,.0f}" for r in results)
+        lines.append(
+            f"| {name} | {median(name, 'rps'):,.0f} | {all_turns} | {median(name, 'p50'):.2f}"
+            f" | {median(name, 'p99'):.2f} | {sum(r['errors'] for r in results)}"
+            f" | {ratios(runs, name, BARE)[0]:.2f} | {to_peer} |"
+        )
+    lines += [
+        "",
+        "| target | ratio of the medians | median of the rounds' ratios | target |",
+        "|---|---:|---:|---|",
+    ]
+    for target, top, bottom, wanted in (
+        ("Ballast's grants/s ÷ bare Starlette's requests/s", GRANTS, BARE, "≥ 0.25"),
+        ("a route with a client's token ÷ with a user's", CLIENT, USER, "≈ 1"),
+        ("Ballast's grants/s ÷ the peer's", GRANTS, PEER_GRANTS, "—"),
+        ("the route with a client's token, Ballast ÷ the peer", CLIENT, PEER_CLIENT, "—"),
+    ):
+        medians, paired = ratios(runs, top, bottom)
+        lines.append(f"| {target} | {medians:.2f} | {paired:.2f} | {wanted} |")
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     args = parser.parse_args()
-    binary = ensure_wrk()
-    rows: list[tuple[str, dict]] = []
-
-    bare = bare_server(2)
-    try:
-        rows.append(
-            (
-                "bare Starlette, GET /api/auth/me",
-                measure(binary, bare, None, args.seconds, args.connections, "/api/auth/me"),
-            )
-        )
-    finally:
-        bare.stop()
-
-    redis = RedisServer().start()
-    server = ballast_server(redis.url, OFF)
-    try:
-        admin = login(server.base)
-        created = _post(
-            server.base, "/api/clients", {"name": "bench", "scopes": ["users:read"]}, admin
-        )
-        cid, secret = created["client_id"], created["client_secret"]
-        basic = base64.b64encode(f"{cid}:{secret}".encode()).decode()
-        token = client_token(server.base, cid, secret)
-        rows.append(
-            (
-                "Ballast, POST /oauth/token (grants)",
-                wrk_grants(binary, server.base, basic, args.seconds, args.connections),
-            )
-        )
-        rows.append(
-            (
-                "Ballast, GET /api/users?limit=1, admin's token",
-                measure(binary, server, admin, args.seconds, args.connections, USERS),
-            )
-        )
-        rows.append(
-            (
-                "Ballast, GET /api/users?limit=1, client's token",
-                measure(binary, server, token, args.seconds, args.connections, USERS),
-            )
-        )
-    finally:
-        server.stop()
-        redis.stop()
-
-    bare_rps = rows[0][1]["rps"]
-    lines = [
-        machine_line(),
-        f"`.venv/bin/python bench/grants.py` ({args.seconds} s per row, {args.connections}"
-        " connections, 2 workers each, wrk -t2; Ballast on a local Redis, rate limits off).",
-        "",
-        "| what | requests/s | p50 ms | p99 ms | errors | ÷ bare |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name, r in rows:
-        lines.append(
-            f"| {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']}"
-            f" | {r['rps'] / bare_rps:.2f} |"
-        )
-    user, client = rows[2][1]["rps"], rows[3][1]["rps"]
-    lines += [
-        "",
-        f"Targets: grants/s ÷ bare = {rows[1][1]['rps'] / bare_rps:.2f} (target ≥ 0.25);"
-        f" a route called with a client's token ÷ with a user's = {client / user:.2f}"
-        " (target ≈ 1).",
-    ]
+    lines = report(measure(args), args)
     write_section(args.out, MARKER, lines, "## Client-credentials grants")
     print("\n".join(lines))
 
