@@ -435,9 +435,9 @@ def write_report(path: Path, bench: Bench, seconds: int, connections: int) -> No
         "### Redis commands per request",
         "",
         "INFO commandstats deltas over each healthy phase, divided by its requests. Ballast's"
-        " include the background work of the phase (the rate limiter's sync, one pipelined"
-        " EVALSHA per touched key per 100 ms per worker, and the heartbeats), reported per"
-        " request.",
+        " include the background work of the phase (the rate limiter's sync, one EVALSHA per"
+        " 100 ms per worker carrying the keys near their limit, and the heartbeats), reported"
+        " per request.",
         "",
         *commands(bench),
     ]

@@ -153,7 +153,8 @@ def _rate_history(parts: Parts, behind: Behind) -> FailoverRateHistoryStore:
 
 HEARTBEAT_EVERY = 5.0
 HEARTBEAT_TTL = 3 * HEARTBEAT_EVERY  # an instance is forgotten after three missed heartbeats
-# One pipeline per interval carries every touched key's hits (docs/RATE_LIMITS.md's bound).
+# One script call per interval carries the hits of the keys near their limit
+# (docs/RATE_LIMITS.md's bound).
 RATE_LIMIT_SYNC_EVERY = 0.1
 
 

@@ -2,8 +2,8 @@
 
 - `FailoverRateLimiter`, exact: one round trip per decision (the login limit).
 - `SyncedRateLimiter`, approximate: decided in process, its hits exchanged with Redis in one
-  pipeline per sync interval for every key touched (the default limit). See its docstring
-  for the bound on how far past a limit N instances can go.
+  script call per sync interval for the keys near their limit (the default limit). See its
+  docstring for the bound on how far past a limit N instances can go.
 
 During an outage each instance enforces its share of the limit (the limit divided by the
 last known number of instances), so N instances on fallback do not let N times the traffic
@@ -106,7 +106,8 @@ class SyncedRateLimiter:
     share of it spent) and adopts the count it returns (such keys not at rest here are
     refreshed too, so none of them is older than one interval; a key at rest is decided as
     full). A key far from its limit costs no sync at all: a new client is one lookup and one
-    insert, and the syncs carry only the keys that can matter, one pipeline each.
+    insert, and the syncs carry only the keys that can matter, in one script call each (on a
+    cluster one per bucket of keys: see RedisRateLimiter).
 
     Bound: between two syncs an instance lets through at most ceil(L / N) requests of a key,
     L being what the key had left at its last sync (with the refill since) and N the live
@@ -167,8 +168,8 @@ class SyncedRateLimiter:
         return decision
 
     async def sync(self) -> None:
-        """One pipeline for every key touched since the last sync and every key still live
-        here; on failure the hits are dropped (disposable, like the outage's counters).
+        """One script call for the keys near their limit, touched since the last sync or still
+        live here; on failure the hits are dropped (disposable, like the outage's counters).
         One sync at a time: replies of overlapping syncs could arrive out of order and an
         older count be adopted last."""
         async with self._syncing:

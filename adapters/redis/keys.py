@@ -22,10 +22,13 @@ Redis Cluster hash tag, so the keys of one aggregate share a slot.
     ballast:{pending}                zset    ids of pending notifications by last update time,
                                              swept for deliveries a stopped process left behind
     ballast:{nid:<id>}:lease         string  owner of the notification's delivery lease (PX)
-    ballast:{rl:<key>}               string  a rate-limit key's theoretical arrival time (us, TTL)
+    ballast:{rl:<bucket>}:<key>      string  a rate-limit key's theoretical arrival time (us,
+                                             TTL); bucket: one of 16, by the key's CRC-32
     ballast:{instances}              zset    instance id -> last heartbeat (us), sizing the
                                              per-instance share of a limit during an outage
 """
+
+import zlib
 
 PREFIX = "ballast:"
 
@@ -87,8 +90,19 @@ def idempotency_key(sender: str, key: str) -> str:
     return f"{PREFIX}{{idem:{sender}}}:{key}"
 
 
+# A rate-limit key's hash tag is one of this many buckets, not the key itself: a script's
+# keys must share a slot on a cluster, and one sync of the limiter then takes at most this
+# many script calls however many keys it carries (adapters/redis/rate_limits.py says why 16).
+RATE_LIMIT_BUCKETS = 16
+
+
+def rate_limit_bucket(key: str) -> int:
+    """The same for a key in every process (CRC-32: Python's str hash is salted per process)."""
+    return zlib.crc32(key.encode()) % RATE_LIMIT_BUCKETS
+
+
 def rate_limit(key: str) -> str:
-    return f"{PREFIX}{{rl:{key}}}"
+    return f"{PREFIX}{{rl:{rate_limit_bucket(key)}}}:{key}"
 
 
 INSTANCES = f"{PREFIX}{{instances}}"

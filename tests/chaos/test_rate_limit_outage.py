@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from adapters.redis.keys import INSTANCES
+from adapters.redis.keys import INSTANCES, rate_limit
 from adapters.redis.rate_limits import RedisInstanceCensus
 from domain.rate_limits import Quota
 from tests.redis_fixtures import started_link
@@ -60,7 +60,7 @@ async def test_limits_are_shared_again_once_redis_is_back(own_redis: RedisServer
         decision = await limiter.hit("client", Quota(5, 3600))
         # Counted in Redis, which came back empty: the outage's counter is not replayed.
         assert decision.allowed and decision.remaining == 4
-        assert await link.client.exists("ballast:{rl:client}") == 1
+        assert await link.client.exists(rate_limit("client")) == 1
         await count.leave()
 
 

@@ -1,9 +1,9 @@
-"""The in-process rate limiter on real Redis servers: no round trip per decision, one
-pipeline per sync, a limit shared by instances within the bound of docs/RATE_LIMITS.md, and each
-instance's share while Redis is away."""
+"""The in-process rate limiter on real Redis servers: no round trip per decision, one script
+call per sync (one per bucket of keys on a cluster), a limit shared by instances within the
+bound of docs/RATE_LIMITS.md, and each instance's share while Redis is away."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -13,11 +13,13 @@ from adapters.failover.core import Failover
 from adapters.failover.link import RedisLink
 from adapters.failover.rate_limits import InstanceCount, SyncedRateLimiter
 from adapters.memory.rate_limits import MemoryRateLimiter
-from adapters.redis.rate_limits import RedisInstanceCensus, RedisRateLimiter
+from adapters.redis import keys
+from adapters.redis.rate_limits import MAX_CALL_KEYS, RedisInstanceCensus, RedisRateLimiter
 from adapters.system import SystemClock
 from domain.rate_limits import Quota
 from tests.redis_fixtures import started_link
 from tests.redis_server import RedisServer
+from tests.redis_topologies import Cluster
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]
 
@@ -48,9 +50,42 @@ async def two_instances(
         yield a, b, link_a, link_b, count_a
 
 
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    cluster = Cluster(replicas=False).start()
+    yield cluster
+    cluster.stop()
+
+
+def calls_in(stats: dict[str, Any]) -> int:
+    """Scripts run: calls that did not fail (the first EVALSHA a server meets fails NOSCRIPT
+    and is sent again once redis-py has loaded the script)."""
+    total = 0
+    for command in ("evalsha", "eval"):
+        counts = stats.get(f"cmdstat_{command}", {})
+        total += int(counts.get("calls", 0)) - int(counts.get("failed_calls", 0))
+    return total
+
+
 async def script_calls(client: Any) -> int:
-    stats = await client.info("commandstats")
-    return sum(int(stats.get(f"cmdstat_{c}", {}).get("calls", 0)) for c in ("evalsha", "eval"))
+    return calls_in(await client.info("commandstats"))
+
+
+def cluster_script_calls(cluster: Cluster) -> int:
+    """Script calls over every master (INFO commandstats of each)."""
+    total = 0
+    for node in cluster.masters():
+        with node.client() as c:
+            total += calls_in(c.info("commandstats"))
+    return total
+
+
+async def near_their_limit(limiter: SyncedRateLimiter, count: int, quota: Quota) -> list[str]:
+    """`count` keys, each with half of the quota spent: every one of them is in the next sync."""
+    names = [f"client{i}" for i in range(count)]
+    for name in names:
+        assert await allowed(limiter, name, quota, quota.count // 2) == quota.count // 2
+    return names
 
 
 async def allowed(limiter: SyncedRateLimiter, key: str, quota: Quota, tries: int) -> int:
@@ -70,7 +105,7 @@ async def test_a_lone_instance_is_exact_without_a_round_trip_per_request(
         await limiter.sync()
         # One script call for the one key touched; Redis now holds its three hits.
         assert await script_calls(link.client) == before + 1
-        assert 3_590_000 < await link.client.pttl("ballast:{rl:client}") <= 3_600_000
+        assert 3_590_000 < await link.client.pttl(keys.rate_limit("client")) <= 3_600_000
 
 
 async def test_a_key_back_at_rest_costs_no_more_syncs(own_redis: RedisServer) -> None:
@@ -105,7 +140,7 @@ async def test_two_instances_share_one_limit_within_the_bound(own_redis: RedisSe
         # both see the shared count and refuse.
         assert rounds == [(5, 5), (3, 0), (0, 0), (0, 0)]
         # Every hit was charged: 13 intervals of 6 minutes ahead.
-        assert 13 * 360_000 - 2_000 < await link_a.client.pttl("ballast:{rl:k}") <= 13 * 360_000
+        assert 13 * 360_000 - 2_000 < await link_a.client.pttl(keys.rate_limit("k")) <= 13 * 360_000
 
 
 async def test_a_key_new_to_a_lone_instance_gets_the_whole_limit(
@@ -114,7 +149,7 @@ async def test_a_key_new_to_a_lone_instance_gets_the_whole_limit(
     async with started_link(own_redis.url) as link:
         limiter, count = synced_parts(link, "fresh")
         await count.beat()
-        await link.client.set("ballast:{rl:other}", "1")
+        await link.client.set(keys.rate_limit("other"), "1")
         assert await allowed(limiter, "new", Quota(4, 3600), 6) == 4
 
 
@@ -153,7 +188,7 @@ async def test_hits_are_shared_again_once_redis_is_back(own_redis: RedisServer) 
         assert await allowed(limiter, "k", quota, 2) == 2
         await limiter.sync()
         # Counted in Redis, which came back empty: the outage's counter is not replayed.
-        assert 1_790_000 < await link.client.pttl("ballast:{rl:k}") <= 1_800_000
+        assert 1_790_000 < await link.client.pttl(keys.rate_limit("k")) <= 1_800_000
 
 
 async def test_clients_far_from_their_limit_cost_no_sync(own_redis: RedisServer) -> None:
@@ -170,4 +205,66 @@ async def test_clients_far_from_their_limit_cost_no_sync(own_redis: RedisServer)
         await limiter.sync()
         assert await script_calls(link.client) == before + 1
         # 500 hits of 60 ms each charged: 30 s ahead.
-        assert 29_000 < await link.client.pttl("ballast:{rl:busy}") <= 30_000
+        assert 29_000 < await link.client.pttl(keys.rate_limit("busy")) <= 30_000
+
+
+async def test_a_sync_of_many_keys_is_one_script_call(own_redis: RedisServer) -> None:
+    """However many keys a sync carries (up to MAX_CALL_KEYS), one EVALSHA carries them."""
+    quota = Quota(4, 3600)
+    async with started_link(own_redis.url) as link:
+        limiter, _ = synced_parts(link, "batch")
+        names = await near_their_limit(limiter, 300, quota)
+        before = await script_calls(link.client)
+        await limiter.sync()
+        assert await script_calls(link.client) == before + 1
+        # Each key's two hits charged: two intervals of 15 minutes ahead.
+        ttls = [await link.client.pttl(keys.rate_limit(name)) for name in names]
+        assert all(1_790_000 < ttl <= 1_800_000 for ttl in ttls)
+        # What Redis returned was adopted: each has its other two requests left, no more.
+        assert await allowed(limiter, names[0], quota, 4) == 2
+
+
+async def test_more_keys_than_one_call_carries_take_a_call_per_thousand(
+    own_redis: RedisServer,
+) -> None:
+    """A script holds the server while it runs: a call carries at most MAX_CALL_KEYS keys."""
+    async with started_link(own_redis.url) as link:
+        limiter, _ = synced_parts(link, "large")
+        names = await near_their_limit(limiter, 2 * MAX_CALL_KEYS + 1, Quota(2, 3600))
+        before = await script_calls(link.client)
+        await limiter.sync()
+        assert await script_calls(link.client) == before + 3
+        assert await link.client.exists(*(keys.rate_limit(name) for name in names)) == len(names)
+
+
+async def test_on_a_cluster_a_sync_is_one_script_call_per_bucket(cluster: Cluster) -> None:
+    """A script's keys share a slot on a cluster: the keys are grouped by their bucket (16
+    hash tags), one call each, so 300 keys are 16 calls, not 300 (and no pipeline: redis-py
+    refuses scripts in a cluster pipeline)."""
+    quota = Quota(4, 3600)
+    async with started_link(cluster.url, command_timeout=2.0) as link:
+        await link.client.flushall()
+        limiter, _ = synced_parts(link, "sharded")
+        names = await near_their_limit(limiter, 300, quota)
+        before = cluster_script_calls(cluster)
+        await limiter.sync()
+        assert cluster_script_calls(cluster) - before == keys.RATE_LIMIT_BUCKETS
+        assert link.is_up
+        ttls = [await link.client.pttl(keys.rate_limit(name)) for name in names]
+        assert all(1_790_000 < ttl <= 1_800_000 for ttl in ttls)
+        assert await allowed(limiter, names[-1], quota, 4) == 2
+
+
+async def test_on_a_cluster_two_instances_share_one_limit_within_the_bound(
+    cluster: Cluster,
+) -> None:
+    quota = Quota(10, 3600)
+    async with started_link(cluster.url, command_timeout=2.0) as link:
+        await link.client.flushall()
+    async with two_instances(cluster.url) as (a, b, _, _, _):
+        rounds = []
+        for _ in range(3):
+            rounds.append((await allowed(a, "k", quota, 20), await allowed(b, "k", quota, 20)))
+            await a.sync()
+            await b.sync()
+        assert rounds == [(5, 5), (3, 0), (0, 0)]
