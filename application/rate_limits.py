@@ -5,7 +5,7 @@ from collections.abc import Awaitable
 import attrs
 
 from domain.ports import ExactRateLimiter, RateLimiter
-from domain.rate_limits import Limit, RateDecision
+from domain.rate_limits import Limit, Quota, RateDecision
 
 
 @attrs.define
@@ -29,6 +29,11 @@ class CheckRateLimits:
         return binding
 
     def one(self, limit: Limit) -> Awaitable[RateDecision]:
-        """A request under one limit (most requests: the default limit alone). The limiter's
-        own awaitable, not one more coroutine around it: asked on every request."""
+        """A request under one limit. The limiter's own awaitable, not one more coroutine
+        around it."""
         return (self.exact if limit.exact else self.limiter).hit(limit.key, limit.quota)
+
+    def default(self, key: str, quota: Quota) -> Awaitable[RateDecision]:
+        """A request under the default limit alone (nearly every request): no Limit to make
+        or keep per client, so a new client costs the limiter's lookup and insert only."""
+        return self.limiter.hit(key, quota)

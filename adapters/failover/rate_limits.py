@@ -80,10 +80,17 @@ class FailoverRateLimiter:
         )
 
 
-@attrs.define
+# The `base` of a key no sync has told about: an arrival time long past, all of it left.
+# One float for every such view (a client's first request makes one), not one each.
+NEVER_SYNCED = 0.0
+
+
+@attrs.define(weakref_slot=False)
 class _View:
     """One key as this instance sees it: the shared arrival time at the last sync (`base`,
-    on this instance's clock) and its own hits since (`used`, folded into `tat`)."""
+    on this instance's clock) and its own hits since (`used`, folded into `tat`). One per
+    client seen lately: its slots hold shared objects where they can (the quota, the share
+    of a new key, NEVER_SYNCED), so a view is its own object, `tat` and `kept_until`."""
 
     quota: Quota
     base: float
@@ -136,6 +143,7 @@ class SyncedRateLimiter:
         self._views: TtlMap[_View] = TtlMap(clock, max_keys)
         self._pending: dict[str, tuple[Quota, int]] = {}
         self._syncing = asyncio.Lock()
+        self._fresh: tuple[Quota, int, int] | None = None  # see _fresh_share
 
     async def hit(self, key: str, quota: Quota) -> RateDecision:
         if not self._breaker.allows_requests:
@@ -146,7 +154,8 @@ class SyncedRateLimiter:
         instances = self._instances.instances
         if view is None or (view.quota is not quota and view.quota != quota):
             # A key at rest (a client under its rate): all of it is left.
-            view = _View(quota, now, now, 0, -(-quota.count // instances), instances)
+            share = self._fresh_share(quota, instances)
+            view = _View(quota, NEVER_SYNCED, now, 0, share, instances)
         new_tat, decision = gcra(view.tat, now, quota)
         if new_tat is None:
             return decision
@@ -166,6 +175,16 @@ class SyncedRateLimiter:
             # Half of its share spent: from now on the key can matter to the others.
             self._pending[key] = (quota, view.used - view.sent)
         return decision
+
+    def _fresh_share(self, quota: Quota, instances: int) -> int:
+        """This instance's share of a key with all of it left: the same for every new client,
+        so made once (an int above 256 is one more object per view)."""
+        kept = self._fresh
+        if kept is not None and kept[0] is quota and kept[1] == instances:
+            return kept[2]
+        share = -(-quota.count // instances)
+        self._fresh = (quota, instances, share)
+        return share
 
     async def sync(self) -> None:
         """One script call for the keys near their limit, touched since the last sync or still

@@ -10,7 +10,6 @@ import msgspec
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.auth.tokens import VerifyToken
-from application.bounded_cache import BoundedCache
 from application.rate_limits import CheckRateLimits
 from domain.errors import BallastError, RateLimitedError
 from domain.json_values import text_ok
@@ -38,7 +37,6 @@ MAX_HELD = 1000
 EXEMPT_PREFIXES = ("/health", "/metrics", "/status", "/docs", "/openapi.json")
 _EXEMPT_TREES = tuple(p + "/" for p in EXEMPT_PREFIXES)
 MAX_USERNAME_KEY = 128
-MAX_KEPT_LIMITS = 10_000  # the least recently seen client's goes first when full
 
 
 def is_exempt(path: str) -> bool:
@@ -95,7 +93,6 @@ class RateLimitMiddleware:
         # Password checks in flight per address (an entry only while one is: bounded by the
         # requests in flight).
         self._checking: dict[str, int] = {}
-        self._limits: BoundedCache[str, Limit] = BoundedCache("rate_limit_keys", MAX_KEPT_LIMITS)
         # The headers of the default limit's answer to a client at rest (the same answer
         # every time: see Quota.at_rest), written once.
         self._at_rest_headers = (
@@ -118,13 +115,16 @@ class RateLimitMiddleware:
             return
         # Nearly every request: the default limit alone, and a client under its rate.
         key = self._client_key(scope, await verified(scope, self.verify))
-        limit = self._limits.get(key) or self._limit(key, self.default)
-        decision = await self.check.one(limit)
+        decision = await self.check.default(key, self.default)
         if decision is self.default.at_rest:
             request_state(scope).response_headers += self._at_rest_headers
             await self.app(scope, receive, send)
-        else:
-            await self._pass(self._apply(scope, limit, decision), scope, receive, send)
+        elif decision.allowed:
+            request_state(scope).response_headers += rate_limit_headers(decision)
+            await self.app(scope, receive, send)
+        else:  # the Limit only for the refusal's metric
+            refusal = self._apply(scope, Limit("default", key, self.default), decision)
+            await self._pass(refusal, scope, receive, send)
 
     async def _password_check(
         self, scope: Scope, receive: Receive, send: Send, login: Quota
@@ -212,7 +212,7 @@ class RateLimitMiddleware:
         limits = []
         if self.default is not None:
             key = self._client_key(scope, await verified(scope, self.verify))
-            limits.append(self._limit(key, self.default))
+            limits.append(Limit("default", key, self.default))
         if self.per_address is not None:
             key = f"login-address:{scope_address(scope)}"
             limits.append(Limit("login", key, self.per_address, exact=True))
@@ -235,14 +235,6 @@ class RateLimitMiddleware:
         if isinstance(verified, BallastError):
             return "addr:" + scope_address(scope)
         return ("client:" if verified.client_id is not None else "user:") + verified.sub
-
-    def _limit(self, key: str, default: Quota) -> Limit:
-        """The default limit of a client: the limits of the clients seen lately are kept."""
-        limit = self._limits.get(key)
-        if limit is None:
-            limit = Limit("default", key, default)
-            self._limits.put(key, limit)
-        return limit
 
 
 def _user_limit(scope: Scope, username: str, login: Quota) -> Limit:
