@@ -198,43 +198,55 @@ def interleaved(reference: str, measured: str, wrk_bin: str, seconds: int) -> di
 
 
 def distinct_rate(
-    base: str, token: str, wrk_bin: str, distinct: int, offset: int, seconds: int
+    base: str, token: str | None, wrk_bin: str, distinct: int, offset: int, seconds: int
 ) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(DISTINCT_LUA.format(distinct=distinct, offset=offset))
     argv = [wrk_bin, "-t1", "-c16", f"-d{seconds}s", "-s", script.name]
-    argv += ["-H", f"Authorization: Bearer {token}", base + "/api/auth/me"]
-    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    if token:
+        argv += ["-H", f"Authorization: Bearer {token}"]
+    out = subprocess.run([*argv, base], capture_output=True, text=True, check=True).stdout
     os.unlink(script.name)
     found = re.search(r"Requests/sec:\s+([\d.]+)", out)
     total = re.search(r"(\d+) requests in", out)
     return {"rate": float(found[1]) if found else 0.0, "requests": int(total[1]) if total else 0}
 
 
+# The routes of the distinct-client curve: `/me` with one user's token (limited per user:
+# a new address costs its parsing) and a conversion without a token (limited per address:
+# a new address is a new key in the limiter, the case that costs memory).
+CLIENT_ROUTES = {
+    "me": ("/api/auth/me", True),
+    "convert": ("/api/currency/convert?amount=10.50&from=USD&to=EUR", False),
+}
+
+
 def client_curve(redis: RedisServer, sizes: list[int], seconds: int) -> list[dict]:
-    """Each size on a fresh worker: one client and `distinct` addresses in turns (new
-    addresses in every turn), until all of them have arrived, at least `ROUNDS` turns."""
+    """Each route and size on a fresh worker: one client and `distinct` addresses in turns
+    (new addresses in every turn), until all of them have arrived, at least `ROUNDS` turns."""
     wrk_bin, rows = ensure_wrk(), []
-    for distinct in sizes:
-        seed_revocations(redis.url, 0)
-        worker = Worker(redis.url, {"BALLAST_TRUSTED_PROXIES": "127.0.0.1"})
-        try:
-            token = login(worker.base)
-            before, arrived, ones, manys = worker.rss(), 0, [], []
-            while arrived < distinct or len(ones) < ROUNDS:
-                ones.append(distinct_rate(worker.base, token, wrk_bin, 1, 0, seconds)["rate"])
-                many = distinct_rate(worker.base, token, wrk_bin, distinct, arrived, seconds)
-                manys.append(many["rate"])
-                arrived += many["requests"]
-            ratios = [m / max(o, 1.0) for o, m in zip(ones, manys, strict=True)]
-            row = {"distinct": distinct, "arrived": min(distinct, arrived)}
-            row |= {"one": statistics.median(ones), "many": statistics.median(manys)}
-            row["ratio"] = statistics.median(ratios)
-            row["bytes_each"] = (worker.rss() - before) / min(distinct, arrived)
-        finally:
-            worker.stop()
-        rows.append(row)
-        print(row, flush=True)
+    for route, (path, with_token) in CLIENT_ROUTES.items():
+        for distinct in sizes:
+            seed_revocations(redis.url, 0)
+            worker = Worker(redis.url, {"BALLAST_TRUSTED_PROXIES": "127.0.0.1"})
+            try:
+                token = login(worker.base) if with_token else None
+                url = worker.base + path
+                before, arrived, ones, manys = worker.rss(), 0, [], []
+                while arrived < distinct or len(ones) < ROUNDS:
+                    ones.append(distinct_rate(url, token, wrk_bin, 1, 0, seconds)["rate"])
+                    many = distinct_rate(url, token, wrk_bin, distinct, arrived, seconds)
+                    manys.append(many["rate"])
+                    arrived += many["requests"]
+                ratios = [m / max(o, 1.0) for o, m in zip(ones, manys, strict=True)]
+                row = {"route": route, "distinct": distinct, "arrived": min(distinct, arrived)}
+                row |= {"one": statistics.median(ones), "many": statistics.median(manys)}
+                row["ratio"] = statistics.median(ratios)
+                row["bytes_each"] = (worker.rss() - before) / min(distinct, arrived)
+            finally:
+                worker.stop()
+            rows.append(row)
+            print(row, flush=True)
     return rows
 
 

@@ -41,17 +41,21 @@ def plots(revocations: list[dict], clients: list[dict], pages: list[dict]) -> li
     fig.savefig(PLOTS / "revocations.png")
     lines.append("![revocations](scale/revocations.png)")
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
-    shown = (("/me rate against one client", "ratio"), ("memory per client (B)", "bytes_each"))
+    shown = (("rate against one client", "ratio"), ("memory per client (B)", "bytes_each"))
     for ax, (title, key) in zip(axes, shown, strict=True):
-        ax.plot([r["distinct"] for r in clients], [r[key] for r in clients], marker="o")
+        for route in sorted({_route(r) for r in clients}):
+            rows = [r for r in clients if _route(r) == route]
+            ax.plot([r["distinct"] for r in rows], [r[key] for r in rows], marker="o")
+            ax.lines[-1].set_label(ROUTE_TITLES.get(route, route))
         ax.set_xscale("log")
         ax.set_title(title)
         ax.set_xlabel("distinct client addresses")
+        ax.legend()
     fig.tight_layout()
     fig.savefig(PLOTS / "clients.png")
     lines.append("![clients](scale/clients.png)")
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    for kind in ("users", "inbox", "clients"):
+    for kind in sorted({p["kind"] for p in pages}):
         for mode in ("memory", "redis"):
             rows = [r for r in pages if r["kind"] == kind and r["mode"] == mode]
             ax.plot([r["size"] for r in rows], [r["ratio"] for r in rows], marker="o")
@@ -67,8 +71,15 @@ def plots(revocations: list[dict], clients: list[dict], pages: list[dict]) -> li
     return lines
 
 
+def _route(row: dict) -> str:
+    return str(row.get("route", "me"))  # runs before the convert curve measured `/me` only
+
+
+ROUTE_TITLES = {"me": "/me, a token", "convert": "convert, no token"}
+
+
 def _figure(rows: list[dict], field: str, key: str, value: int, fmt: str) -> str:
-    found = [r for r in rows if r.get(key) == value and field in r]
+    found = [r for r in rows if r.get(key) == value and field in r and _route(r) == "me"]
     if not found or found[0][field] != found[0][field]:  # absent, or NaN: never reached
         return "never" if found else "-"
     return fmt.format(found[0][field])
@@ -124,15 +135,18 @@ def report(revocations: list[dict], clients: list[dict], pages: list[dict], argv
     lines += [
         "",
         "One client and many distinct addresses (X-Forwarded-For through a trusted proxy, new"
-        " ones in every turn) in turns on one worker, until all have arrived.",
+        " ones in every turn) in turns on one worker, until all have arrived: `/me` with one"
+        " user's token (limited per user) and a conversion without a token (limited per"
+        " address: each new address is a new key of the limiter).",
         "",
-        "| distinct clients | one client | distinct clients | ratio | memory per client (RSS) |",
-        "|---:|---:|---:|---:|---:|",
+        "| route | distinct clients | one client | distinct clients | ratio"
+        " | memory per client (RSS) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for c in clients:
         lines.append(
-            f"| {c['arrived']:,} | {c['one']:,.0f}/s | {c['many']:,.0f}/s | {c['ratio']:.2f}"
-            f" | {c['bytes_each']:,.0f} B |"
+            f"| {ROUTE_TITLES.get(_route(c), _route(c))} | {c['arrived']:,} | {c['one']:,.0f}/s"
+            f" | {c['many']:,.0f}/s | {c['ratio']:.2f} | {c['bytes_each']:,.0f} B |"
         )
     lines += [
         "",
