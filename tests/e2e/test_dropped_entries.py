@@ -9,16 +9,10 @@ from entrypoints.api.app import create_app
 from entrypoints.bootstrap import bootstrap
 from tests.fakes import fast_hasher
 from tests.support.apps import settings
+from tests.support.metrics import scraped
 
 EVENTS_KEPT = 10_000  # the memory event log's bound
 SAMPLE = 'ballast_memory_dropped_entries_total{store="auth_event_log"}'
-
-
-def _sample(text: str) -> float:
-    for line in text.splitlines():
-        if line.startswith(SAMPLE + " "):
-            return float(line.split()[-1])
-    return 0.0
 
 
 def test_entries_dropped_by_a_full_memory_store_show_in_health_and_metrics() -> None:
@@ -27,7 +21,7 @@ def test_entries_dropped_by_a_full_memory_store_show_in_health_and_metrics() -> 
     with TestClient(create_app(container)) as client:
         [redis] = client.get("/health").json()["checks"]["redis"]
         assert "dropped" not in redis
-        before = _sample(client.get("/metrics").text)
+        before = scraped(client, SAMPLE)
 
         async def overfill() -> None:
             for i in range(EVENTS_KEPT + 3):
@@ -39,4 +33,4 @@ def test_entries_dropped_by_a_full_memory_store_show_in_health_and_metrics() -> 
         assert health.status_code == 200
         [redis] = health.json()["checks"]["redis"]
         assert redis["dropped"] == {"auth_event_log": 3}
-        assert _sample(client.get("/metrics").text) == before + 3
+        assert scraped(client, SAMPLE) == before + 3

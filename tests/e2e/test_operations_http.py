@@ -20,6 +20,7 @@ from entrypoints.settings import RateLimit, Settings
 from tests.currency_fakes import FakeRateFeed, table
 from tests.fakes import FakeClock, fast_hasher
 from tests.support.apps import assert_problem, running_app
+from tests.support.metrics import scraped
 
 TTL = 60
 
@@ -126,22 +127,11 @@ def test_metrics_show_requests_by_route_template_and_status(world: Any) -> None:
 def test_rate_limit_rejections_are_counted() -> None:
     settings = Settings(admin_password="admin-password", rate_limit=RateLimit(1, 3600))
     with TestClient(create_app(bootstrap(settings))) as client:
-        before = _sample(
-            client.get("/metrics").text, 'ballast_rate_limit_rejections_total{limit="default"}'
-        )
+        name = 'ballast_rate_limit_rejections_total{limit="default"}'
+        before = scraped(client, name)
         client.get("/api/auth/me")
         client.get("/api/auth/me")
-        after = _sample(
-            client.get("/metrics").text, 'ballast_rate_limit_rejections_total{limit="default"}'
-        )
-        assert after == before + 1
-
-
-def _sample(text: str, name: str) -> float:
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[-1])
-    return 0.0
+        assert scraped(client, name) == before + 1
 
 
 def test_docs_are_served_with_their_assets(world: Any) -> None:
@@ -199,7 +189,7 @@ def test_openapi_describes_every_route(world: Any) -> None:
 def test_notification_deliveries_are_counted_by_channel_and_outcome(world: Any) -> None:
     client, _, _, container = world
     name = 'ballast_notification_deliveries_total{channel="log",outcome="sent"}'
-    before = _sample(client.get("/metrics").text, name)
+    before = scraped(client, name)
     tokens = client.post(
         "/api/auth/login", json={"username": "admin", "password": "admin-password"}
     ).json()
@@ -210,7 +200,7 @@ def test_notification_deliveries_are_counted_by_channel_and_outcome(world: Any) 
     )
     assert sent.status_code == 202
     client.portal.call(container.resolve(DeliveryWorker).drain)
-    assert _sample(client.get("/metrics").text, name) == before + 1
+    assert scraped(client, name) == before + 1
 
 
 def test_openapi_documents_caching_rate_limits_and_outages(world: Any) -> None:
@@ -264,4 +254,4 @@ def test_the_caches_show_how_many_entries_they_hold(world: Any) -> None:
         assert client.get(f"/api/currency/convert?amount={amount}&from=EUR&to=USD").is_success
     client.portal.call(container.resolve(StateExporter).sync)
     # Every live app of this process is counted: at least this one's three.
-    assert _sample(client.get("/metrics").text, name) >= 3
+    assert scraped(client, name) >= 3

@@ -16,6 +16,7 @@ from entrypoints.bootstrap import bootstrap
 from entrypoints.cli import logging_config
 from entrypoints.log_format import LogfmtFormatter
 from entrypoints.settings import Settings
+from tests.support.metrics import scraped
 
 pytestmark = pytest.mark.anyio
 
@@ -119,18 +120,11 @@ def test_access_log_off_writes_no_line_and_still_counts_the_request(
     caplog.set_level(logging.INFO, logger="ballast.access")
     labels = 'ballast_http_requests_total{method="GET",route="/api/auth/events",status="401"}'
     with TestClient(create_app(bootstrap(settings))) as client:
-        before = _sample(client.get("/metrics").text, labels)
+        before = scraped(client, labels)
         assert client.get("/api/auth/events").status_code == 401
-        after = _sample(client.get("/metrics").text, labels)
+        after = scraped(client, labels)
     assert not [r for r in caplog.records if r.name == "ballast.access"]
     assert after == before + 1
-
-
-def _sample(text: str, name: str) -> float:
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
 
 
 async def test_each_batch_is_handed_to_the_observer_once_lines_or_not(
