@@ -10,6 +10,10 @@ from collections.abc import Iterable
 from starlette.types import Scope
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# The longest address in text (`ffff:...:255.255.255.255`). An IPv6 hop may also carry a
+# zone (`fe80::1%eth0`) of any length: a longer hop is garbage, so that the address, a key
+# of the rate limits and of caches, has a size no header can move.
+MAX_ADDRESS = 45
 
 
 def parse_networks(entries: Iterable[str]) -> tuple[Network, ...]:
@@ -32,6 +36,8 @@ def resolve_client(peer: str, forwarded_for: str | None, networks: tuple[Network
         return peer
     client = peer
     for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+        if len(hop) > MAX_ADDRESS:
+            return client
         try:
             client = str(ipaddress.ip_address(hop))
         except ValueError:

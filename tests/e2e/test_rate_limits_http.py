@@ -16,6 +16,7 @@ from entrypoints.api.app import create_app
 from entrypoints.bootstrap import bootstrap
 from entrypoints.settings import RateLimit, Settings
 from tests.fakes import fast_hasher
+from tests.support.asgi import http_scope
 
 ADMIN = "admin-password"
 JSON_TYPE = {"Content-Type": "application/json"}
@@ -132,6 +133,26 @@ def test_forwarded_for_from_a_trusted_proxy_names_the_client() -> None:
         assert (first.status_code, second.status_code, again.status_code) == (401, 401, 429)
 
 
+def test_a_forwarded_hop_longer_than_any_address_is_no_address() -> None:
+    """An IPv6 zone may be of any length (`fe80::1%<kilobytes>`): such a hop would make an
+    address, the key of a client's limits, as large as the header. It is garbage: the client
+    is the last good hop (here the proxy), the same whatever the zone says."""
+    app = create_app(
+        bootstrap(
+            Settings(
+                admin_password=ADMIN, rate_limit=RateLimit(1, 3600), trusted_proxies=("10.0.0.0/8",)
+            ),
+            {PasswordHasher: fast_hasher()},
+        )
+    )
+    with TestClient(app, client=("10.1.2.3", 40000)) as c:
+        statuses = [
+            c.get("/api/auth/me", headers={"X-Forwarded-For": f"fe80::1%{zone * 4000}"}).status_code
+            for zone in "ab"
+        ]
+        assert statuses == [401, 429]
+
+
 class CountingCodec(JwtTokenCodec):
     """The real codec, counting how often a request's token is decoded."""
 
@@ -192,24 +213,8 @@ def test_a_login_over_the_address_limit_is_answered_before_its_body_is_read() ->
         async def send(message: Message) -> None:
             sent.append(message)
 
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": "/api/auth/login",
-            "raw_path": b"/api/auth/login",
-            "root_path": "",
-            "query_string": b"",
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", b"%d" % len(hostile)),
-            ],
-            "client": ("203.0.113.7", 50000),
-            "server": ("testserver", 80),
-            "state": {},
-        }
+        headers = [("content-type", "application/json"), ("content-length", str(len(hostile)))]
+        scope = http_scope("POST", "/api/auth/login", headers, ("203.0.113.7", 50000))
         c.portal.call(c.app, scope, receive, send)
     assert sent[0]["status"] == 429
     assert reads == []
