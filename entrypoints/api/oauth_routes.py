@@ -27,6 +27,12 @@ from entrypoints.http.requests import client_address
 from entrypoints.settings import Settings
 
 OAUTH = "oauth"
+# The metadata of the base URLs seen last (one per host name clients use: a few) is kept, of
+# a URL at most MAX_KEPT_BASE long: the Host header names it, and a client may send one of
+# kilobytes (no host name is longer than 253 characters, RFC 1035). A longer one is
+# answered, never kept.
+MAX_KEPT_BASES = 16
+MAX_KEPT_BASE = 320
 TOKEN = Operation(
     "POST",
     "/oauth/token",
@@ -98,8 +104,9 @@ class OAuthEndpoints:
     clients: ClientAuthentication
     issue: IssueClientToken
     revoke: RevokeClientToken
-    # base URL -> metadata (one per host name clients use: a few)
-    known: BoundedCache[str, Any] = attrs.field(factory=lambda: BoundedCache("oauth_metadata", 16))
+    known: BoundedCache[str, Any] = attrs.field(  # base URL -> metadata
+        factory=lambda: BoundedCache("oauth_metadata", MAX_KEPT_BASES)
+    )
 
     async def token(self, request: Request) -> Response:
         """Errors are raised: the edge answers them in the RFC 6749 §5.2 format."""
@@ -133,7 +140,8 @@ class OAuthEndpoints:
         found = self.known.get(base)
         if found is None:
             found = msgspec.to_builtins(metadata(self.settings, self.policy, base))
-            self.known.put(base, found)
+            if len(base) <= MAX_KEPT_BASE:
+                self.known.put(base, found)
         return cached_json(request, found, max_age=METADATA.max_age)
 
 
