@@ -7,9 +7,10 @@ shared Redis. Writes its section of docs/BENCHMARKS.md.
 """
 
 import asyncio
+import contextlib
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +30,34 @@ from application.notifications.delivery import DeliveryWorker, RetryPolicy  # no
 from bench.report import machine_line, write_section  # noqa: E402
 from domain.notifications import Channel, Notification, NotificationStatus  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
+from tests.support.waiting import until  # noqa: E402
 from tests.webhook_server import Reply, webhook_server  # noqa: E402
 
 HUGE = 400 << 20
 ALLOWED = ("127.0.0.1",)
 
 
-async def until(check: Callable[[], Awaitable[bool] | bool], step: float = 0.001) -> None:
-    """Polls `check` (a thread's counter or the store) until it holds."""
-    while True:
-        result = check()
-        if result if isinstance(result, bool) else await result:
-            return
-        await asyncio.sleep(step)
+# Every wait has a deadline, far beyond what it takes (a run that hangs fails, saying on
+# what). A millisecond between two looks: the wait of the `log` notification is measured by
+# them.
+POLL = 0.001
+DEADLINE = 60.0
+
+
+async def waited(what: str, check: Callable[[], object | Awaitable[object]]) -> None:
+    """Polls `check` (a thread's counter or the store) every POLL until it holds."""
+    if not await until(check, DEADLINE, step=POLL):
+        raise TimeoutError(f"{what}: not seen within {DEADLINE:g} s")
+
+
+@contextlib.asynccontextmanager
+async def deadline(what: str) -> AsyncIterator[None]:
+    """The block is done within DEADLINE, or the run fails saying what hung."""
+    try:
+        async with asyncio.timeout(DEADLINE):
+            yield
+    except TimeoutError:
+        raise TimeoutError(f"{what}: not done within {DEADLINE:g} s") from None
 
 
 def peak_rss_kib() -> int:
@@ -60,8 +76,9 @@ async def huge_answer() -> tuple[int, int]:
     channel = WebhookChannel(ALLOWED)
     with webhook_server(Reply(200, answer_bytes=HUGE)) as server:
         before = peak_rss_kib()
-        await channel.deliver(notification("huge", Channel.WEBHOOK, server.url()))
-        await until(lambda: server.live == 0)
+        async with deadline("the delivery of the huge answer"):
+            await channel.deliver(notification("huge", Channel.WEBHOOK, server.url()))
+        await waited("the huge answer's connection closed", lambda: server.live == 0)
         grown = peak_rss_kib() - before
     await channel.close()
     return grown, server.sent_bytes
@@ -76,7 +93,7 @@ async def log_behind_a_drip() -> float:
         await repository.add(notification("slow", Channel.WEBHOOK, slow.url()))
         worker.enqueue("slow")
         running = asyncio.create_task(worker.run())
-        await until(lambda: slow.live > 0)
+        await waited("the dripping receiver answering", lambda: slow.live > 0)
         start = time.perf_counter()
         await repository.add(notification("log", Channel.LOG))
         worker.enqueue("log")
@@ -85,13 +102,13 @@ async def log_behind_a_drip() -> float:
             found = await repository.get("log")
             return found is not None and found.status is NotificationStatus.SENT
 
-        await until(sent)
-        waited = time.perf_counter() - start
+        await waited("the log notification sent", sent)
+        log_wait = time.perf_counter() - start
         worker.stop()
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
     await webhook.close()
-    return waited
+    return log_wait
 
 
 async def sends_while_live(redis_url: str) -> int:
@@ -109,13 +126,14 @@ async def sends_while_live(redis_url: str) -> int:
         await first.repository.add(notification("slow", Channel.WEBHOOK, receiver.url()))
         first.enqueue("slow")
         running = asyncio.create_task(first.run())
-        await until(lambda: receiver.live > 0)
-        while receiver.live:
-            await second.sweep()
-            await second.drain()
-            await asyncio.sleep(policy.lease / 4)
-        first.stop()
-        await running
+        await waited("the slow receiver answering", lambda: receiver.live > 0)
+        async with deadline("the attempt outliving its leases, and the first worker"):
+            while receiver.live:
+                await second.sweep()
+                await second.drain()
+                await asyncio.sleep(policy.lease / 4)
+            first.stop()
+            await running
         sent = len(receiver.received)
     for webhook in webhooks:
         await webhook.close()

@@ -17,9 +17,11 @@ def eventually(check: Callable[[], object], within: float = 10.0) -> bool:
     return bool(check())
 
 
-async def until(check: Callable[[], object | Awaitable[object]], within: float = 10.0) -> bool:
+async def until(
+    check: Callable[[], object | Awaitable[object]], within: float = 10.0, step: float = 0.01
+) -> bool:
     """`eventually` on the event loop, for a plain or an awaitable check: the loop runs the
-    work the test waits for between two looks."""
+    work the test waits for between two looks, `step` seconds apart."""
 
     async def holds() -> bool:
         answer = check()
@@ -29,5 +31,5 @@ async def until(check: Callable[[], object | Awaitable[object]], within: float =
     while time.monotonic() < deadline:
         if await holds():
             return True
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(step)
     return await holds()
