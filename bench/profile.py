@@ -30,7 +30,7 @@ REST = "event loop and the rest"
 # A sample goes to the bucket of the innermost frame that names one (its own code's time,
 # not the time of what it awaits); the writer thread's samples go to the writer.
 BUCKETS: list[tuple[str, tuple[str, ...]]] = [
-    ("request id", ("request_id (entrypoints",)),
+    ("request id", ("request_id (entrypoints", "read_headers (entrypoints")),
     ("access log entry (request path)", ("AccessLog.add",)),
     ("HTTP metrics (request path)", ("prometheus_client",)),
     ("token verification", ("VerifyToken", "authenticate", "jwt/", "is_revoked")),

@@ -22,11 +22,18 @@ ADMIN = "admin-password"
 JSON_TYPE = {"Content-Type": "application/json"}
 
 
-def client_for(**settings: Any) -> TestClient:
+def client_for(peer: tuple[str, int] = ("203.0.113.7", 50000), **settings: Any) -> TestClient:
     app = create_app(
         bootstrap(Settings(admin_password=ADMIN, **settings), {PasswordHasher: fast_hasher()})
     )
-    return TestClient(app, client=("203.0.113.7", 50000))
+    return TestClient(app, client=peer)
+
+
+def behind_proxies() -> TestClient:
+    """From a proxy of 10.0.0.0/8, all trusted; one request an hour per client."""
+    return client_for(
+        ("10.1.2.3", 40000), rate_limit=RateLimit(1, 3600), trusted_proxies=("10.0.0.0/8",)
+    )
 
 
 @pytest.fixture
@@ -116,36 +123,28 @@ def test_spoofed_forwarded_for_from_an_untrusted_peer_is_ignored() -> None:
 
 
 def test_forwarded_for_from_a_trusted_proxy_names_the_client() -> None:
-    app = create_app(
-        bootstrap(
-            Settings(
-                admin_password=ADMIN,
-                rate_limit=RateLimit(1, 3600),
-                trusted_proxies=("10.0.0.0/8",),
-            ),
-            {PasswordHasher: fast_hasher()},
-        )
-    )
-    with TestClient(app, client=("10.1.2.3", 40000)) as c:
+    with behind_proxies() as c:
         first = c.get("/api/auth/me", headers={"X-Forwarded-For": "198.51.100.1, 10.9.9.9"})
         second = c.get("/api/auth/me", headers={"X-Forwarded-For": "198.51.100.2"})
         again = c.get("/api/auth/me", headers={"X-Forwarded-For": "198.51.100.1"})
         assert (first.status_code, second.status_code, again.status_code) == (401, 401, 429)
 
 
+def test_several_forwarded_for_headers_are_one_list_in_order() -> None:
+    with behind_proxies() as c:
+        # Read in order, the client is .2: only the first header would say .1, only the last
+        # the proxy 10.9.9.9, and the headers the other way round .1.
+        split = [("X-Forwarded-For", hop) for hop in ("198.51.100.1", "198.51.100.2", "10.9.9.9")]
+        first = c.get("/api/auth/me", headers=split)
+        again = c.get("/api/auth/me", headers={"X-Forwarded-For": "198.51.100.2"})
+        assert (first.status_code, again.status_code) == (401, 429)
+
+
 def test_a_forwarded_hop_longer_than_any_address_is_no_address() -> None:
     """An IPv6 zone may be of any length (`fe80::1%<kilobytes>`): such a hop would make an
     address, the key of a client's limits, as large as the header. It is garbage: the client
     is the last good hop (here the proxy), the same whatever the zone says."""
-    app = create_app(
-        bootstrap(
-            Settings(
-                admin_password=ADMIN, rate_limit=RateLimit(1, 3600), trusted_proxies=("10.0.0.0/8",)
-            ),
-            {PasswordHasher: fast_hasher()},
-        )
-    )
-    with TestClient(app, client=("10.1.2.3", 40000)) as c:
+    with behind_proxies() as c:
         statuses = [
             c.get("/api/auth/me", headers={"X-Forwarded-For": f"fe80::1%{zone * 4000}"}).status_code
             for zone in "ab"
