@@ -34,6 +34,7 @@ from entrypoints.settings import RateLimit, RedisSettings, Settings, Storage  # 
 from tests.fakes import fast_hasher  # noqa: E402
 from tests.redis_fixtures import started_link  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
+from tests.support import asgi  # noqa: E402
 from tests.support.rate_limits import bytes_per_client  # noqa: E402
 
 PASSWORD = "bench-password-bench-password"
@@ -50,34 +51,9 @@ def address(i: int) -> bytes:
 
 async def call(app: App, path: str, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> Any:
     """One request through the whole app; returns its status and body."""
-    path, _, query = path.partition("?")
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST" if body else "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1:8000"), *headers],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
-    answer: dict[str, Any] = {"body": b""}
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            answer["status"] = message["status"]
-        else:
-            answer["body"] += message.get("body", b"")
-
-    await app(scope, receive, send)
-    return answer["status"], answer["body"]
+    host = (b"host", b"127.0.0.1:8000")
+    answer = await asgi.call(app, "POST" if body else "GET", path, [host, *headers], body)
+    return answer.status, answer.body
 
 
 async def run(app: App, path: str, auth: list[tuple[bytes, bytes]], first: int, n: int) -> float:

@@ -28,6 +28,7 @@ from entrypoints.api.app import create_app  # noqa: E402
 from entrypoints.bootstrap import bootstrap  # noqa: E402
 from entrypoints.settings import Settings  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
+from tests.support import asgi  # noqa: E402
 
 USERS = "/api/users?limit=1"
 FORM = (b"content-type", b"application/x-www-form-urlencoded")
@@ -37,39 +38,9 @@ Headers = list[tuple[bytes, bytes]]
 
 async def call(app: Any, method: str, target: str, headers: Headers, body: bytes = b"") -> Any:
     """One request through the whole app; its JSON answer (None when empty)."""
-    path, _, query = target.partition("?")
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1"), *headers],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
-    messages = [{"type": "http.request", "body": body, "more_body": False}]
-    answer: dict[str, Any] = {"body": b""}
-
-    async def receive() -> dict[str, Any]:
-        if messages:
-            return messages.pop()
-        await asyncio.Event().wait()  # no disconnect while the answer is written
-        raise AssertionError("unreachable")
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            answer["status"] = message["status"]
-        else:
-            answer["body"] += message.get("body", b"")
-
-    await app(scope, receive, send)
-    assert answer["status"] < 300, (target, answer)
-    return json.loads(answer["body"]) if answer["body"] else None
+    answer = await asgi.call(app, method, target, [(b"host", b"127.0.0.1"), *headers], body)
+    assert answer.status < 300, (target, answer)
+    return answer.json() if answer.body else None
 
 
 async def requests(app: Any) -> dict[str, Callable[[], Awaitable[Any]]]:

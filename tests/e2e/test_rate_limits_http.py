@@ -212,7 +212,10 @@ def test_a_login_over_the_address_limit_is_answered_before_its_body_is_read() ->
         async def send(message: Message) -> None:
             sent.append(message)
 
-        headers = [("content-type", "application/json"), ("content-length", str(len(hostile)))]
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", b"%d" % len(hostile)),
+        ]
         scope = http_scope("POST", "/api/auth/login", headers, ("203.0.113.7", 50000))
         c.portal.call(c.app, scope, receive, send)
     assert sent[0]["status"] == 429
