@@ -89,8 +89,10 @@ pytest: $(DEV_STAMP)
 
 # Benchmarks (not part of `make test`): wrk drives the load; installed when missing.
 # The side-by-side phases, then the target ratios again with the servers taking turns (less
-# noise than phases minutes apart), then one worker under attacks before authentication;
-# each writes its own section of docs/BENCHMARKS.md.
+# noise than phases minutes apart), then client-credentials grants and a route called with a
+# client's token against a user's (beside bare Starlette and the peer, taking turns), then
+# one worker under attacks before authentication; each writes its own section of
+# docs/BENCHMARKS.md.
 bench: $(DEV_STAMP) redis-server wrk
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/interleaved.py

@@ -326,7 +326,8 @@ def main() -> None:
         Path(args.json).write_text(json.dumps(results, indent=1))
     if args.quick or args.code or parts != {"revocations", "clients", "pages"}:
         return
-    lines = report(results["revocations"], results["clients"], results["pages"], "make bench-scale")
+    argv = " ".join(["make bench-scale"] if len(sys.argv) == 1 else ["python", *sys.argv])
+    lines = report(results["revocations"], results["clients"], results["pages"], argv)
     if args.before:
         before = json.loads(Path(args.before).read_text())
         lines += ["", f"Before ({args.before_label}) and after, from the same run's machine:", ""]

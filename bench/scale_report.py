@@ -115,7 +115,8 @@ def report(revocations: list[dict], clients: list[dict], pages: list[dict], argv
     lines = [
         machine_line(),
         f"Command: `{argv}`. Load average at the end: {load[0]:.1f} / {load[1]:.1f} /"
-        f" {load[2]:.1f} (other work shared the cores: the ratios matter, not the rates).",
+        f" {load[2]:.1f} (the bench's own load is about 2: above that, other work shared"
+        " the cores, and the ratios matter, not the rates).",
         "",
         "Each size is measured in turns with a worker holding none (its own empty Redis),"
         " 5 turns of wrk each; the ratio is the median of the turns' ratios.",
