@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -35,7 +36,9 @@ from bench.scale_report import PAGE, before_after, report  # noqa: E402
 from tests.redis_server import RedisServer, free_port  # noqa: E402
 
 MARKER = "make bench-scale"
-LIMIT = "1000000/second"  # the limiter decides on every request and never refuses
+# The limiter decides on every request and never refuses: the default's period (a minute)
+# with a count no client reaches.
+LIMIT = "60000000/minute"
 FULL = {
     "revocations": [1_000, 10_000, 100_000, 1_000_000],
     "clients": [1_000, 10_000, 100_000],
@@ -304,10 +307,11 @@ def run(quick: bool, seconds: int, parts: set[str]) -> dict[str, Any]:
 
 
 def main() -> None:
-    global CODE
+    global CODE, ROUNDS
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="the CI-sized run")
     parser.add_argument("--seconds", type=int, default=3, help="wrk run per turn")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="turns of each side")
     parser.add_argument("--code", default="", help="serve another checkout's code")
     parser.add_argument("--parts", default="revocations,clients,pages")
     parser.add_argument("--json", default="", help="also write the results there")
@@ -316,7 +320,7 @@ def main() -> None:
     parser.add_argument("--before", default="", help="--json of a run on the code before")
     parser.add_argument("--before-label", default="the commit before", help="what it ran")
     args = parser.parse_args()
-    CODE = args.code
+    CODE, ROUNDS = args.code, args.rounds
     for part in ("revocations", "clients"):
         if getattr(args, part):
             FULL[part] = [int(n) for n in getattr(args, part).split(",")]
@@ -326,7 +330,9 @@ def main() -> None:
         Path(args.json).write_text(json.dumps(results, indent=1))
     if args.quick or args.code or parts != {"revocations", "clients", "pages"}:
         return
-    argv = " ".join(["make bench-scale"] if len(sys.argv) == 1 else ["python", *sys.argv])
+    # The command as anyone reruns it: files named without the directories of this machine.
+    named = [Path(a).name if os.path.isabs(a) else a for a in sys.argv]
+    argv = "make bench-scale" if len(sys.argv) == 1 else shlex.join(["python", *named])
     lines = report(results["revocations"], results["clients"], results["pages"], argv)
     if args.before:
         before = json.loads(Path(args.before).read_text())
