@@ -140,10 +140,13 @@ class RedisNotificationRepository:
         top = "+inf" if after is None else repr(after.created_at)
         found: list[Notification] = []
         offset = 0
+        # The page, its look-ahead and the cursor's own entry: a page is mostly one read of
+        # as many hashes as it shows. Further reads (a status filter) grow to `batch`.
+        size = limit + 2
         while len(found) <= limit:
             # Newest first; equal times come in descending id order, as cursors expect.
             entries = await self._redis.zrevrangebyscore(
-                inbox, top, "-inf", start=offset, num=self._batch, withscores=True
+                inbox, top, "-inf", start=offset, num=size, withscores=True
             )
             if not entries:
                 break
@@ -162,8 +165,9 @@ class RedisNotificationRepository:
                 wanted = fields and (status is None or fields["status"] == status.value)
                 if wanted and (notification := self._readable(fields)) is not None:
                     found.append(notification)
-            if len(entries) < self._batch:
+            if len(entries) < size:
                 break
+            size = max(2 * size, self._batch)
         return page_of(found[: limit + 1], limit)
 
     def _readable(self, fields: dict[str, str]) -> Notification | None:
