@@ -109,7 +109,10 @@ class OAuthEndpoints:
     )
 
     async def token(self, request: Request) -> Response:
-        """Errors are raised: the edge answers them in the RFC 6749 §5.2 format."""
+        """Errors are raised: the edge answers them in the RFC 6749 §5.2 format, or as the
+        problem of a domain error (409, 429, 503). Each answer is counted, issued or refused,
+        whatever refused it."""
+        issued = False
         try:
             form = await read_form(request)
             grant_type = form.get("grant_type")
@@ -119,10 +122,9 @@ class OAuthEndpoints:
             if grant_type != "client_credentials":
                 raise OAuthError("unsupported_grant_type", "only client_credentials is supported")
             token = self.issue(client, form.get("scope"))
-        except OAuthError:
-            metrics.record_client_credentials_grant(issued=False)
-            raise
-        metrics.record_client_credentials_grant(issued=True)
+            issued = True
+        finally:
+            metrics.record_client_credentials_grant(issued=issued)
         body = shapes.TokenResponse(token.access_token, "Bearer", token.expires_in, token.scope)
         return json_of(body, headers=NO_STORE)
 

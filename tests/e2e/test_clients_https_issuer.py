@@ -13,6 +13,7 @@ from entrypoints.settings import Environment, Settings
 from tests.redis_server import RedisServer
 from tests.support.apps import assert_problem, redis_settings, running_app, settings
 from tests.support.clients import bearer
+from tests.support.metrics import sampled
 from tests.support.oauth import admin_token, grant, new_client
 
 PRODUCTION = Environment.PRODUCTION
@@ -55,12 +56,15 @@ def test_an_https_issuer_or_another_environment_serves_clients(
 
 def test_a_client_the_registry_holds_gets_no_token_in_memory_mode() -> None:
     held = Client("held", "held", HmacClientSecrets().hash(SECRET), frozenset({"users:read"}))
+    counted = sampled("ballast_client_credentials_grants_total", outcome="refused")
     with running_app(settings(env=PRODUCTION, clients=(held,))) as app:
         refused = grant(app, {"client_id": "held", "client_secret": SECRET})
         wrong = grant(app, {"client_id": "held", "client_secret": "wrong"})
 
     assert_refused(refused)
     assert wrong.status_code == 401  # authentication comes first: no word to a stranger
+    # Both are refused grants, the 409 (a problem, not an RFC 6749 error) included.
+    assert sampled("ballast_client_credentials_grants_total", outcome="refused") == counted + 2
 
 
 @pytest.mark.redis

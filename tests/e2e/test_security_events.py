@@ -6,20 +6,16 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from prometheus_client import REGISTRY
 from starlette.testclient import TestClient
 
 from entrypoints.log_format import JsonFormatter, LogfmtFormatter
 from entrypoints.settings import RateLimit
 from tests.logfmt import parse_json, parse_logfmt
 from tests.support.apps import ADMIN_PASSWORD, bearer, create_user, login, running_app
+from tests.support.metrics import sampled
 from tests.support.oauth import admin_token, grant, new_client, oauth_app
 
 WRONG = "not-the-password-Zq8"
-
-
-def value(name: str, **labels: str) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 def security_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:
@@ -44,16 +40,16 @@ def test_logins_are_counted_by_outcome_and_a_failure_is_a_line_without_the_passw
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     failed, succeeded = (
-        value("ballast_logins_total", outcome="failed"),
-        value("ballast_logins_total", outcome="succeeded"),
+        sampled("ballast_logins_total", outcome="failed"),
+        sampled("ballast_logins_total", outcome="succeeded"),
     )
 
     wrong = client.post("/api/auth/login", json={"username": "admin", "password": WRONG})
     login(client)
 
     assert wrong.status_code == 401
-    assert value("ballast_logins_total", outcome="failed") == failed + 1
-    assert value("ballast_logins_total", outcome="succeeded") == succeeded + 1
+    assert sampled("ballast_logins_total", outcome="failed") == failed + 1
+    assert sampled("ballast_logins_total", outcome="succeeded") == succeeded + 1
     [line] = security_lines(caplog)
     assert (line["event"], line["username"], line["client"]) == (
         "login_failed",
@@ -69,10 +65,10 @@ def test_refreshes_reuse_and_revocations_are_counted_and_reuse_is_a_warning(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     before = {
-        name: value(name)
+        name: sampled(name)
         for name in ("ballast_token_refreshes_total", "ballast_refresh_reuse_detections_total")
     }
-    logouts = value("ballast_token_revocations_total", reason="logout")
+    logouts = sampled("ballast_token_revocations_total", reason="logout")
     tokens = login(client)
 
     renewed = client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
@@ -81,12 +77,12 @@ def test_refreshes_reuse_and_revocations_are_counted_and_reuse_is_a_warning(
     client.post("/api/auth/logout", headers=bearer(again["access_token"]))
 
     assert (renewed.status_code, reused.status_code) == (200, 401)
-    assert value("ballast_token_refreshes_total") == before["ballast_token_refreshes_total"] + 1
+    assert sampled("ballast_token_refreshes_total") == before["ballast_token_refreshes_total"] + 1
     assert (
-        value("ballast_refresh_reuse_detections_total")
+        sampled("ballast_refresh_reuse_detections_total")
         == before["ballast_refresh_reuse_detections_total"] + 1
     )
-    assert value("ballast_token_revocations_total", reason="logout") == logouts + 1
+    assert sampled("ballast_token_revocations_total", reason="logout") == logouts + 1
     [line] = security_lines(caplog)
     assert (line["event"], line["level"], line["username"]) == (
         "refresh_reuse_detected",
@@ -99,14 +95,14 @@ def test_refreshes_reuse_and_revocations_are_counted_and_reuse_is_a_warning(
 def test_a_login_refused_by_its_rate_limit_is_a_line_with_the_username_and_address(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    refused = value("ballast_rate_limit_rejections_total", limit="login")
+    refused = sampled("ballast_rate_limit_rejections_total", limit="login")
     answers = [
         client.post("/api/auth/login", json={"username": "mallory", "password": WRONG})
         for _ in range(4)
     ]
 
     assert [a.status_code for a in answers] == [401, 401, 401, 429]
-    assert value("ballast_rate_limit_rejections_total", limit="login") == refused + 1
+    assert sampled("ballast_rate_limit_rejections_total", limit="login") == refused + 1
     lines = security_lines(caplog)
     assert [line["event"] for line in lines] == ["login_failed"] * 3 + ["login_rate_limited"]
     assert (lines[-1]["username"], lines[-1]["client"]) == ("mallory", "testclient")
@@ -117,7 +113,7 @@ def test_client_credentials_grants_are_counted_by_outcome() -> None:
     with oauth_app() as app:
         creds = new_client(app, admin_token(app), ["users:read"])
         issued, refused = (
-            value("ballast_client_credentials_grants_total", outcome=o)
+            sampled("ballast_client_credentials_grants_total", outcome=o)
             for o in ("issued", "refused")
         )
 
@@ -125,8 +121,8 @@ def test_client_credentials_grants_are_counted_by_outcome() -> None:
         assert grant(app, {**creds, "client_secret": "wrong"}).status_code == 401
         assert grant(app, creds, grant_type="password").status_code == 400
 
-    assert value("ballast_client_credentials_grants_total", outcome="issued") == issued + 1
-    assert value("ballast_client_credentials_grants_total", outcome="refused") == refused + 2
+    assert sampled("ballast_client_credentials_grants_total", outcome="issued") == issued + 1
+    assert sampled("ballast_client_credentials_grants_total", outcome="refused") == refused + 2
 
 
 def test_a_wrong_current_password_is_a_line_without_it(

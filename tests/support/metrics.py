@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from prometheus_client import REGISTRY
+
 
 def scraped(client: Any, name: str) -> float:
     """The value of the sample `name` (labels included, as exposed) in a scrape of the app's
@@ -15,3 +17,9 @@ def scraped(client: Any, name: str) -> float:
 def cache_entries(client: Any, cache: str) -> float:
     """The entries of every live BoundedCache named `cache` in this process."""
     return scraped(client, f'ballast_cache_entries{{cache="{cache}"}}')
+
+
+def sampled(name: str, **labels: str) -> float:
+    """The sample `name` with `labels` in this process's registry (an app run in process);
+    0 when absent."""
+    return REGISTRY.get_sample_value(name, labels) or 0.0
