@@ -141,7 +141,7 @@ class RedisNotificationRepository:
         found: list[Notification] = []
         offset = 0
         # The page, its look-ahead and the cursor's own entry: a page is mostly one read of
-        # as many hashes as it shows. Further reads (a status filter) grow to `batch`.
+        # as many hashes as it shows. Further reads (a status filter) double, `batch` at least.
         size = limit + 2
         while len(found) <= limit:
             # Newest first; equal times come in descending id order, as cursors expect.
