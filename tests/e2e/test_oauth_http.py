@@ -44,6 +44,22 @@ def test_a_standard_client_fetches_a_token_and_calls_an_api_with_it(method: str)
     assert users.status_code == 200
 
 
+def test_the_readme_client_fetches_a_new_token_once_its_own_has_expired() -> None:
+    """The README's Authlib example: configured with the token endpoint and the grant, the
+    client gets a token again by itself when the one it holds expires."""
+    with oauth_app() as client:
+        creds = new_client(client, admin_token(client), SCOPES)
+        options = {"token_endpoint": TOKEN_URL, "grant_type": "client_credentials"}
+        with authlib_client(client, creds, "client_secret_post", **options) as oauth:
+            first = oauth.fetch_token()["access_token"]
+            oauth.token["expires_at"] = 0  # long expired
+            users = oauth.get("/api/users")
+            second = oauth.token["access_token"]
+
+    assert users.status_code == 200
+    assert second != first
+
+
 def test_the_token_is_an_rfc_9068_access_token() -> None:
     with oauth_app(jwt_audience="ballast-api") as client:
         creds = new_client(client, admin_token(client), SCOPES)

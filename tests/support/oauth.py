@@ -61,14 +61,18 @@ def client_token(client: TestClient, creds: dict[str, Any], **form: str) -> str:
     return token
 
 
-def authlib_client(client: TestClient, creds: dict[str, Any], method: str) -> OAuth2Client:
-    """Authlib's OAuth 2 client, talking to the app through the test client's transport."""
+def authlib_client(
+    client: TestClient, creds: dict[str, Any], method: str, **options: Any
+) -> OAuth2Client:
+    """Authlib's OAuth 2 client, talking to the app through the test client's transport;
+    `options` are Authlib's own (e.g. the README's token_endpoint and grant_type)."""
     return OAuth2Client(
         creds["client_id"],
         creds["client_secret"],
         token_endpoint_auth_method=method,
         transport=client._transport,
         base_url=BASE,
+        **options,
     )
 
 
